@@ -1,0 +1,43 @@
+import type { WidgetMode } from './modes.js';
+
+/** Body of `POST /api/widget/sessions` (every field optional). */
+export interface CreateWidgetSessionRequest {
+  mode?: WidgetMode;
+  sessionName?: string;
+  callbackUrl?: string;
+  allowedOrigins?: string[];
+  metaApp?: { appId: string; configId: string; appSecret?: string };
+  locale?: string;
+}
+
+/** `201` body of `POST /api/widget/sessions`. */
+export interface CreateWidgetSessionResponse {
+  success: true;
+  data: {
+    session: string;
+    widgetUrl: string;
+    widgetToken: string;
+    expiresAt: string;
+    mode: WidgetMode;
+  };
+}
+
+/** `POST /widget/api/cloud-api` body: the login `code` joined with the `WA_EMBEDDED_SIGNUP` finish. */
+export interface CloudApiFinishRequest {
+  code: string;
+  wabaId: string;
+  phoneNumberId?: string;
+  event: 'FINISH' | 'FINISH_ONLY_WABA' | 'FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING';
+}
+
+/** Paths shared by server, widget and loader. */
+export const WIDGET_PATHS = {
+  page: '/widget/connect',
+  state: '/widget/api/state',
+  events: '/widget/api/events',
+  pairingCode: '/widget/api/pairing-code',
+  qrRestart: '/widget/api/qr/restart',
+  cloudApi: '/widget/api/cloud-api',
+  assets: '/widget/assets/',
+  loader: '/widget/loader.js',
+} as const;

@@ -1,0 +1,26 @@
+export type EngineKind = 'baileys' | 'emulated' | 'simulator';
+
+/** Runtime configuration, read from the environment by `loadConfig` (DESIGN.md's table). */
+export interface AppConfig {
+  port: number;
+  /** Base of every `widgetUrl`, without a trailing slash. */
+  publicUrl: string;
+  /** SQLite file. */
+  dbPath: string;
+  /** HMAC key for widget tokens and key material for secrets at rest (resolved: env or the store). */
+  secret: string;
+  engine: EngineKind;
+  /** Simulator time scale: 2 makes QR rotation twice as fast. */
+  simSpeed: number;
+  bootstrapApiKey: string | null;
+  meta: {
+    appId: string | null;
+    configId: string | null;
+    appSecret: string | null;
+    graphUrl: string;
+    graphVersion: string;
+    sdkUrl: string;
+  };
+  /** Serve the demo page at `/`. */
+  demo: boolean;
+}

@@ -1,0 +1,71 @@
+/**
+ * Versioned schema. Each entry runs once, in order, inside a transaction; `PRAGMA user_version`
+ * records how many have run. Append, never edit an entry that has shipped.
+ */
+export const MIGRATIONS: readonly string[] = [
+  /* 1: core */ `
+  CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  CREATE TABLE tenants (
+    id         TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE api_keys (
+    id           TEXT PRIMARY KEY,
+    tenant_id    TEXT NOT NULL REFERENCES tenants(id),
+    secret_hash  TEXT NOT NULL,
+    scopes       TEXT NOT NULL,
+    label        TEXT,
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER,
+    revoked_at   INTEGER
+  );
+  CREATE INDEX api_keys_tenant ON api_keys(tenant_id);
+  CREATE TABLE wa_sessions (
+    tenant_id     TEXT NOT NULL REFERENCES tenants(id),
+    name          TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    status_reason TEXT,
+    method        TEXT,
+    phone         TEXT,
+    push_name     TEXT,
+    cloud_api     TEXT,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, name)
+  );
+  CREATE INDEX wa_sessions_status ON wa_sessions(status);
+  CREATE TABLE widget_sessions (
+    id              TEXT PRIMARY KEY,
+    tenant_id       TEXT NOT NULL REFERENCES tenants(id),
+    session_name    TEXT NOT NULL,
+    mode            TEXT NOT NULL,
+    callback_url    TEXT,
+    allowed_origins TEXT NOT NULL,
+    locale          TEXT,
+    meta_app        TEXT,
+    created_at      INTEGER NOT NULL,
+    expires_at      INTEGER NOT NULL,
+    phase           TEXT NOT NULL,
+    link_state      TEXT,
+    last_event_id   INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX widget_sessions_by_name ON widget_sessions(tenant_id, session_name);
+  CREATE TABLE wa_auth_creds (
+    tenant_id    TEXT NOT NULL,
+    session_name TEXT NOT NULL,
+    creds        TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, session_name)
+  );
+  CREATE TABLE wa_auth_keys (
+    tenant_id    TEXT NOT NULL,
+    session_name TEXT NOT NULL,
+    type         TEXT NOT NULL,
+    id           TEXT NOT NULL,
+    value        TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, session_name, type, id)
+  );
+  `,
+];

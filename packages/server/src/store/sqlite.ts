@@ -1,0 +1,315 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { ApiScope } from '@titan-connect/protocol';
+import { MIGRATIONS } from './migrations.js';
+import type {
+  ApiKeyRecord,
+  AuthStateKey,
+  WaSessionPatch,
+  WaSessionRecord,
+  WidgetSessionPatch,
+  WidgetSessionRecord,
+} from './types.js';
+
+type Row = Record<string, unknown>;
+
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+const toApiKey = (r: Row): ApiKeyRecord => ({
+  id: String(r.id),
+  tenantId: String(r.tenant_id),
+  secretHash: String(r.secret_hash),
+  scopes: String(r.scopes).split(',').filter(Boolean) as ApiScope[],
+  label: str(r.label),
+  createdAt: Number(r.created_at),
+  lastUsedAt: num(r.last_used_at),
+  revokedAt: num(r.revoked_at),
+});
+
+const toWaSession = (r: Row): WaSessionRecord => ({
+  tenantId: String(r.tenant_id),
+  name: String(r.name),
+  status: r.status as WaSessionRecord['status'],
+  statusReason: str(r.status_reason) as WaSessionRecord['statusReason'],
+  method: str(r.method) as WaSessionRecord['method'],
+  phone: str(r.phone),
+  pushName: str(r.push_name),
+  cloudApi: str(r.cloud_api),
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
+});
+
+const toWidgetSession = (r: Row): WidgetSessionRecord => ({
+  id: String(r.id),
+  tenantId: String(r.tenant_id),
+  sessionName: String(r.session_name),
+  mode: r.mode as WidgetSessionRecord['mode'],
+  callbackUrl: str(r.callback_url),
+  allowedOrigins: JSON.parse(String(r.allowed_origins)) as string[],
+  locale: str(r.locale),
+  metaApp: r.meta_app ? (JSON.parse(String(r.meta_app)) as WidgetSessionRecord['metaApp']) : null,
+  createdAt: Number(r.created_at),
+  expiresAt: Number(r.expires_at),
+  phase: r.phase as WidgetSessionRecord['phase'],
+  linkState: str(r.link_state),
+  lastEventId: Number(r.last_event_id),
+});
+
+const WA_COLUMNS: Record<keyof WaSessionPatch, string> = {
+  status: 'status',
+  statusReason: 'status_reason',
+  method: 'method',
+  phone: 'phone',
+  pushName: 'push_name',
+  cloudApi: 'cloud_api',
+  updatedAt: 'updated_at',
+};
+const WIDGET_COLUMNS: Record<keyof WidgetSessionPatch, string> = {
+  phase: 'phase',
+  linkState: 'link_state',
+  lastEventId: 'last_event_id',
+};
+
+/**
+ * The embedded store: one SQLite file in WAL mode. Every method is synchronous (better-sqlite3),
+ * so a write has reached the file when the call returns.
+ */
+export class SqliteStore {
+  readonly db: Database.Database;
+
+  constructor(readonly path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  /** Schema version after migrating. */
+  get schemaVersion(): number {
+    return Number(this.db.pragma('user_version', { simple: true }));
+  }
+
+  private migrate(): void {
+    const from = this.schemaVersion;
+    for (let v = from; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  // --- settings ---------------------------------------------------------------------------------
+  getSetting(key: string): string | null {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as Row | undefined;
+    return row ? String(row.value) : null;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.db
+      .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+      .run(key, value);
+  }
+
+  // --- tenants and API keys ---------------------------------------------------------------------
+  ensureTenant(id: string, now = Date.now()): void {
+    this.db.prepare('INSERT OR IGNORE INTO tenants (id, created_at) VALUES (?, ?)').run(id, now);
+  }
+
+  listTenants(): string[] {
+    return (this.db.prepare('SELECT id FROM tenants ORDER BY id').all() as Row[]).map((r) => String(r.id));
+  }
+
+  insertApiKey(key: ApiKeyRecord): void {
+    this.db.transaction(() => {
+      this.ensureTenant(key.tenantId, key.createdAt);
+      this.db
+        .prepare(
+          `INSERT INTO api_keys (id, tenant_id, secret_hash, scopes, label, created_at, last_used_at, revoked_at)
+           VALUES (@id, @tenantId, @secretHash, @scopes, @label, @createdAt, @lastUsedAt, @revokedAt)
+           ON CONFLICT(id) DO UPDATE SET tenant_id = excluded.tenant_id, secret_hash = excluded.secret_hash,
+             scopes = excluded.scopes, label = excluded.label, revoked_at = NULL`,
+        )
+        .run({ ...key, scopes: key.scopes.join(',') });
+    })();
+  }
+
+  getApiKey(id: string): ApiKeyRecord | null {
+    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
+    return row ? toApiKey(row) : null;
+  }
+
+  listApiKeys(tenantId?: string): ApiKeyRecord[] {
+    const rows = tenantId
+      ? this.db.prepare('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at').all(tenantId)
+      : this.db.prepare('SELECT * FROM api_keys ORDER BY tenant_id, created_at').all();
+    return (rows as Row[]).map(toApiKey);
+  }
+
+  /** Returns false when no such key exists or it was already revoked. */
+  revokeApiKey(id: string, now = Date.now()): boolean {
+    return this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes > 0;
+  }
+
+  touchApiKey(id: string, now = Date.now()): void {
+    this.db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now, id);
+  }
+
+  // --- WhatsApp sessions --------------------------------------------------------------------------
+  getWaSession(tenantId: string, name: string): WaSessionRecord | null {
+    const row = this.db.prepare('SELECT * FROM wa_sessions WHERE tenant_id = ? AND name = ?').get(tenantId, name) as
+      | Row
+      | undefined;
+    return row ? toWaSession(row) : null;
+  }
+
+  listWaSessions(tenantId: string): WaSessionRecord[] {
+    return (this.db.prepare('SELECT * FROM wa_sessions WHERE tenant_id = ? ORDER BY created_at').all(tenantId) as Row[]).map(
+      toWaSession,
+    );
+  }
+
+  listWaSessionsByStatus(status: WaSessionRecord['status']): WaSessionRecord[] {
+    return (this.db.prepare('SELECT * FROM wa_sessions WHERE status = ? ORDER BY created_at').all(status) as Row[]).map(
+      toWaSession,
+    );
+  }
+
+  /** Creates the session if it does not exist; returns it as stored. */
+  ensureWaSession(tenantId: string, name: string, now = Date.now()): WaSessionRecord {
+    this.ensureTenant(tenantId, now);
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO wa_sessions (tenant_id, name, status, status_reason, created_at, updated_at)
+         VALUES (?, ?, 'DISCONNECTED', NULL, ?, ?)`,
+      )
+      .run(tenantId, name, now, now);
+    return this.getWaSession(tenantId, name)!;
+  }
+
+  updateWaSession(tenantId: string, name: string, patch: WaSessionPatch): WaSessionRecord | null {
+    const keys = Object.keys(patch) as (keyof WaSessionPatch)[];
+    if (keys.length > 0) {
+      const set = keys.map((k) => `${WA_COLUMNS[k]} = @${k}`).join(', ');
+      this.db.prepare(`UPDATE wa_sessions SET ${set} WHERE tenant_id = @tenantId AND name = @name`).run({ ...patch, tenantId, name });
+    }
+    return this.getWaSession(tenantId, name);
+  }
+
+  deleteWaSession(tenantId: string, name: string): boolean {
+    return this.db.transaction(() => {
+      this.deleteAuthState({ tenantId, sessionName: name });
+      return this.db.prepare('DELETE FROM wa_sessions WHERE tenant_id = ? AND name = ?').run(tenantId, name).changes > 0;
+    })();
+  }
+
+  // --- widget sessions ----------------------------------------------------------------------------
+  insertWidgetSession(ws: WidgetSessionRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO widget_sessions (id, tenant_id, session_name, mode, callback_url, allowed_origins, locale, meta_app,
+           created_at, expires_at, phase, link_state, last_event_id)
+         VALUES (@id, @tenantId, @sessionName, @mode, @callbackUrl, @allowedOrigins, @locale, @metaApp,
+           @createdAt, @expiresAt, @phase, @linkState, @lastEventId)`,
+      )
+      .run({
+        ...ws,
+        allowedOrigins: JSON.stringify(ws.allowedOrigins),
+        metaApp: ws.metaApp ? JSON.stringify(ws.metaApp) : null,
+      });
+  }
+
+  getWidgetSession(id: string): WidgetSessionRecord | null {
+    const row = this.db.prepare('SELECT * FROM widget_sessions WHERE id = ?').get(id) as Row | undefined;
+    return row ? toWidgetSession(row) : null;
+  }
+
+  updateWidgetSession(id: string, patch: WidgetSessionPatch): void {
+    const keys = Object.keys(patch) as (keyof WidgetSessionPatch)[];
+    if (keys.length === 0) return;
+    const set = keys.map((k) => `${WIDGET_COLUMNS[k]} = @${k}`).join(', ');
+    this.db.prepare(`UPDATE widget_sessions SET ${set} WHERE id = @id`).run({ ...patch, id });
+  }
+
+  /** Widget sessions still within their lifetime whose linking had started (to resume after a restart). */
+  listLiveWidgetSessions(now = Date.now()): WidgetSessionRecord[] {
+    return (
+      this.db
+        .prepare(`SELECT * FROM widget_sessions WHERE expires_at > ? AND phase IN ('starting', 'qr', 'pairing') ORDER BY created_at`)
+        .all(now) as Row[]
+    ).map(toWidgetSession);
+  }
+
+  /** Widget sessions of one WhatsApp session, newest first. */
+  listWidgetSessionsFor(tenantId: string, sessionName: string): WidgetSessionRecord[] {
+    return (
+      this.db
+        .prepare('SELECT * FROM widget_sessions WHERE tenant_id = ? AND session_name = ? ORDER BY created_at DESC')
+        .all(tenantId, sessionName) as Row[]
+    ).map(toWidgetSession);
+  }
+
+  // --- Baileys auth state (creds + signal keys, BufferJSON text) --------------------------------
+  readCreds(key: AuthStateKey): string | null {
+    const row = this.db
+      .prepare('SELECT creds FROM wa_auth_creds WHERE tenant_id = ? AND session_name = ?')
+      .get(key.tenantId, key.sessionName) as Row | undefined;
+    return row ? String(row.creds) : null;
+  }
+
+  writeCreds(key: AuthStateKey, creds: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO wa_auth_creds (tenant_id, session_name, creds) VALUES (?, ?, ?)
+         ON CONFLICT(tenant_id, session_name) DO UPDATE SET creds = excluded.creds`,
+      )
+      .run(key.tenantId, key.sessionName, creds);
+  }
+
+  readKeys(key: AuthStateKey, type: string, ids: readonly string[]): Map<string, string> {
+    const found = new Map<string, string>();
+    const stmt = this.db.prepare('SELECT value FROM wa_auth_keys WHERE tenant_id = ? AND session_name = ? AND type = ? AND id = ?');
+    for (const id of ids) {
+      const row = stmt.get(key.tenantId, key.sessionName, type, id) as Row | undefined;
+      if (row) found.set(id, String(row.value));
+    }
+    return found;
+  }
+
+  /** One transaction: every entry is written (value) or deleted (null), or none is. */
+  writeKeys(key: AuthStateKey, entries: readonly { type: string; id: string; value: string | null }[]): void {
+    const upsert = this.db.prepare(
+      `INSERT INTO wa_auth_keys (tenant_id, session_name, type, id, value) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(tenant_id, session_name, type, id) DO UPDATE SET value = excluded.value`,
+    );
+    const remove = this.db.prepare('DELETE FROM wa_auth_keys WHERE tenant_id = ? AND session_name = ? AND type = ? AND id = ?');
+    this.db.transaction(() => {
+      for (const e of entries) {
+        if (e.value === null) remove.run(key.tenantId, key.sessionName, e.type, e.id);
+        else upsert.run(key.tenantId, key.sessionName, e.type, e.id, e.value);
+      }
+    })();
+  }
+
+  hasAuthState(key: AuthStateKey): boolean {
+    return this.readCreds(key) !== null;
+  }
+
+  deleteAuthState(key: AuthStateKey): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM wa_auth_creds WHERE tenant_id = ? AND session_name = ?').run(key.tenantId, key.sessionName);
+      this.db.prepare('DELETE FROM wa_auth_keys WHERE tenant_id = ? AND session_name = ?').run(key.tenantId, key.sessionName);
+    })();
+  }
+}
+
+export type Store = SqliteStore;

@@ -1,0 +1,71 @@
+import type { StatusReason } from '@titan-connect/protocol';
+import type { EngineKind } from '../config.types.js';
+
+/** A WhatsApp session is named per tenant. */
+export interface SessionKey {
+  tenantId: string;
+  name: string;
+}
+
+/** What a linking engine reports; the linking layer turns these into widget events and store rows. */
+export type EngineEvent =
+  | { type: 'qr'; key: SessionKey; qr: string; expiresAt: number; attempt: number; maxAttempts: number }
+  | { type: 'pairing_code'; key: SessionKey; code: string; phoneNumber: string; expiresAt: number }
+  | { type: 'connected'; key: SessionKey; method: 'qr' | 'pairing'; phone: string | null; pushName: string | null }
+  /** Every QR ref was used up without a scan. */
+  | { type: 'qr_timeout'; key: SessionKey }
+  /**
+   * The socket closed. `reconnecting` true: the engine retries by itself (AUTO_RECONNECT);
+   * false: it stopped for good with `reason` (LOGGED_OUT, FAILED, MANUAL_STOP, ...).
+   */
+  | {
+      type: 'disconnected';
+      key: SessionKey;
+      reason: StatusReason;
+      code: string;
+      message: string;
+      retryable: boolean;
+      reconnecting: boolean;
+    };
+
+export type EngineListener = (event: EngineEvent) => void;
+
+export interface StartOptions {
+  /** Link with a pairing code for this number (digits only) instead of a QR. */
+  pairingPhoneNumber?: string;
+}
+
+/**
+ * The one interface the rest of the server sees. Implementations: `baileys` (real WhatsApp,
+ * also `emulated` against the in-process edge emulator) and `simulator` (scripted, no network).
+ */
+export interface LinkingEngine {
+  readonly kind: EngineKind;
+  /** Starts linking a session that has no credentials, or reconnects one that has. Idempotent. */
+  start(key: SessionKey, options?: StartOptions): Promise<void>;
+  /** Asks for a pairing code for `phoneNumber` (digits only); the code arrives as a `pairing_code` event. */
+  requestPairingCode(key: SessionKey, phoneNumber: string): Promise<void>;
+  /** A fresh QR cycle after `qr_timeout`. */
+  restartQr(key: SessionKey): Promise<void>;
+  /** Logs the device out on WhatsApp and deletes its credentials. */
+  logout(key: SessionKey): Promise<void>;
+  /** Closes the socket, keeping the credentials. */
+  stop(key: SessionKey): Promise<void>;
+  /** Sends a text; `to` is digits only. Resolves to the message id. */
+  sendText(key: SessionKey, to: string, text: string): Promise<string>;
+  isRunning(key: SessionKey): boolean;
+  /** Subscribes to every session's events; returns the unsubscribe function. */
+  subscribe(listener: EngineListener): () => void;
+  /** The virtual phone (simulator and emulated engines only). */
+  readonly virtualPhone: VirtualPhone | null;
+  /** Stops every session (server shutdown). */
+  close(): Promise<void>;
+}
+
+/** Plays the user's phone, for offline tests and the demo. */
+export interface VirtualPhone {
+  /** Links the session whose current QR is `qr`; throws `HttpError` 400 for a stale or unknown QR. */
+  scan(qr: string): Promise<SessionKey>;
+  /** Links the session whose current pairing code is `code`; throws `HttpError` 400 for a wrong code. */
+  enterCode(code: string): Promise<SessionKey>;
+}
