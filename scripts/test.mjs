@@ -2,13 +2,14 @@
 // runner, then browser tests (widget, loader) with web-test-runner in the system Chromium.
 // `node scripts/test.mjs node|browser` runs one half. Extra arguments filter node test files.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const [which = 'all', ...filters] = process.argv.slice(2);
 
 const walk = (dir, out = []) => {
+  if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir)) {
     if (name === 'node_modules' || name === 'dist') continue;
     const path = join(dir, name);
