@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { formatSseMessage, openSse, type SseStream } from './sse.js';
+
+test('formatSseMessage frames an event', () => {
+  const CASES: [Parameters<typeof formatSseMessage>[0], string][] = [
+    [{ data: 'x' }, 'data: x\n\n'],
+    [{ event: 'qr', id: 7, data: '{"a":1}' }, 'event: qr\nid: 7\ndata: {"a":1}\n\n'],
+    [{ data: 'one\ntwo\r\nthree\rfour' }, 'data: one\ndata: two\ndata: three\ndata: four\n\n'],
+    [{ data: '', retry: 1500 }, 'retry: 1500\ndata: \n\n'],
+  ];
+  for (const [input, expected] of CASES) assert.equal(formatSseMessage(input), expected);
+});
+
+test('formatSseMessage refuses CR or LF in event and id', () => {
+  for (const bad of [{ event: 'a\nb' }, { event: 'a\rb' }, { id: '1\nevent: x' }, { id: '1\r' }])
+    assert.throws(() => formatSseMessage({ data: 'x', ...bad }), TypeError);
+});
+
+/** A server whose every request opens a stream handed to `onStream`. */
+async function serve(onStream: (stream: SseStream) => void, heartbeatMs?: number) {
+  const server = http.createServer((req, res) => onStream(openSse(req, res, { heartbeatMs })));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return { server, port };
+}
+
+/** Reads the stream until `until` matches the text received so far. */
+function read(port: number, until: (text: string) => boolean) {
+  return new Promise<{ headers: http.IncomingHttpHeaders; text: string; req: http.ClientRequest }>((resolve, reject) => {
+    const req = http.get({ port, host: '127.0.0.1', path: '/' }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+        if (until(text)) resolve({ headers: res.headers, text, req });
+      });
+    });
+    req.on('error', reject);
+  });
+}
+
+test('openSse sends the stream headers and events, and heartbeats when idle', async () => {
+  const { server, port } = await serve((s) => s.send({ event: 'state', id: 1, data: '{}' }), 20);
+  try {
+    const { headers, text, req } = await read(port, (t) => t.includes('\n:\n\n'));
+    req.destroy();
+    assert.equal(headers['content-type'], 'text/event-stream; charset=utf-8');
+    assert.equal(headers['cache-control'], 'no-store');
+    assert.equal(headers['x-accel-buffering'], 'no');
+    assert.ok(text.startsWith('event: state\nid: 1\ndata: {}\n\n'), text);
+    assert.match(text, /\n\n:\n\n/);
+  } finally {
+    server.close();
+  }
+});
+
+test('openSse runs close handlers once when the client goes away, then refuses to send', async () => {
+  let stream: SseStream | null = null;
+  let closes = 0;
+  const closed = new Promise<void>((resolve) => {
+    void serve((s) => {
+      stream = s;
+      s.onClose(() => {
+        closes++;
+        resolve();
+      });
+      s.comment('hello');
+    }).then(async ({ server, port }) => {
+      const { req } = await read(port, (t) => t.includes(':hello'));
+      req.destroy();
+      await closed;
+      server.close();
+    });
+  });
+  await closed;
+  assert.equal(closes, 1);
+  assert.equal(stream!.closed, true);
+  assert.equal(stream!.send({ data: 'late' }), false);
+  let late = 0;
+  stream!.onClose(() => late++);
+  assert.equal(late, 1, 'a handler added after close runs at once');
+});

@@ -1,0 +1,110 @@
+// The one Server-Sent Events helper (after Hono's `helper/streaming/sse.ts`): framing, headers,
+// heartbeat and clean-up live here so no route writes raw `data:` lines.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface SseMessage {
+  /** Event name (`event:` line); omitted means the browser's default `message`. */
+  event?: string;
+  /** Payload; split on newlines into several `data:` lines as the spec requires. */
+  data: string;
+  id?: string | number;
+  /** Reconnection delay the browser should use, ms. */
+  retry?: number;
+}
+
+/** A CR or LF inside `event:` or `id:` would let a payload forge extra fields or events. */
+const hasLineBreak = (value: string): boolean => /[\r\n]/.test(value);
+
+/** Frames one event; throws on a line break in the event name or id. */
+export function formatSseMessage(message: SseMessage): string {
+  let out = '';
+  if (message.event !== undefined) {
+    if (hasLineBreak(message.event)) throw new TypeError('SSE event name must not contain CR or LF');
+    out += `event: ${message.event}\n`;
+  }
+  if (message.id !== undefined) {
+    const id = String(message.id);
+    if (hasLineBreak(id)) throw new TypeError('SSE id must not contain CR or LF');
+    out += `id: ${id}\n`;
+  }
+  if (message.retry !== undefined) out += `retry: ${Math.max(0, Math.floor(message.retry))}\n`;
+  for (const line of message.data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
+  return out + '\n';
+}
+
+export interface SseOptions {
+  /**
+   * Comment sent when idle, ms. 15 s keeps the connection under the 30-60 s idle timeouts of
+   * common proxies and load balancers, and lets the server notice a dead client.
+   */
+  heartbeatMs?: number;
+}
+
+export interface SseStream {
+  /** Writes one event; returns false once the stream is closed. */
+  send(message: SseMessage): boolean;
+  /** Writes a `:` comment line (ignored by EventSource). */
+  comment(text?: string): void;
+  /** Ends the response (idempotent). */
+  close(): void;
+  readonly closed: boolean;
+  /** Runs `fn` once when the stream closes, whoever closed it. */
+  onClose(fn: () => void): void;
+}
+
+/** Turns a response into an event stream. Works with Express and bare `node:http` alike. */
+export function openSse(req: IncomingMessage, res: ServerResponse, options: SseOptions = {}): SseStream {
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    // no-store: an event stream is never a cacheable resource; X-Accel-Buffering: nginx would
+    // otherwise buffer the stream and the widget would see events in bursts.
+    'Cache-Control': 'no-store',
+    'X-Accel-Buffering': 'no',
+    Connection: 'keep-alive',
+  });
+  // Nagle would hold each small event back for up to 40 ms.
+  req.socket.setNoDelay(true);
+  res.flushHeaders();
+
+  let closed = false;
+  const closeHandlers: (() => void)[] = [];
+  const heartbeat = setInterval(() => stream.comment(), heartbeatMs);
+  heartbeat.unref();
+
+  const finish = (): void => {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    for (const fn of closeHandlers.splice(0)) fn();
+  };
+  // `res` 'close' fires when the client goes away or the response ends; `req` 'close' does not
+  // mean that (since Node 16 it fires once the request body is read).
+  res.on('close', finish);
+
+  const stream: SseStream = {
+    send(message) {
+      if (closed) return false;
+      res.write(formatSseMessage(message));
+      return true;
+    },
+    comment(text = '') {
+      if (closed) return;
+      if (hasLineBreak(text)) throw new TypeError('SSE comment must not contain CR or LF');
+      res.write(`:${text}\n\n`);
+    },
+    close() {
+      if (closed) return;
+      finish();
+      res.end();
+    },
+    get closed() {
+      return closed;
+    },
+    onClose(fn) {
+      if (closed) fn();
+      else closeHandlers.push(fn);
+    },
+  };
+  return stream;
+}
