@@ -1,0 +1,303 @@
+// TITAN_ENGINE=simulator: a scripted LinkingEngine with WhatsApp's QR shape and timing and no
+// network, for UI tests, the demo and benchmarks. The virtual phone plays the user's phone.
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../../clock.js';
+import { HttpError } from '../../errors.js';
+import type { Store } from '../../store/index.js';
+import type { EngineEvent, EngineListener, LinkingEngine, SessionKey, StartOptions, VirtualPhone } from '../engine.js';
+import { buildPairingQr, newCompanionKeys, newPairingCode, newQrRef, type CompanionKeys } from './codes.js';
+
+/** baileys: the first QR lives 60 s, later ones 20 s; the server sends 6 refs. */
+export const QR_FIRST_TTL_MS = 60_000;
+export const QR_NEXT_TTL_MS = 20_000;
+export const QR_MAX_ATTEMPTS = 6;
+/** WhatsApp shows "code expires in about 3 minutes" on the phone's link-with-number screen. */
+export const PAIRING_CODE_TTL_MS = 180_000;
+/** How long a simulated outage retries (AUTO_RECONNECT) before giving up with FAILED. */
+export const NETWORK_RETRY_MS = 4_000;
+
+export type SimulatorFailure = 'network-down' | 'logged-out' | 'replaced';
+
+export interface SimulatorEngineOptions {
+  store: Store;
+  clock?: Clock;
+  /** Time scale (TITAN_SIM_SPEED): 10 makes every timer ten times shorter. */
+  speed: number;
+  logger: Logger;
+  /** Scripted failure applied when a session starts, for tests of every failure path. */
+  failures?: (key: SessionKey) => SimulatorFailure | null | undefined;
+}
+
+/** What the simulator keeps in `wa_auth_creds`, so a restart reconnects as baileys would. */
+interface SimulatorCreds {
+  simulator: 1;
+  method: 'qr' | 'pairing';
+  phone: string;
+  pushName: string;
+}
+
+interface SimSession {
+  key: SessionKey;
+  phase: 'qr' | 'pairing' | 'connected' | 'connecting';
+  keys: CompanionKeys;
+  attempt: number;
+  qr: string | null;
+  pairing: { code: string; phoneNumber: string } | null;
+  creds: SimulatorCreds | null;
+  timer: NodeJS.Timeout | null;
+}
+
+const id = (key: SessionKey): string => `${key.tenantId}\u0000${key.name}`;
+const authKey = (key: SessionKey) => ({ tenantId: key.tenantId, sessionName: key.name });
+const bare = (code: string): string => code.replace(/[^0-9A-Za-z]/g, '').toUpperCase();
+
+export const FAILURE_EVENTS: Record<SimulatorFailure, Omit<Extract<EngineEvent, { type: 'disconnected' }>, 'key' | 'type'>> = {
+  'network-down': {
+    reason: 'FAILED',
+    code: 'WA_UNREACHABLE',
+    message: 'Could not reach WhatsApp servers',
+    retryable: true,
+    reconnecting: false,
+  },
+  'logged-out': {
+    reason: 'LOGGED_OUT',
+    code: 'LOGGED_OUT',
+    message: 'The device was logged out from the phone',
+    retryable: false,
+    reconnecting: false,
+  },
+  replaced: {
+    reason: 'FAILED',
+    code: 'REPLACED',
+    message: 'Another WhatsApp Web connection replaced this one',
+    retryable: false,
+    reconnecting: false,
+  },
+};
+
+export class SimulatorEngine implements LinkingEngine {
+  readonly kind = 'simulator' as const;
+  readonly virtualPhone: VirtualPhone;
+  private readonly sessions = new Map<string, SimSession>();
+  private readonly listeners = new Set<EngineListener>();
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly speed: number;
+  private readonly logger: Logger;
+  private readonly failures: SimulatorEngineOptions['failures'];
+
+  constructor(options: SimulatorEngineOptions) {
+    if (!(options.speed > 0)) throw new RangeError('SimulatorEngine speed must be > 0');
+    this.store = options.store;
+    this.clock = options.clock ?? systemClock;
+    this.speed = options.speed;
+    this.logger = options.logger;
+    this.failures = options.failures;
+    this.virtualPhone = { scan: async (qr) => this.scan(qr), enterCode: async (code) => this.enterCode(code) };
+  }
+
+  async start(key: SessionKey, options: StartOptions = {}): Promise<void> {
+    if (this.sessions.has(id(key))) {
+      if (options.pairingPhoneNumber) await this.requestPairingCode(key, options.pairingPhoneNumber);
+      return;
+    }
+    const raw = this.store.readCreds(authKey(key));
+    const creds = raw ? this.parseCreds(raw) : null;
+    const session: SimSession = { key, phase: 'connecting', keys: newCompanionKeys(), attempt: 0, qr: null, pairing: null, creds, timer: null };
+    this.sessions.set(id(key), session);
+
+    const failure = this.failures?.(key);
+    if (failure) return this.simulate(key, failure);
+    if (creds) return this.link(session, creds);
+    this.nextQr(session);
+    if (options.pairingPhoneNumber) await this.requestPairingCode(key, options.pairingPhoneNumber);
+  }
+
+  async requestPairingCode(key: SessionKey, phoneNumber: string): Promise<void> {
+    let session = this.sessions.get(id(key));
+    if (!session) {
+      await this.start(key);
+      session = this.sessions.get(id(key));
+    }
+    if (!session || session.phase === 'connected') {
+      throw new HttpError(409, 'SESSION_ALREADY_CONNECTED', 'This session is already linked.');
+    }
+    if (session.phase === 'connecting') throw new HttpError(409, 'CONFLICT', 'The session is not ready for a pairing code.');
+    // Linking by code replaces the QR cycle; the code has its own lifetime.
+    this.clearTimer(session);
+    session.phase = 'pairing';
+    session.qr = null;
+    session.pairing = { code: newPairingCode(), phoneNumber };
+    const ttl = this.scaled(PAIRING_CODE_TTL_MS);
+    session.timer = setTimeout(() => this.timeout(session), ttl);
+    this.emit({ type: 'pairing_code', key, code: session.pairing.code, phoneNumber, expiresAt: this.clock.now() + ttl });
+  }
+
+  async restartQr(key: SessionKey): Promise<void> {
+    const session = this.sessions.get(id(key));
+    if (session?.phase === 'connected') return;
+    if (session) this.drop(session);
+    await this.start(key);
+  }
+
+  async logout(key: SessionKey): Promise<void> {
+    const session = this.sessions.get(id(key));
+    if (session) this.drop(session);
+    this.store.deleteAuthState(authKey(key));
+  }
+
+  /** Silent on purpose: shutdown must not mark sessions disconnected, or a restart would not reconnect them. */
+  async stop(key: SessionKey): Promise<void> {
+    const session = this.sessions.get(id(key));
+    if (session) this.drop(session);
+  }
+
+  async sendText(key: SessionKey, to: string, text: string): Promise<string> {
+    const session = this.sessions.get(id(key));
+    if (session?.phase !== 'connected') {
+      throw new HttpError(409, 'SESSION_NOT_CONNECTED', `Session "${key.name}" is not connected.`);
+    }
+    this.logger.debug({ session: key.name, to, length: text.length }, 'simulator: message sent');
+    // WhatsApp Web message ids: 3EB0 and hex.
+    return `3EB0${randomBytes(10).toString('hex').toUpperCase()}`;
+  }
+
+  isRunning(key: SessionKey): boolean {
+    return this.sessions.has(id(key));
+  }
+
+  subscribe(listener: EngineListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    for (const session of [...this.sessions.values()]) this.drop(session);
+  }
+
+  /** Scripted failure on a session, running or not (tests and the demo). */
+  simulate(key: SessionKey, failure: SimulatorFailure): void {
+    const session = this.sessions.get(id(key));
+    if (failure === 'network-down') {
+      // As baileys does: report reconnecting while the bounded retries run, then give up.
+      if (session) this.clearTimer(session);
+      const retrying = session ?? this.track(key);
+      retrying.phase = 'connecting';
+      this.emit({ type: 'disconnected', key, ...FAILURE_EVENTS['network-down'], reason: 'AUTO_RECONNECT', reconnecting: true });
+      retrying.timer = setTimeout(() => {
+        this.drop(retrying);
+        this.emit({ type: 'disconnected', key, ...FAILURE_EVENTS['network-down'] });
+      }, this.scaled(NETWORK_RETRY_MS));
+      return;
+    }
+    if (session) this.drop(session);
+    // 401 from WhatsApp: the credentials are dead, delete them so nothing reconnects with them.
+    if (failure === 'logged-out') this.store.deleteAuthState(authKey(key));
+    this.emit({ type: 'disconnected', key, ...FAILURE_EVENTS[failure] });
+  }
+
+  // --- virtual phone --------------------------------------------------------------------------
+
+  private scan(qr: string): SessionKey {
+    for (const session of this.sessions.values()) {
+      if (session.phase === 'qr' && session.qr === qr) {
+        const phone = `1555${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
+        this.link(session, { simulator: 1, method: 'qr', phone, pushName: 'Simulated Phone' }, true);
+        return session.key;
+      }
+    }
+    throw new HttpError(400, 'BAD_REQUEST', 'This QR code is stale or unknown; scan the one on screen now.');
+  }
+
+  private enterCode(code: string): SessionKey {
+    const wanted = bare(code);
+    for (const session of this.sessions.values()) {
+      if (session.phase === 'pairing' && session.pairing && session.pairing.code === wanted) {
+        const creds: SimulatorCreds = { simulator: 1, method: 'pairing', phone: session.pairing.phoneNumber, pushName: 'Simulated Phone' };
+        this.link(session, creds, true);
+        return session.key;
+      }
+    }
+    throw new HttpError(400, 'BAD_REQUEST', 'This pairing code is wrong or has expired.');
+  }
+
+  // --- internals ------------------------------------------------------------------------------
+
+  private track(key: SessionKey): SimSession {
+    const session: SimSession = { key, phase: 'connecting', keys: newCompanionKeys(), attempt: 0, qr: null, pairing: null, creds: null, timer: null };
+    this.sessions.set(id(key), session);
+    return session;
+  }
+
+  private nextQr(session: SimSession): void {
+    if (session.attempt >= QR_MAX_ATTEMPTS) return this.timeout(session);
+    session.attempt++;
+    session.phase = 'qr';
+    session.qr = buildPairingQr(newQrRef(), session.keys);
+    const ttl = this.scaled(session.attempt === 1 ? QR_FIRST_TTL_MS : QR_NEXT_TTL_MS);
+    session.timer = setTimeout(() => this.nextQr(session), ttl);
+    this.emit({
+      type: 'qr',
+      key: session.key,
+      qr: session.qr,
+      expiresAt: this.clock.now() + ttl,
+      attempt: session.attempt,
+      maxAttempts: QR_MAX_ATTEMPTS,
+    });
+  }
+
+  /** "QR refs attempts ended" (or the pairing code ran out): the socket closes, nothing linked. */
+  private timeout(session: SimSession): void {
+    this.drop(session);
+    this.emit({ type: 'qr_timeout', key: session.key });
+  }
+
+  private link(session: SimSession, creds: SimulatorCreds, fresh = false): void {
+    this.clearTimer(session);
+    // Written before the event, like baileys' creds.update is saved before the app hears "open".
+    if (fresh) this.store.writeCreds(authKey(session.key), JSON.stringify(creds));
+    session.phase = 'connected';
+    session.qr = null;
+    session.pairing = null;
+    session.creds = creds;
+    this.emit({ type: 'connected', key: session.key, method: creds.method, phone: creds.phone, pushName: creds.pushName });
+  }
+
+  private parseCreds(raw: string): SimulatorCreds | null {
+    try {
+      const creds = JSON.parse(raw) as Partial<SimulatorCreds>;
+      if (creds.simulator === 1 && (creds.method === 'qr' || creds.method === 'pairing') && typeof creds.phone === 'string') {
+        return { simulator: 1, method: creds.method, phone: creds.phone, pushName: creds.pushName ?? 'Simulated Phone' };
+      }
+    } catch {
+      // fall through: not ours (e.g. written by the baileys engine); link afresh
+    }
+    this.logger.warn('simulator: stored credentials are not simulator credentials; linking afresh');
+    return null;
+  }
+
+  private drop(session: SimSession): void {
+    this.clearTimer(session);
+    if (this.sessions.get(id(session.key)) === session) this.sessions.delete(id(session.key));
+  }
+
+  private clearTimer(session: SimSession): void {
+    if (session.timer) clearTimeout(session.timer);
+    session.timer = null;
+  }
+
+  private scaled(ms: number): number {
+    return Math.max(1, Math.round(ms / this.speed));
+  }
+
+  private emit(event: EngineEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.logger.error({ err, event: event.type }, 'linking engine listener threw');
+      }
+    }
+  }
+}
