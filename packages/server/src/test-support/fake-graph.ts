@@ -70,6 +70,8 @@ export interface FakeGraph {
   requests: RecordedGraphRequest[];
   /** Makes a step fail (Meta's error for that step by default) until `reset()`. */
   fail(step: GraphStep, mode?: FailureMode): void;
+  /** Holds requests of a step until the returned function is called (to test overlapping calls). */
+  hold(step: GraphStep): () => void;
   /** Accepts `code` for one more exchange, with new expectations if given. */
   reset(options?: FakeGraphOptions): void;
   close(): Promise<void>;
@@ -85,12 +87,13 @@ export async function startFakeGraph(initial: FakeGraphOptions = {}): Promise<Fa
   let codeUsed = false;
   const requests: RecordedGraphRequest[] = [];
   const hanging = new Set<Response>();
+  const holds = new Map<GraphStep, Promise<void>>();
 
   const app = express();
   app.use(express.json());
 
   /** Records the request; then answers the step's scripted failure if there is one. */
-  const enter = (step: GraphStep, req: Request, res: Response): boolean => {
+  const enter = async (step: GraphStep, req: Request, res: Response): Promise<boolean> => {
     requests.push({
       step,
       method: req.method,
@@ -103,6 +106,7 @@ export async function startFakeGraph(initial: FakeGraphOptions = {}): Promise<Fa
       metaError(res, 400, `Unknown Graph API version ${String(req.params.version)}.`, 2635);
       return false;
     }
+    await holds.get(step);
     const failure = failures.get(step);
     if (failure === 'hang') {
       hanging.add(res);
@@ -121,8 +125,8 @@ export async function startFakeGraph(initial: FakeGraphOptions = {}): Promise<Fa
     return false;
   };
 
-  app.get('/:version/oauth/access_token', (req, res) => {
-    if (!enter('exchange', req, res)) return;
+  app.get('/:version/oauth/access_token', async (req, res) => {
+    if (!(await enter('exchange', req, res))) return;
     const { client_id, client_secret, code } = req.query;
     if (client_id !== options.appId) return metaError(res, 400, 'Error validating application. Invalid application ID.', 101);
     if (client_secret !== options.appSecret) return metaError(res, 400, 'Error validating client secret.', 1);
@@ -133,14 +137,14 @@ export async function startFakeGraph(initial: FakeGraphOptions = {}): Promise<Fa
     res.json({ access_token: options.businessToken, token_type: 'bearer' });
   });
 
-  app.post('/:version/:wabaId/subscribed_apps', (req, res) => {
-    if (!enter('subscribe', req, res) || !bearerOk(req, res)) return;
+  app.post('/:version/:wabaId/subscribed_apps', async (req, res) => {
+    if (!(await enter('subscribe', req, res)) || !bearerOk(req, res)) return;
     if (req.params.wabaId !== options.wabaId) return metaError(res, 400, `Unsupported post request. Object with ID '${req.params.wabaId}' does not exist.`, 100);
     res.json({ success: true });
   });
 
-  app.post('/:version/:phoneNumberId/register', (req, res) => {
-    if (!enter('register', req, res) || !bearerOk(req, res)) return;
+  app.post('/:version/:phoneNumberId/register', async (req, res) => {
+    if (!(await enter('register', req, res)) || !bearerOk(req, res)) return;
     if (req.params.phoneNumberId !== options.phoneNumberId) return metaError(res, 400, 'Object does not exist.', 100);
     const body = req.body as Record<string, unknown> | undefined;
     if (body?.messaging_product !== 'whatsapp') return metaError(res, 400, '(#100) The parameter messaging_product is required.', 100);
@@ -148,8 +152,8 @@ export async function startFakeGraph(initial: FakeGraphOptions = {}): Promise<Fa
     res.json({ success: true });
   });
 
-  app.post('/:version/:phoneNumberId/messages', (req, res) => {
-    if (!enter('send', req, res) || !bearerOk(req, res)) return;
+  app.post('/:version/:phoneNumberId/messages', async (req, res) => {
+    if (!(await enter('send', req, res)) || !bearerOk(req, res)) return;
     if (req.params.phoneNumberId !== options.phoneNumberId) return metaError(res, 400, 'Object does not exist.', 100);
     const body = req.body as Record<string, unknown> | undefined;
     const text = body?.text as { body?: unknown } | undefined;
@@ -163,8 +167,8 @@ export async function startFakeGraph(initial: FakeGraphOptions = {}): Promise<Fa
     });
   });
 
-  app.get('/:version/:phoneNumberId', (req, res) => {
-    if (!enter('phone', req, res) || !bearerOk(req, res)) return;
+  app.get('/:version/:phoneNumberId', async (req, res) => {
+    if (!(await enter('phone', req, res)) || !bearerOk(req, res)) return;
     if (req.params.phoneNumberId !== options.phoneNumberId) return metaError(res, 400, 'Object does not exist.', 100);
     res.json({ display_phone_number: options.displayPhoneNumber, verified_name: options.verifiedName, id: options.phoneNumberId });
   });
@@ -187,6 +191,14 @@ export async function startFakeGraph(initial: FakeGraphOptions = {}): Promise<Fa
     requests,
     fail(step, mode = { status: 400, error: META_ERRORS[step] }) {
       failures.set(step, mode);
+    },
+    hold(step) {
+      let release!: () => void;
+      holds.set(step, new Promise<void>((resolve) => (release = resolve)));
+      return () => {
+        holds.delete(step);
+        release();
+      };
     },
     reset(next = {}) {
       options = { ...options, ...next };
