@@ -1,1 +1,2 @@
-export * from './index.js';
+// The classic-script build (`/widget/loader.js`): `window.TitanWidget = { mount, discover }`.
+export { mount, discover } from './index.js';

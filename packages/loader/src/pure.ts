@@ -1,1 +1,5 @@
-export const mount = (): void => {};
+// Side-effect-free entry: importing it (also during SSR) touches no DOM.
+export { mount } from './mount.js';
+export { discover } from './discover.js';
+export type { ConnectedEvent, LoaderEventMap, MountOptions, WidgetHandle } from './types.js';
+export type { WidgetMessage, WidgetMessageEvent, WidgetMessageOf } from '@titan-connect/protocol';

@@ -1,0 +1,20 @@
+import type { WidgetMessage } from '@titan-connect/protocol';
+
+/**
+ * `isWidgetMessage` from `@titan-connect/protocol`, condensed for the 1 KB loader budget (the
+ * shared one pulls its constants and long-hand checks into the bundle). `guard.test.ts` holds
+ * both to the same table, so they cannot drift apart unnoticed.
+ */
+export const isMessage = (m: any): m is WidgetMessage =>
+  m?.type === 'titan:widget' &&
+  m.version === 1 &&
+  typeof m.session == 'string' &&
+  (m.event == 'resize'
+    ? // A number, finite and not negative (NaN fails both comparisons).
+      typeof m.height == 'number' && m.height >= 0 && m.height < 1 / 0
+    : m.event == 'error'
+      ? typeof m.error?.code == 'string' && typeof m.error.message == 'string'
+      : m.event == 'connected'
+        ? // `redirectUrl` is absent (undefined) or a string; `typeof` never names an Object.prototype key.
+          typeof m.method == 'string' && typeof m.redirectUrl in { undefined: 1, string: 1 }
+        : ['ready', 'status', 'expired', 'close'].includes(m.event));

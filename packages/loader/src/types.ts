@@ -1,0 +1,47 @@
+import type { WidgetMessage, WidgetMessageEvent, WidgetMessageOf } from '@titan-connect/protocol';
+
+/** The `connected` message, plus a way for the host to keep the page where it is. */
+export type ConnectedEvent = WidgetMessageOf<'connected'> & {
+  /** Stops the loader from navigating the top window to `redirectUrl`. */
+  preventDefault(): void;
+};
+
+/** What `on(event, fn)` hands to `fn`, by postMessage event name. */
+export type LoaderEventMap = {
+  [K in WidgetMessageEvent]: K extends 'connected' ? ConnectedEvent : WidgetMessageOf<K>;
+};
+
+export interface MountOptions {
+  /** The `widgetUrl` your backend got from `POST /api/widget/sessions` (absolute http(s)). */
+  widgetUrl: string;
+  /** Height in pixels until the widget reports its own (then it follows `resize`). Default 600. */
+  height?: number;
+  /** The widget page has loaded and talks to the host. */
+  onReady?: (message: WidgetMessageOf<'ready'>) => void;
+  /** Every accepted message, in arrival order. */
+  onEvent?: (message: WidgetMessage) => void;
+  /** The number is linked. Call `event.preventDefault()` to stay on the page despite a `redirectUrl`. */
+  onConnected?: (event: ConnectedEvent) => void;
+  onError?: (message: WidgetMessageOf<'error'>) => void;
+  onExpired?: (message: WidgetMessageOf<'expired'>) => void;
+}
+
+/** What `mount()` returns. Safe to keep after `destroy()`: every method stays callable. */
+export interface WidgetHandle {
+  /** The iframe, until `destroy()` removes it. */
+  readonly iframe: HTMLIFrameElement;
+  /** Removes the iframe and every listener; calling it again does nothing. */
+  destroy(): void;
+  /** Subscribes to one postMessage event (`'connected'`, `'resize'`, `'status'`, ...). */
+  on<K extends WidgetMessageEvent>(event: K, fn: (message: LoaderEventMap[K]) => void): void;
+}
+
+declare global {
+  /** DOM events dispatched (bubbling) on the mount target. */
+  interface HTMLElementEventMap {
+    'titan-ready': CustomEvent<WidgetMessageOf<'ready'>>;
+    'titan-connected': CustomEvent<ConnectedEvent>;
+    'titan-error': CustomEvent<WidgetMessageOf<'error'>>;
+    'titan-expired': CustomEvent<WidgetMessageOf<'expired'>>;
+  }
+}
