@@ -1,0 +1,172 @@
+// The real WhatsApp engine: one `SessionSocket` per session, each on its own Baileys socket.
+// The only module outside `baileys/` that sees it is `whatsapp/index.ts`.
+import { makeWASocket, type SocketConfig } from 'baileys';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../../clock.js';
+import { HttpError } from '../../errors.js';
+import type { Store } from '../../store/index.js';
+import type { EngineEvent, EngineListener, LinkingEngine, SessionKey, StartOptions, VirtualPhone } from '../engine.js';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from './disconnect.js';
+import { SessionSocket, type MakeSocket } from './session-socket.js';
+import { WaVersionSource, type FetchWaVersion } from './version.js';
+
+export interface BaileysEngineOptions {
+  store: Store;
+  logger: Logger;
+  clock?: Clock;
+  /** `emulated` when `socketOptions.waWebSocketUrl` points at the in-process edge emulator. */
+  kind?: 'baileys' | 'emulated';
+  /** Builds the socket; default baileys' `makeWASocket`. Tests inject a fake. */
+  makeSocket?: MakeSocket;
+  /** Passed through to every socket (e.g. `waWebSocketUrl`, `qrTimeout`). */
+  socketOptions?: Partial<SocketConfig>;
+  backoff?: Partial<BackoffPolicy>;
+  /**
+   * WebSocket handshake bound. Baileys' default is 20 s; 10 s keeps the unreachable path (every
+   * retry may wait this long) to about a minute and a half at worst.
+   */
+  connectTimeoutMs?: number;
+  fetchVersion?: FetchWaVersion;
+  versionTimeoutMs?: number;
+  /** The emulated engine's phone side; null for real WhatsApp. */
+  virtualPhone?: VirtualPhone | null;
+  random?: () => number;
+}
+
+const PHONE_DIGITS = /^\d{7,15}$/;
+const sessionId = (key: SessionKey) => `${key.tenantId}\u0000${key.name}`;
+
+export class BaileysEngine implements LinkingEngine {
+  readonly kind: 'baileys' | 'emulated';
+  readonly virtualPhone: VirtualPhone | null;
+  private readonly sessions = new Map<string, SessionSocket>();
+  private readonly listeners = new Set<EngineListener>();
+  private readonly versions: WaVersionSource;
+  private readonly backoff: BackoffPolicy;
+  private readonly clock: Clock;
+  private readonly baileysLogger: Logger;
+
+  constructor(private readonly options: BaileysEngineOptions) {
+    this.kind = options.kind ?? 'baileys';
+    this.virtualPhone = options.virtualPhone ?? null;
+    this.clock = options.clock ?? systemClock;
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.versions = new WaVersionSource(options.store, {
+      fetch: options.fetchVersion,
+      timeoutMs: options.versionTimeoutMs,
+      clock: this.clock,
+      logger: options.logger,
+    });
+    // Baileys logs every frame at debug and whole creds at info: keep it at warn (or quieter
+    // when the server logger is quieter, e.g. silent in tests).
+    const level = options.logger.isLevelEnabled('warn') ? 'warn' : options.logger.level;
+    this.baileysLogger = options.logger.child({ module: 'baileys' }, { level });
+  }
+
+  async start(key: SessionKey, options: StartOptions = {}): Promise<void> {
+    const phone = options.pairingPhoneNumber;
+    if (phone !== undefined) assertPhone(phone);
+    const running = this.running(key);
+    if (running) {
+      if (phone) await running.requestPairingCode(phone);
+      return;
+    }
+    await this.open(key).start(phone);
+  }
+
+  async requestPairingCode(key: SessionKey, phoneNumber: string): Promise<void> {
+    assertPhone(phoneNumber);
+    const running = this.running(key);
+    if (running) await running.requestPairingCode(phoneNumber);
+    else await this.open(key).start(phoneNumber);
+  }
+
+  async restartQr(key: SessionKey): Promise<void> {
+    const running = this.running(key);
+    if (running?.isOpen) return; // already linked: nothing to scan
+    if (running) await running.stop(true);
+    await this.open(key).start();
+  }
+
+  async logout(key: SessionKey): Promise<void> {
+    const running = this.running(key);
+    if (running) {
+      await running.logout();
+      return;
+    }
+    // Not connected: nothing to tell WhatsApp, but the creds must go.
+    this.options.store.deleteAuthState({ tenantId: key.tenantId, sessionName: key.name });
+    this.emit({ type: 'disconnected', key, reason: 'LOGGED_OUT', code: 'LOGGED_OUT', message: 'The device was logged out', retryable: false, reconnecting: false });
+  }
+
+  async stop(key: SessionKey): Promise<void> {
+    await this.running(key)?.stop();
+  }
+
+  async sendText(key: SessionKey, to: string, text: string): Promise<string> {
+    const running = this.running(key);
+    if (!running) throw new HttpError(409, 'SESSION_NOT_CONNECTED', `Session "${key.name}" is not connected to WhatsApp.`);
+    return running.sendText(to, text);
+  }
+
+  isRunning(key: SessionKey): boolean {
+    return this.running(key) !== null;
+  }
+
+  subscribe(listener: EngineListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Server shutdown: closes every socket without reporting it, so CONNECTED sessions stay CONNECTED and reconnect on the next start. */
+  async close(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.allSettled(all.map((s) => s.stop(true)));
+  }
+
+  private running(key: SessionKey): SessionSocket | null {
+    const session = this.sessions.get(sessionId(key));
+    return session && !session.finished ? session : null;
+  }
+
+  private open(key: SessionKey): SessionSocket {
+    const id = sessionId(key);
+    const session: SessionSocket = new SessionSocket({
+      key,
+      store: this.options.store,
+      makeSocket: this.options.makeSocket ?? makeWASocket,
+      socketOptions: this.options.socketOptions ?? {},
+      versions: this.versions,
+      backoff: this.backoff,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 10_000,
+      clock: this.clock,
+      logger: this.options.logger.child({ tenantId: key.tenantId, session: key.name }),
+      baileysLogger: this.baileysLogger,
+      emit: (event) => this.emit(event),
+      onFinished: () => {
+        if (this.sessions.get(id) === session) this.sessions.delete(id);
+      },
+      random: this.options.random,
+    });
+    this.sessions.set(id, session);
+    return session;
+  }
+
+  private emit(event: EngineEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        // One broken subscriber must not stop the others, nor the socket that emitted.
+        this.options.logger.error({ err: error, event: event.type }, 'engine listener threw');
+      }
+    }
+  }
+}
+
+function assertPhone(phoneNumber: string): void {
+  if (!PHONE_DIGITS.test(phoneNumber)) {
+    throw new HttpError(400, 'VALIDATION_FAILED', 'phoneNumber must be 7 to 15 digits, country code first, without "+".');
+  }
+}

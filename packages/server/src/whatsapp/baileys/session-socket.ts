@@ -1,0 +1,334 @@
+// One WhatsApp session's life on Baileys: a socket, and when it closes, the next socket (515
+// restart, back-off) or the end. `connection.update` and `creds.update` are handled here and
+// nowhere else; the engine only starts, stops and forwards.
+import { Browsers, jidDecode, type ConnectionState, type SocketConfig, type UserFacingSocketConfig, type WASocket } from 'baileys';
+import type { Logger } from 'pino';
+import type { Clock } from '../../clock.js';
+import { HttpError } from '../../errors.js';
+import type { Store } from '../../store/index.js';
+import type { EngineEvent, SessionKey } from '../engine.js';
+import { useStoreAuthState, type StoreAuthState } from './auth-state.js';
+import { decideDisconnect, statusCodeOf, type BackoffPolicy } from './disconnect.js';
+import type { WaVersionSource } from './version.js';
+
+/** The part of a Baileys socket the engine uses; tests inject a fake of exactly this. */
+export type BaileysSocket = Pick<WASocket, 'ev' | 'user' | 'requestPairingCode' | 'logout' | 'end' | 'sendMessage'>;
+export type MakeSocket = (config: UserFacingSocketConfig) => BaileysSocket;
+
+/** Baileys' QR schedule (socket.js `genPairQR`): the first ref lives 60 s, each later one 20 s. */
+export const QR_FIRST_TTL_MS = 60_000;
+export const QR_NEXT_TTL_MS = 20_000;
+/** WhatsApp hands out six refs per socket; after the last one baileys ends with "QR refs attempts ended". */
+export const QR_MAX_ATTEMPTS = 6;
+/** How long `stop`/`logout` wait for baileys to close its WebSocket before moving on. */
+const CLOSE_GRACE_MS = 2_000;
+
+export interface SessionSocketOptions {
+  key: SessionKey;
+  store: Store;
+  makeSocket: MakeSocket;
+  socketOptions: Partial<SocketConfig>;
+  versions: WaVersionSource;
+  backoff: BackoffPolicy;
+  /** Bounds the WebSocket handshake and, plus a grace, the wait for a first QR or login. */
+  connectTimeoutMs: number;
+  clock: Clock;
+  logger: Logger;
+  /** Handed to baileys; kept at `warn` by the engine. */
+  baileysLogger: Logger;
+  emit: (event: EngineEvent) => void;
+  /** Called once, when the session has stopped for good. */
+  onFinished: () => void;
+  random?: () => number;
+}
+
+type Phase = 'connecting' | 'qr' | 'open' | 'waiting' | 'finished';
+
+const timedOutError = (ms: number) =>
+  Object.assign(new Error(`Timed out after ${ms} ms waiting for WhatsApp`), { output: { statusCode: 408 } });
+
+/** Digits of the user part of a jid such as `5511912345678:12@s.whatsapp.net`. */
+export const phoneOf = (jid: string | undefined): string | null => {
+  const user = jidDecode(jid)?.user ?? jid?.match(/^\d+/)?.[0];
+  return user && /^\d+$/.test(user) ? user : null;
+};
+
+export class SessionSocket {
+  private sock: BaileysSocket | null = null;
+  private auth: StoreAuthState | null = null;
+  private phase: Phase = 'connecting';
+  private qrsShown = 0;
+  private qrCycleEndsAt = 0;
+  /** Transient-failure retries since the socket last reached WhatsApp (a QR or an open). */
+  private retries = 0;
+  /** A pairing code asked for before the socket could send it; sent on the first QR. */
+  private pendingPairingPhone: string | null = null;
+  /** How this session is being linked; survives the 515 restart between scan and login. */
+  private linkMethod: 'qr' | 'pairing' | null = null;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: SessionSocketOptions) {}
+
+  get finished(): boolean {
+    return this.phase === 'finished';
+  }
+
+  get isOpen(): boolean {
+    return this.phase === 'open' && this.sock !== null;
+  }
+
+  get isShowingQr(): boolean {
+    return this.phase === 'qr';
+  }
+
+  async start(pairingPhoneNumber?: string): Promise<void> {
+    if (pairingPhoneNumber) this.pendingPairingPhone = pairingPhoneNumber;
+    await this.connect();
+  }
+
+  /** Asks for a pairing code now if the socket is up, else on its first QR (never before). */
+  async requestPairingCode(phoneNumber: string): Promise<void> {
+    if (this.phase === 'qr' && this.sock) await this.sendPairingRequest(this.sock, phoneNumber);
+    else this.pendingPairingPhone = phoneNumber;
+  }
+
+  async sendText(to: string, text: string): Promise<string> {
+    const sock = this.sock;
+    if (!this.isOpen || !sock) {
+      throw new HttpError(409, 'SESSION_NOT_CONNECTED', `Session "${this.o.key.name}" is not connected to WhatsApp.`);
+    }
+    const message = await sock.sendMessage(`${to}@s.whatsapp.net`, { text });
+    return message?.key.id ?? '';
+  }
+
+  /** Closes the socket and keeps the creds. `silent` (server shutdown) emits nothing, so the session stays CONNECTED in the store and reconnects on the next start. */
+  async stop(silent = false): Promise<void> {
+    const sock = this.detach();
+    this.phase = 'finished';
+    if (sock) await this.endQuietly(sock);
+    if (!silent) {
+      this.emitDisconnected({ reason: 'MANUAL_STOP', code: 'MANUAL_STOP', message: 'The session was stopped', retryable: true });
+    }
+    this.o.onFinished();
+  }
+
+  /** Unlinks the device on WhatsApp (when connected) and deletes the creds either way. */
+  async logout(): Promise<void> {
+    const wasOpen = this.isOpen;
+    const sock = this.detach();
+    this.phase = 'finished';
+    if (sock && wasOpen) {
+      try {
+        await withTimeout(sock.logout(), CLOSE_GRACE_MS * 2);
+      } catch (error) {
+        this.o.logger.warn({ err: error }, 'logout request failed; deleting the credentials anyway');
+        await this.endQuietly(sock);
+      }
+    } else if (sock) {
+      await this.endQuietly(sock);
+    }
+    this.o.store.deleteAuthState(this.authKey);
+    this.emitDisconnected({ reason: 'LOGGED_OUT', code: 'LOGGED_OUT', message: 'The device was logged out', retryable: false });
+    this.o.onFinished();
+  }
+
+  private get authKey() {
+    return { tenantId: this.o.key.tenantId, sessionName: this.o.key.name };
+  }
+
+  private async connect(): Promise<void> {
+    if (this.finished) return;
+    this.phase = 'connecting';
+    this.qrsShown = 0;
+    const version = await this.o.versions.get();
+    if (this.finished) return; // stopped while the version was being fetched
+    // Read from the store on every socket: after a 515 restart this is the proof the creds
+    // issued by the scan were written before baileys acknowledged them.
+    const auth = useStoreAuthState(this.o.store, this.authKey, this.o.baileysLogger);
+    if (!auth.isRegistered()) auth.wipePendingPairing(); // e.g. a crash in the middle of a pairing
+    this.auth = auth;
+    let sock: BaileysSocket;
+    try {
+      sock = this.o.makeSocket({
+        browser: Browsers.macOS('Chrome'),
+        // A linking service: keep the phone receiving notifications, and skip the full history.
+        markOnlineOnConnect: false,
+        syncFullHistory: false,
+        ...this.o.socketOptions,
+        connectTimeoutMs: this.o.connectTimeoutMs,
+        version,
+        auth: auth.state,
+        logger: this.o.baileysLogger,
+      });
+    } catch (error) {
+      this.onClose(null, error);
+      return;
+    }
+    this.sock = sock;
+    // Synchronous write before baileys goes on: a crash right after a scan must not lose the
+    // creds WhatsApp just issued (they cannot be asked for again).
+    sock.ev.on('creds.update', () => {
+      if (sock === this.sock) auth.saveCreds();
+    });
+    sock.ev.on('connection.update', (update) => this.onUpdate(sock, update));
+    this.armWatchdog(sock);
+  }
+
+  private onUpdate(sock: BaileysSocket, update: Partial<ConnectionState>): void {
+    if (sock !== this.sock) return; // a socket we already let go of
+    if (update.qr) this.onQr(sock, update.qr);
+    if (update.connection === 'open') this.onOpen(sock);
+    if (update.connection === 'close') this.onClose(sock, update.lastDisconnect?.error);
+  }
+
+  private onQr(sock: BaileysSocket, qr: string): void {
+    this.disarmWatchdog();
+    this.retries = 0;
+    this.phase = 'qr';
+    this.qrsShown += 1;
+    const now = this.o.clock.now();
+    const firstTtl = this.o.socketOptions.qrTimeout ?? QR_FIRST_TTL_MS;
+    const nextTtl = this.o.socketOptions.qrTimeout ?? QR_NEXT_TTL_MS;
+    if (this.qrsShown === 1) this.qrCycleEndsAt = now + firstTtl + (QR_MAX_ATTEMPTS - 1) * nextTtl;
+    this.o.emit({
+      type: 'qr',
+      key: this.o.key,
+      qr,
+      expiresAt: now + (this.qrsShown === 1 ? firstTtl : nextTtl),
+      attempt: this.qrsShown,
+      maxAttempts: Math.max(QR_MAX_ATTEMPTS, this.qrsShown),
+    });
+    const phone = this.pendingPairingPhone;
+    if (phone) void this.sendPairingRequest(sock, phone);
+  }
+
+  private async sendPairingRequest(sock: BaileysSocket, phoneNumber: string): Promise<void> {
+    this.pendingPairingPhone = null;
+    this.linkMethod = 'pairing';
+    try {
+      const code = await sock.requestPairingCode(phoneNumber);
+      if (sock !== this.sock) return;
+      // The code is good for as long as this socket's ref cycle lasts.
+      this.o.emit({ type: 'pairing_code', key: this.o.key, code, phoneNumber, expiresAt: this.qrCycleEndsAt });
+    } catch (error) {
+      if (sock !== this.sock) return;
+      this.o.logger.warn({ err: error }, 'pairing code request failed');
+      this.linkMethod = null;
+      this.auth?.wipePendingPairing();
+      this.detach();
+      void this.endQuietly(sock);
+      this.finish({ reason: 'FAILED', code: 'PAIRING_REJECTED', message: 'WhatsApp did not accept the pairing code request', retryable: true });
+    }
+  }
+
+  private onOpen(sock: BaileysSocket): void {
+    this.disarmWatchdog();
+    this.retries = 0;
+    this.phase = 'open';
+    const me = sock.user;
+    // '~' is the placeholder name baileys writes when it asks for a pairing code.
+    const pushName = me?.name && me.name !== '~' ? me.name : null;
+    const method = this.linkMethod ?? (this.auth?.state.creds.pairingCode ? 'pairing' : 'qr');
+    this.o.logger.info({ method }, 'WhatsApp session open');
+    this.o.emit({ type: 'connected', key: this.o.key, method, phone: phoneOf(me?.id), pushName });
+  }
+
+  /** `sock` null: the socket could not even be created. */
+  private onClose(sock: BaileysSocket | null, error: unknown): void {
+    if (sock !== this.sock) return;
+    this.detach();
+    const decision = decideDisconnect({
+      error,
+      qrsShown: this.qrsShown,
+      maxQrAttempts: QR_MAX_ATTEMPTS,
+      retriesSoFar: this.retries,
+      policy: this.o.backoff,
+      random: this.o.random,
+    });
+    this.o.logger.info({ statusCode: statusCodeOf(error), decision: decision.kind }, 'WhatsApp socket closed');
+    if (decision.kind !== 'restart' && this.auth && !this.auth.isRegistered()) this.auth.wipePendingPairing();
+    switch (decision.kind) {
+      case 'restart':
+        void this.connect();
+        return;
+      case 'logged_out':
+        this.o.store.deleteAuthState(this.authKey);
+        this.finish({ reason: 'LOGGED_OUT', code: 'LOGGED_OUT', message: decision.message, retryable: false });
+        return;
+      case 'replaced':
+        this.finish({ reason: 'FAILED', code: 'REPLACED', message: 'This session was opened somewhere else', retryable: false });
+        return;
+      case 'qr_timeout':
+        this.finish(null);
+        this.o.emit({ type: 'qr_timeout', key: this.o.key });
+        return;
+      case 'fail':
+        this.finish({ reason: 'FAILED', code: decision.code, message: decision.message, retryable: decision.retryable });
+        return;
+      case 'retry':
+        this.retries = decision.attempt;
+        if (statusCodeOf(error) === 405) this.o.versions.invalidate(); // WhatsApp finds our version stale
+        this.phase = 'waiting';
+        this.emitDisconnected({ reason: 'AUTO_RECONNECT', code: 'WA_UNREACHABLE', message: decision.message, retryable: true }, true);
+        this.retryTimer = setTimeout(() => void this.connect(), decision.delayMs);
+        return;
+    }
+  }
+
+  private finish(failure: Omit<Extract<EngineEvent, { type: 'disconnected' }>, 'type' | 'key' | 'reconnecting'> | null): void {
+    this.phase = 'finished';
+    clearTimeout(this.retryTimer);
+    this.disarmWatchdog();
+    if (failure) this.emitDisconnected(failure);
+    this.o.onFinished();
+  }
+
+  private emitDisconnected(
+    fields: Omit<Extract<EngineEvent, { type: 'disconnected' }>, 'type' | 'key' | 'reconnecting'>,
+    reconnecting = false,
+  ): void {
+    this.o.emit({ type: 'disconnected', key: this.o.key, ...fields, reconnecting });
+  }
+
+  /** Lets go of the current socket: its later events are ignored. */
+  private detach(): BaileysSocket | null {
+    const sock = this.sock;
+    this.sock = null;
+    clearTimeout(this.retryTimer);
+    this.disarmWatchdog();
+    return sock;
+  }
+
+  /** A backstop for a socket that neither shows a QR, nor opens, nor closes (a silent peer). */
+  private armWatchdog(sock: BaileysSocket): void {
+    const ms = this.o.connectTimeoutMs + 5_000;
+    this.watchdog = setTimeout(() => {
+      this.onClose(sock, timedOutError(ms));
+      void this.endQuietly(sock);
+    }, ms);
+  }
+
+  private disarmWatchdog(): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  private async endQuietly(sock: BaileysSocket): Promise<void> {
+    try {
+      await withTimeout(Promise.resolve(sock.end(undefined)), CLOSE_GRACE_MS);
+    } catch {
+      // Already closed, or the close handshake hung: either way the socket is gone for us.
+    }
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

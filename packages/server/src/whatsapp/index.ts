@@ -1,0 +1,20 @@
+// Picks the linking engine named by `TITAN_ENGINE`. The rest of the server sees only `LinkingEngine`.
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config.types.js';
+import type { Store } from '../store/index.js';
+import { BaileysEngine } from './baileys/engine.js';
+import type { LinkingEngine } from './engine.js';
+
+export type * from './engine.js';
+export { BaileysEngine, type BaileysEngineOptions } from './baileys/engine.js';
+
+export function createEngine(config: AppConfig, store: Store, logger: Logger): LinkingEngine {
+  switch (config.engine) {
+    case 'baileys':
+      return new BaileysEngine({ store, logger: logger.child({ engine: 'baileys' }) });
+    case 'simulator':
+      throw new Error('simulator engine: not built yet');
+    case 'emulated':
+      throw new Error('emulated engine: not built yet');
+  }
+}
