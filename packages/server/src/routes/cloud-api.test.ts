@@ -109,7 +109,8 @@ function harness(options: HarnessOptions = {}) {
   const app = express();
   app.use(express.json());
   app.use('/widget/api', (_req, res, next) => {
-    res.locals.widget = { claims: { sub: widgetSession.id, tid: 't1', ses: widgetSession.sessionName }, widgetSession };
+    const iat = Math.floor(now / 1000);
+    res.locals.widget = { claims: { sub: widgetSession.id, tid: 't1', ses: widgetSession.sessionName, aud: 'titan-widget', iat, exp: iat + 900 }, widgetSession };
     next();
   });
   app.use('/widget/api', cloudApiRouter(deps, recorded.linking));

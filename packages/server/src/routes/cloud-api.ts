@@ -4,20 +4,14 @@
 // emits `connected` and so drives the same postMessage / redirect path as QR and pairing.
 import { Router } from 'express';
 import { z } from 'zod';
-import type { CloudApiFinishRequest, WidgetTokenClaims } from '@titan-connect/protocol';
+import type { CloudApiFinishRequest } from '@titan-connect/protocol';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import type { Linking } from '../linking/index.js';
 import { finishEmbeddedSignup, metaAppFor, MetaNotConfigured, redact } from '../meta/embedded-signup.js';
 import { GraphClient, GraphError } from '../meta/graph-client.js';
+import type { WidgetAuth } from '../middleware/widget-auth.js';
 import { SecretBox } from '../secrets.js';
-import type { WidgetSessionRecord } from '../store/types.js';
-
-/** What `widgetTokenAuth` leaves in `res.locals.widget`. */
-interface WidgetLocals {
-  claims: WidgetTokenClaims;
-  widgetSession: WidgetSessionRecord;
-}
 
 // Graph ids are numeric; checking that also keeps user input from steering the Graph URL path.
 const graphId = z.string().regex(/^\d{1,32}$/, 'must be a numeric Meta id');
@@ -51,7 +45,10 @@ export function cloudApiRouter(deps: AppDeps, linking: Linking): Router {
   const finishing = new Set<string>();
 
   router.post('/cloud-api', async (req, res) => {
-    const { widgetSession } = res.locals.widget as WidgetLocals;
+    // Mounted after `widgetTokenAuth`; without it there is no widget session to finish.
+    const auth: WidgetAuth | undefined = res.locals.widget;
+    if (!auth) throw new HttpError(401, 'MISSING_WIDGET_TOKEN', 'Missing widget token: use the full widgetUrl.');
+    const { widgetSession } = auth;
     const finish = parseFinish(req.body);
 
     if (widgetSession.mode !== 'all' && widgetSession.mode !== 'cloud-api') {
