@@ -1,1 +1,2 @@
-export {};
+export * from './connect-widget/connect-widget.js';
+export * from './events/titan-events.js';

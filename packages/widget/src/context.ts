@@ -1,0 +1,28 @@
+// Session state shared by the element and its sub-views (`@lit/context`), so each panel is a small
+// element that reads what it needs instead of being handed a dozen properties.
+import { createContext } from '@lit/context';
+import type { LinkMethod, PairingCodePayload, WidgetState } from '@titan-connect/protocol';
+
+/** Whether the event stream is live. `reconnecting`: it dropped and is being resumed. */
+export type Connection = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface WidgetActions {
+  /** POST /widget/api/pairing-code; rejects with a `WidgetApiError` (400 message, 429 `retryAfter`). */
+  requestPairingCode(phoneNumber: string): Promise<PairingCodePayload | null>;
+  /** POST /widget/api/qr/restart after `QR_TIMEOUT`, or to retry a retryable failure. */
+  restartQr(): Promise<void>;
+  /** Switches the visible method (the tabs, and "Link with phone number instead"). */
+  selectMethod(method: LinkMethod): void;
+}
+
+export interface WidgetContext {
+  state: WidgetState | null;
+  connection: Connection;
+  /** The method panel on show. */
+  method: LinkMethod;
+  /** BCP 47 tag in use, for number and country-name formatting. */
+  locale: string;
+  actions: WidgetActions;
+}
+
+export const widgetContext = createContext<WidgetContext>(Symbol('titan-widget'));

@@ -1,0 +1,72 @@
+
+    // Do not modify this file by hand!
+    // Re-generate this file by running lit-localize
+
+    
+    import {str} from '@lit/localize';
+
+    /* eslint-disable no-irregular-whitespace */
+    /* eslint-disable @typescript-eslint/no-explicit-any */
+
+    export const templates = {
+      's013299a60d02f53e': `Cloud API`,
+'s06ba063f7f847cb0': `Usa solo dígitos, espacios, guiones y un + inicial.`,
+'s088e53cedea868a0': `Empieza con el código de país, p. ej. +34.`,
+'s0b9b1bc92275f57d': `Abre WhatsApp en tu teléfono.`,
+'s0cc4ae43287684dc': `No se pudo contactar con los servidores de WhatsApp.`,
+'s0cdf4f51e13b8947': `Escanea el código QR`,
+'s10a5bdaacd36c1d7': str`Demasiados intentos. Vuelve a intentarlo en ${0} s.`,
+'s118f3fd7635dad59': `La Cloud API no está configurada.`,
+'s15f5289048f7cf32': `Usa tu cuenta de Facebook para conectar un número de WhatsApp Business mediante la Cloud API.`,
+'s1abb80efb6640045': `No se pudo pedir un código. Revisa tu conexión e inténtalo de nuevo.`,
+'s2242a5ed4accf4ab': `Vincula con tu número de teléfono`,
+'s2461b50f3be5d753': `Ningún teléfono lo escaneó a tiempo. Puedes generar otro.`,
+'s29f53d6bd7441c7e': str`Código de vinculación ${0}`,
+'s34a946dfec7f0250': str`El código se renueva en ${0} s.`,
+'s35781b11e562f7f3': `Usar otro número`,
+'s363119511906b7f1': `Tu número de WhatsApp`,
+'s36ce4e43b314f964': `Ya puedes cerrar esta ventana.`,
+'s3986c44065202740': `Ve a Ajustes → Dispositivos vinculados → Vincular un dispositivo.`,
+'s3e3bebd310a1f6be': `Cómo vincular`,
+'s41bad8122dcf0d65': `Conecta la plataforma de WhatsApp Business`,
+'s4db1cc84cb759057': `Este código caducó. Pide uno nuevo.`,
+'s4f013b4c82c08809': `Copiar código`,
+'s543eb034fe7592f4': `Pidiendo un código…`,
+'s5472a3ca3b828efa': `WhatsApp conectado.`,
+'s59ae97b8aa16339e': `Renovando el código…`,
+'s600f1e4b34c1c24e': `Este enlace caducó; pide uno nuevo a la aplicación.`,
+'s6d30140c0b859c6d': `Toca «Vincular con el número de teléfono» y escribe el código.`,
+'s6ebc9bd6feae62a3': `Cargando…`,
+'s730ca28308660cee': `Vincular con el número de teléfono`,
+'s7497340bf20762a0': `Continuar con Facebook`,
+'s7b90564c0bd7881c': `Este número es demasiado largo.`,
+'s7fe4334aa4629bcd': `Este número se vinculó desde otra ventana.`,
+'s81316ed8ebff73bf': `Código QR para escanear con WhatsApp en tu teléfono`,
+'s844d2102d3443f89': `El código QR caducó.`,
+'s84eb0289c08be6ae': `El teléfono cerró la sesión de este dispositivo.`,
+'s856453f39eb48463': `Código QR`,
+'s8c6b7066d9704951': `WhatsApp rechazó el código de vinculación.`,
+'s92a60207dec300c0': `Enlace caducado`,
+'s9eefdc7b20a16b7d': `Hay un nuevo código QR.`,
+'s9fff089ddbbd37b0': `Escribe este código en tu teléfono`,
+'sb4ba93e4ef6b43fd': `El código QR caducó`,
+'sc0a0c87d5c556c38': `Número de teléfono`,
+'sc59a49bf3f009036': `Se perdió la conexión. Reconectando…`,
+'sccdd34208090d198': `Este número es demasiado corto.`,
+'scd1dd6ff53d0d01a': `Reintentar`,
+'sceed0f77d3f71961': `La vinculación con Cloud API llegará pronto a este widget.`,
+'sd075c6f9166d294b': `Obtener un código nuevo`,
+'sd0c1318b94156803': `Incluye el código de país.`,
+'sd25640b09a66f09b': `Generar un código QR nuevo`,
+'sdb11e44af6ba78df': str`El código caduca en ${0} s.`,
+'se28be343f5a15bc1': `Apunta tu teléfono a esta pantalla para escanear el código.`,
+'se7499357307c35c0': `Generando el código QR…`,
+'se77e1e1c6428e88d': str`Abre WhatsApp en el teléfono con el número ${0}.`,
+'se7f58cf5df2e3430': `WhatsApp conectado`,
+'sec2bf40125b4676c': `Obtener código de vinculación`,
+'sf4de3bfbfaca12e5': `Copiado`,
+'sf89b02117eda385d': `No se pudo vincular WhatsApp`,
+'sfa1ea418a7f40402': `Pide a la aplicación un enlace nuevo para reintentarlo.`,
+'sfdf87b218e4c7fe3': `Escribe tu número de WhatsApp.`,
+    };
+  

@@ -1,0 +1,72 @@
+
+    // Do not modify this file by hand!
+    // Re-generate this file by running lit-localize
+
+    
+    import {str} from '@lit/localize';
+
+    /* eslint-disable no-irregular-whitespace */
+    /* eslint-disable @typescript-eslint/no-explicit-any */
+
+    export const templates = {
+      's013299a60d02f53e': `Cloud API`,
+'s06ba063f7f847cb0': `Use apenas dígitos, espaços, hifens e um + no início.`,
+'s088e53cedea868a0': `Comece com o código do país, ex.: +55.`,
+'s0b9b1bc92275f57d': `Abra o WhatsApp no seu celular.`,
+'s0cc4ae43287684dc': `Não foi possível acessar os servidores do WhatsApp.`,
+'s0cdf4f51e13b8947': `Escaneie o código QR`,
+'s10a5bdaacd36c1d7': str`Muitas tentativas. Tente de novo em ${0} s.`,
+'s118f3fd7635dad59': `A Cloud API não está configurada.`,
+'s15f5289048f7cf32': `Use sua conta do Facebook para conectar um número do WhatsApp Business pela Cloud API.`,
+'s1abb80efb6640045': `Não foi possível pedir um código. Verifique sua conexão e tente de novo.`,
+'s2242a5ed4accf4ab': `Conecte com seu número de telefone`,
+'s2461b50f3be5d753': `Nenhum celular o escaneou a tempo. Você pode gerar outro.`,
+'s29f53d6bd7441c7e': str`Código de conexão ${0}`,
+'s34a946dfec7f0250': str`O código é renovado em ${0} s.`,
+'s35781b11e562f7f3': `Usar outro número`,
+'s363119511906b7f1': `Seu número do WhatsApp`,
+'s36ce4e43b314f964': `Você já pode fechar esta janela.`,
+'s3986c44065202740': `Vá em Configurações → Aparelhos conectados → Conectar um aparelho.`,
+'s3e3bebd310a1f6be': `Como conectar`,
+'s41bad8122dcf0d65': `Conecte a plataforma do WhatsApp Business`,
+'s4db1cc84cb759057': `Este código expirou. Peça um novo.`,
+'s4f013b4c82c08809': `Copiar código`,
+'s543eb034fe7592f4': `Pedindo um código…`,
+'s5472a3ca3b828efa': `WhatsApp conectado.`,
+'s59ae97b8aa16339e': `Renovando o código…`,
+'s600f1e4b34c1c24e': `Este link expirou; peça um novo ao aplicativo.`,
+'s6d30140c0b859c6d': `Toque em “Conectar com número de telefone” e digite o código.`,
+'s6ebc9bd6feae62a3': `Carregando…`,
+'s730ca28308660cee': `Conectar com número de telefone`,
+'s7497340bf20762a0': `Continuar com o Facebook`,
+'s7b90564c0bd7881c': `Este número é longo demais.`,
+'s7fe4334aa4629bcd': `Este número foi conectado em outra janela.`,
+'s81316ed8ebff73bf': `Código QR para escanear com o WhatsApp no seu celular`,
+'s844d2102d3443f89': `O código QR expirou.`,
+'s84eb0289c08be6ae': `O celular desconectou este aparelho.`,
+'s856453f39eb48463': `Código QR`,
+'s8c6b7066d9704951': `O WhatsApp recusou o código de conexão.`,
+'s92a60207dec300c0': `Link expirado`,
+'s9eefdc7b20a16b7d': `Um novo código QR está pronto.`,
+'s9fff089ddbbd37b0': `Digite este código no seu celular`,
+'sb4ba93e4ef6b43fd': `O código QR expirou`,
+'sc0a0c87d5c556c38': `Número de telefone`,
+'sc59a49bf3f009036': `Conexão perdida. Reconectando…`,
+'sccdd34208090d198': `Este número é curto demais.`,
+'scd1dd6ff53d0d01a': `Tentar de novo`,
+'sceed0f77d3f71961': `A conexão pela Cloud API chegará em breve a este widget.`,
+'sd075c6f9166d294b': `Obter um novo código`,
+'sd0c1318b94156803': `Inclua o código do país.`,
+'sd25640b09a66f09b': `Gerar um novo código QR`,
+'sdb11e44af6ba78df': str`O código expira em ${0} s.`,
+'se28be343f5a15bc1': `Aponte o celular para esta tela para escanear o código.`,
+'se7499357307c35c0': `Gerando o código QR…`,
+'se77e1e1c6428e88d': str`Abra o WhatsApp no celular com o número ${0}.`,
+'se7f58cf5df2e3430': `WhatsApp conectado`,
+'sec2bf40125b4676c': `Obter código de conexão`,
+'sf4de3bfbfaca12e5': `Copiado`,
+'sf89b02117eda385d': `Não foi possível conectar o WhatsApp`,
+'sfa1ea418a7f40402': `Peça um novo link ao aplicativo para tentar de novo.`,
+'sfdf87b218e4c7fe3': `Digite seu número do WhatsApp.`,
+    };
+  
