@@ -11,7 +11,7 @@ export interface ApiKeyRecord {
   /** The public part of `titan_sk_<id>_<secret>`. */
   id: string;
   tenantId: string;
-  /** scrypt hash of the secret part, hex. */
+  /** `sha256:<hex>` of the secret part (high-entropy, so a fast hash is enough: see api-keys.ts). */
   secretHash: string;
   scopes: ApiScope[];
   label: string | null;

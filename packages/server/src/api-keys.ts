@@ -1,0 +1,146 @@
+// API keys: `titan_sk_<id>_<secret>`, shown once, stored as a hash of the secret part.
+//
+// Why SHA-256 and not scrypt: the secret is 32 random base62 characters (~190 bits), so nobody
+// can guess it from its hash, slow or fast; a slow KDF only protects low-entropy passwords, and
+// it would cost every API request tens of milliseconds of CPU. The id is public and indexes the
+// row, so verifying is one primary-key lookup and one constant-time compare.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { API_SCOPES, type ApiScope, isApiScope } from '@titan-connect/protocol';
+import type { ApiKeyRecord } from './store/types.js';
+
+export const API_KEY_PREFIX = 'titan_sk_';
+const ID_LENGTH = 12;
+const SECRET_LENGTH = 32;
+/** Base62 keeps `_` free as the separator and the key one double-click-selectable word. */
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const KEY_PATTERN = /^titan_sk_([A-Za-z0-9]{8,64})_([A-Za-z0-9]{16,128})$/;
+
+/** Uniform random base62 (rejection sampling: 248 is the largest multiple of 62 below 256). */
+export function randomBase62(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248 && out.length < length) out += BASE62[byte % 62];
+    }
+  }
+  return out;
+}
+
+export interface ParsedApiKey {
+  id: string;
+  secret: string;
+}
+
+/** Null unless the text has the key shape. */
+export function parseApiKey(text: string): ParsedApiKey | null {
+  const match = KEY_PATTERN.exec(text);
+  return match ? { id: match[1]!, secret: match[2]! } : null;
+}
+
+const hashSecret = (secret: string): string => 'sha256:' + createHash('sha256').update(secret, 'utf8').digest('hex');
+
+/** What a verified key grants. */
+export interface ApiKeyIdentity {
+  id: string;
+  tenantId: string;
+  scopes: ApiScope[];
+}
+
+export const hasScope = (identity: Pick<ApiKeyIdentity, 'scopes'>, scope: ApiScope): boolean =>
+  identity.scopes.includes('*') || identity.scopes.includes(scope);
+
+/** Scopes from a comma list; throws with the unknown one named. */
+export function parseScopes(list: string): ApiScope[] {
+  const scopes = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (scopes.length === 0) throw new Error(`at least one scope is required (${API_SCOPES.join(', ')})`);
+  for (const scope of scopes) {
+    if (!isApiScope(scope)) throw new Error(`unknown scope "${scope}" (known: ${API_SCOPES.join(', ')})`);
+  }
+  return [...new Set(scopes)] as ApiScope[];
+}
+
+const TENANT_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/;
+export const isTenantId = (value: string): boolean => TENANT_PATTERN.test(value);
+
+interface KeyStore {
+  insertApiKey(key: ApiKeyRecord): void;
+  getApiKey(id: string): ApiKeyRecord | null;
+  listApiKeys(tenantId?: string): ApiKeyRecord[];
+  revokeApiKey(id: string, now?: number): boolean;
+  touchApiKey(id: string, now?: number): void;
+}
+
+export interface CreateApiKeyOptions {
+  tenantId: string;
+  scopes: ApiScope[];
+  label?: string | null;
+  now?: number;
+}
+
+/** Creates a key; the returned `key` is the only time the full text exists. */
+export function createApiKey(store: KeyStore, options: CreateApiKeyOptions): { key: string; record: ApiKeyRecord } {
+  if (!isTenantId(options.tenantId)) throw new Error(`invalid tenant id "${options.tenantId}"`);
+  const id = randomBase62(ID_LENGTH);
+  const secret = randomBase62(SECRET_LENGTH);
+  const record = insertKey(store, { id, secret }, options);
+  return { key: `${API_KEY_PREFIX}${id}_${secret}`, record };
+}
+
+/**
+ * Makes sure this exact key exists with the given tenant and scopes (`TITAN_BOOTSTRAP_API_KEY`).
+ * Re-running with the same key keeps its id, so its `created_at` history stays one row.
+ */
+export function ensureApiKey(store: KeyStore, key: string, options: CreateApiKeyOptions): ApiKeyRecord {
+  const parsed = parseApiKey(key);
+  if (!parsed) throw new Error('not an API key (titan_sk_<id>_<secret>)');
+  const existing = store.getApiKey(parsed.id);
+  if (
+    existing &&
+    existing.revokedAt === null &&
+    existing.tenantId === options.tenantId &&
+    existing.secretHash === hashSecret(parsed.secret) &&
+    existing.scopes.join(',') === options.scopes.join(',')
+  ) {
+    return existing;
+  }
+  return insertKey(store, parsed, { ...options, now: existing?.createdAt ?? options.now });
+}
+
+function insertKey(store: KeyStore, parsed: ParsedApiKey, options: CreateApiKeyOptions): ApiKeyRecord {
+  const record: ApiKeyRecord = {
+    id: parsed.id,
+    tenantId: options.tenantId,
+    secretHash: hashSecret(parsed.secret),
+    scopes: options.scopes,
+    label: options.label ?? null,
+    createdAt: options.now ?? Date.now(),
+    lastUsedAt: null,
+    revokedAt: null,
+  };
+  store.insertApiKey(record);
+  return record;
+}
+
+/** Compared when the id is unknown, so a miss costs the same as a wrong secret. */
+const DUMMY_HASH = hashSecret('0'.repeat(SECRET_LENGTH));
+/** `last_used_at` is a hint for humans; writing it at most once a minute keeps reads cheap. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+/** The identity of a valid, unrevoked key, or null. */
+export function verifyApiKey(store: KeyStore, key: string, now = Date.now()): ApiKeyIdentity | null {
+  const parsed = parseApiKey(key);
+  if (!parsed) return null;
+  const record = store.getApiKey(parsed.id);
+  const expected = Buffer.from(record?.secretHash ?? DUMMY_HASH);
+  const actual = Buffer.from(hashSecret(parsed.secret));
+  const same = expected.length === actual.length && timingSafeEqual(expected, actual);
+  if (!record || !same || record.revokedAt !== null) return null;
+  if (record.lastUsedAt === null || now - record.lastUsedAt > TOUCH_INTERVAL_MS) store.touchApiKey(record.id, now);
+  return { id: record.id, tenantId: record.tenantId, scopes: record.scopes };
+}
+
+export const listApiKeys = (store: KeyStore, tenantId?: string): ApiKeyRecord[] => store.listApiKeys(tenantId);
+export const revokeApiKey = (store: KeyStore, id: string, now = Date.now()): boolean => store.revokeApiKey(id, now);

@@ -1,0 +1,69 @@
+// `createApp(deps)` builds the Express app and never listens: `main.ts` listens, tests drive the
+// app with supertest. The order of `use` calls below is the request pipeline.
+import express, { type Express } from 'express';
+import type { AppDeps } from './deps.js';
+import { createLinking, type Linking } from './linking/index.js';
+import { requestLogger } from './logger.js';
+import { apiKeyAuth } from './middleware/api-auth.js';
+import { jsonBody } from './middleware/body.js';
+import { widgetCors, widgetOriginCheck } from './middleware/cors.js';
+import { errorHandler } from './middleware/error-handler.js';
+import { notFound } from './middleware/not-found.js';
+import { securityHeaders } from './middleware/security-headers.js';
+import { widgetTokenAuth } from './middleware/widget-auth.js';
+import { assetsRouter, type AssetDirs } from './routes/assets.js';
+import { cloudApiRouter } from './routes/cloud-api.js';
+import { demoRouter } from './routes/demo.js';
+import { devSimulatorRouter } from './routes/dev-simulator.js';
+import { sessionsRouter } from './routes/sessions.js';
+import { widgetApiRouter } from './routes/widget-api.js';
+import { widgetPageRouter } from './routes/widget-page.js';
+import { widgetSessionsRouter } from './routes/widget-sessions.js';
+
+export interface CreateAppOptions extends AppDeps {
+  /** The linking layer; built from the deps when absent (tests may pass a fake). */
+  linking?: Linking;
+  /** Where the browser bundles are (tests point elsewhere). */
+  assets?: AssetDirs;
+  /** Log one line per request (off in benchmarks). Default true. */
+  logRequests?: boolean;
+}
+
+export function createApp(options: CreateAppOptions): Express {
+  const { linking: givenLinking, assets, logRequests = true, ...deps } = options;
+  const linking = givenLinking ?? createLinking(deps);
+  const app = express();
+  // main.ts resumes and closes the linking; tests reach it here too.
+  app.locals.linking = linking;
+
+  app.disable('x-powered-by');
+  // Behind a reverse proxy `req.protocol` must come from X-Forwarded-Proto for the same-origin
+  // check of the widget API; only the first hop is trusted.
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+
+  if (logRequests) app.use(requestLogger(deps.logger));
+  app.use(securityHeaders);
+
+  // Backend API: API key first, so an anonymous caller learns nothing from body errors.
+  app.use('/api', apiKeyAuth(deps), jsonBody());
+  app.use('/api', widgetSessionsRouter(deps));
+  app.use('/api/sessions', sessionsRouter(deps, linking));
+
+  // The hosted page, then the widget's JSON/SSE API (CORS before auth so preflights and auth
+  // errors are readable cross-origin; origin check once the token named the session).
+  app.use('/widget/connect', widgetPageRouter(deps));
+  app.use('/widget/api', widgetCors(), widgetTokenAuth(deps), widgetOriginCheck(deps), jsonBody());
+  app.use('/widget/api', cloudApiRouter(deps, linking));
+  app.use('/widget/api', widgetApiRouter(deps, linking));
+
+  // The virtual phone exists only for engines that have one; elsewhere it is an unknown route.
+  if (deps.engine.virtualPhone) app.use('/dev/simulator', jsonBody(), devSimulatorRouter(deps, linking));
+
+  app.use(assetsRouter(deps.logger, assets));
+  if (deps.config.demo) app.use(demoRouter(deps));
+
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

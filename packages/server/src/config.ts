@@ -1,0 +1,177 @@
+// Runtime configuration from the environment (DESIGN.md's table). Every variable is validated
+// here, once, at start-up: a bad value throws `ConfigError` whose message is one line naming the
+// variable, and `main.ts` prints that line and exits.
+import { randomBytes } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { AppConfig, EngineKind } from './config.types.js';
+import { parseApiKey } from './api-keys.js';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** `loadConfig`'s result: the secret is still null when it must come from the store. */
+export type LoadedConfig = Omit<AppConfig, 'secret'> & {
+  secret: string | null;
+  /** pino level of `LOG_LEVEL`. */
+  logLevel: LogLevel;
+};
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+const ENGINES: readonly EngineKind[] = ['baileys', 'emulated', 'simulator'];
+
+/** HS256 keys shorter than the hash output (32 bytes) weaken the signature; RFC 7518 §3.2. */
+export const MIN_SECRET_LENGTH = 32;
+export const DEFAULT_GRAPH_VERSION = 'v21.0';
+
+type Env = Record<string, string | undefined>;
+
+/** An unset or blank variable is absent (a blank line in an env file must not mean ""). */
+const read = (env: Env, name: string): string | undefined => {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+};
+
+function httpUrl(env: Env, name: string, fallback: string): string {
+  const raw = read(env, name) ?? fallback;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `"${raw}" is not an absolute URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(name, 'must be an http(s) URL');
+  if (url.search || url.hash) throw new ConfigError(name, 'must not have a query string or fragment');
+  return url.href.replace(/\/+$/, '');
+}
+
+function port(env: Env): number {
+  const raw = read(env, 'PORT');
+  if (raw === undefined) return 3000;
+  // 0 asks the OS for a free port (tests, several instances on one machine).
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) throw new ConfigError('PORT', `"${raw}" is not a port number (0-65535)`);
+  return Number(raw);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(name, `"${raw}" is not one of ${allowed.join(', ')}`);
+  return raw as T;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `"${raw}" is not a boolean (use 1/0, true/false, on/off)`);
+}
+
+/** Meta ids are numeric in practice; letters are allowed so test fakes can use readable ids. */
+function metaId(env: Env, name: string): string | null {
+  const raw = read(env, name);
+  if (raw === undefined) return null;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw)) throw new ConfigError(name, 'must be an id of letters, digits, - or _');
+  return raw;
+}
+
+/**
+ * Reads and validates the environment. Relative `TITAN_DB` paths resolve against `INIT_CWD`
+ * (the directory `pnpm` was run from), because `pnpm start` and `pnpm titan` run the server
+ * package's scripts from `packages/server`: both must find the same file.
+ */
+export function loadConfig(env: Env = process.env): LoadedConfig {
+  const listenPort = port(env);
+  const publicUrl = httpUrl(env, 'PUBLIC_URL', `http://localhost:${listenPort || 3000}`);
+
+  const dbRaw = read(env, 'TITAN_DB') ?? './data/titan.db';
+  const dbPath = dbRaw === ':memory:' || isAbsolute(dbRaw) ? dbRaw : resolve(env.INIT_CWD ?? process.cwd(), dbRaw);
+
+  const secret = read(env, 'TITAN_SECRET') ?? null;
+  if (secret !== null && secret.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError('TITAN_SECRET', `must be at least ${MIN_SECRET_LENGTH} characters (got ${secret.length})`);
+  }
+
+  const simRaw = read(env, 'TITAN_SIM_SPEED');
+  const simSpeed = simRaw === undefined ? 1 : Number(simRaw);
+  if (!Number.isFinite(simSpeed) || simSpeed <= 0) throw new ConfigError('TITAN_SIM_SPEED', `"${simRaw}" is not a number > 0`);
+
+  const bootstrapApiKey = read(env, 'TITAN_BOOTSTRAP_API_KEY') ?? null;
+  if (bootstrapApiKey !== null && !parseApiKey(bootstrapApiKey)) {
+    // Never echo the value: it is a credential.
+    throw new ConfigError('TITAN_BOOTSTRAP_API_KEY', 'must look like titan_sk_<id>_<secret> (create one with `pnpm titan keys create`)');
+  }
+
+  const appId = metaId(env, 'META_APP_ID');
+  const configId = metaId(env, 'META_CONFIG_ID');
+  const appSecret = read(env, 'META_APP_SECRET') ?? null;
+  // A platform app is all or nothing: the widget needs the config id for FB.login and the
+  // server needs the secret to exchange the code, so a half-configured app fails at start-up
+  // instead of at the end of a user's signup.
+  if (appId !== null) {
+    if (configId === null) throw new ConfigError('META_CONFIG_ID', 'is required when META_APP_ID is set');
+    if (appSecret === null) throw new ConfigError('META_APP_SECRET', 'is required when META_APP_ID is set');
+  } else {
+    if (configId !== null) throw new ConfigError('META_APP_ID', 'is required when META_CONFIG_ID is set');
+    if (appSecret !== null) throw new ConfigError('META_APP_ID', 'is required when META_APP_SECRET is set');
+  }
+
+  const graphVersion = read(env, 'META_GRAPH_VERSION') ?? DEFAULT_GRAPH_VERSION;
+  if (!/^v\d{1,3}\.\d{1,3}$/.test(graphVersion)) throw new ConfigError('META_GRAPH_VERSION', `"${graphVersion}" is not like v21.0`);
+
+  return {
+    port: listenPort,
+    publicUrl,
+    dbPath,
+    secret,
+    engine: oneOf(env, 'TITAN_ENGINE', ENGINES, 'baileys'),
+    simSpeed,
+    bootstrapApiKey,
+    meta: {
+      appId,
+      configId,
+      appSecret,
+      graphUrl: httpUrl(env, 'META_GRAPH_URL', 'https://graph.facebook.com'),
+      graphVersion,
+      sdkUrl: httpUrl(env, 'META_SDK_URL', 'https://connect.facebook.net/en_US/sdk.js'),
+    },
+    // On by default so `pnpm start` shows the product; production sets TITAN_DEMO=0.
+    demo: flag(env, 'TITAN_DEMO', true),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+  };
+}
+
+/** Store setting that holds the generated secret when `TITAN_SECRET` is unset. */
+export const SECRET_SETTING = 'secret';
+
+interface SecretStore {
+  getSetting(key: string): string | null;
+  setSetting(key: string, value: string): void;
+}
+
+/**
+ * `TITAN_SECRET`, or the secret generated on the first start and kept in the store. The warning
+ * matters: whoever can read the SQLite file can then forge widget tokens and open the sealed
+ * secrets, so production should keep the secret outside the database.
+ */
+export function resolveSecret(config: LoadedConfig, store: SecretStore, logger: Pick<Logger, 'warn'>): string {
+  if (config.secret !== null) return config.secret;
+  let secret = store.getSetting(SECRET_SETTING);
+  if (secret === null) {
+    secret = randomBytes(32).toString('base64url');
+    store.setSetting(SECRET_SETTING, secret);
+    logger.warn('TITAN_SECRET is not set: generated one and stored it in the database; set TITAN_SECRET in production');
+  } else {
+    logger.warn('TITAN_SECRET is not set: using the secret stored in the database; set TITAN_SECRET in production');
+  }
+  return secret;
+}
