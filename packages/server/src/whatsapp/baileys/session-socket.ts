@@ -302,7 +302,9 @@ export class SessionSocket {
 
   /** A backstop for a socket that neither shows a QR, nor opens, nor closes (a silent peer). */
   private armWatchdog(sock: BaileysSocket): void {
-    const ms = this.o.connectTimeoutMs + 5_000;
+    // Half again the handshake bound: baileys' own timeouts (handshake, noise hello) fire first
+    // when they work; this only catches the case where none of them does.
+    const ms = Math.round(this.o.connectTimeoutMs * 1.5);
     this.watchdog = setTimeout(() => {
       this.onClose(sock, timedOutError(ms));
       void this.endQuietly(sock);
