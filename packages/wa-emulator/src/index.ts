@@ -1,2 +1,5 @@
-// @titan-connect/wa-emulator: a local WhatsApp Web edge. Built in issue 7.
-export {};
+export * from './server.js';
+export * from './phone.js';
+export * from './certs.js';
+export { Edge, PhoneError } from './edge.js';
+export type { EdgeOptions, LinkedDevice } from './edge.js';

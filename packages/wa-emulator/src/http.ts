@@ -1,0 +1,69 @@
+// The virtual phone over HTTP (JSON in, JSON out), for demos and for driving an emulator that
+// runs in another process. Loopback only: it has no authentication, like the phone in your hand.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PhoneError } from './edge.js';
+import type { VirtualPhone } from './phone.js';
+
+const MAX_BODY = 16 * 1024;
+
+const readJson = async (req: IncomingMessage): Promise<Record<string, unknown>> => {
+  let raw = '';
+  for await (const chunk of req) {
+    raw += chunk;
+    if (raw.length > MAX_BODY) throw new PhoneError('BAD_QR', 'body too large');
+  }
+  if (!raw) return {};
+  const parsed: unknown = JSON.parse(raw);
+  return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+};
+
+const str = (body: Record<string, unknown>, key: string): string | undefined =>
+  typeof body[key] === 'string' ? (body[key] as string) : undefined;
+
+const send = (res: ServerResponse, status: number, body: unknown): void => {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+};
+
+/** Routes `/phone/*`; anything else is a 404. */
+export const handleControlRequest = async (phone: VirtualPhone, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const path = new URL(req.url ?? '/', 'http://emulator').pathname;
+  try {
+    if (req.method === 'GET' && path === '/phone/devices') return send(res, 200, { devices: phone.devices() });
+    if (req.method !== 'POST') return send(res, 404, { error: 'Not found', code: 'NOT_FOUND' });
+    let body: Record<string, unknown>;
+    try {
+      body = await readJson(req);
+    } catch {
+      return send(res, 400, { error: 'Body must be JSON', code: 'BAD_REQUEST' });
+    }
+    const phoneNumber = str(body, 'phoneNumber');
+    switch (path) {
+      case '/phone/scan':
+        return send(res, 200, { device: await phone.scanQr(str(body, 'qr') ?? '', phoneNumber) });
+      case '/phone/enter-code':
+        return send(res, 200, { device: await phone.enterCode(str(body, 'code') ?? '', phoneNumber) });
+      case '/phone/unlink':
+        await phone.unlink(str(body, 'jid') ?? '');
+        return send(res, 200, { ok: true });
+      case '/phone/offline':
+        phone.goOffline();
+        return send(res, 200, { ok: true });
+      case '/phone/online':
+        phone.goOnline();
+        return send(res, 200, { ok: true });
+      case '/phone/reject-login':
+        phone.rejectLogin(phoneNumber, typeof body.reason === 'number' ? body.reason : 401);
+        return send(res, 200, { ok: true });
+      case '/phone/accept-login':
+        phone.acceptLogin(phoneNumber);
+        return send(res, 200, { ok: true });
+      default:
+        return send(res, 404, { error: 'Not found', code: 'NOT_FOUND' });
+    }
+  } catch (error) {
+    if (error instanceof PhoneError) {
+      return send(res, error.code === 'UNKNOWN_DEVICE' ? 404 : 400, { error: error.message, code: error.code });
+    }
+    throw error;
+  }
+};

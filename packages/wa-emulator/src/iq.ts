@@ -1,0 +1,41 @@
+// Answers to a logged-in companion's queries. Baileys waits for every iq by id, so every one
+// gets an answer; the few it parses get the shape it expects, the rest an empty `result`.
+import { getBinaryNodeChild, getBinaryNodeChildren, iqResult, node } from './binary.js';
+import type { BinaryNode } from './binary.js';
+import type { Account, Device } from './registry.js';
+import type { EdgeSession } from './session.js';
+
+export interface IqHost {
+  companionLoggedOut(account: Account, device: Device): void;
+}
+
+export const answerIq = async (
+  session: EdgeSession,
+  iq: BinaryNode,
+  login: { account: Account; device: Device },
+  host: IqHost,
+): Promise<void> => {
+  const { device } = login;
+  const xmlns = iq.attrs.xmlns;
+  if (xmlns === 'encrypt') {
+    // Pre-key count: 0 makes Baileys upload its initial batch; after that it trusts the count.
+    if (getBinaryNodeChild(iq, 'count')) {
+      return session.send(iqResult(iq, [node('count', { value: String(device.preKeys) })]));
+    }
+    const list = getBinaryNodeChild(iq, 'list');
+    if (iq.attrs.type === 'set' && list) {
+      device.preKeys += getBinaryNodeChildren(list, 'key').length;
+      return session.send(iqResult(iq));
+    }
+    // Key-bundle digest: Baileys only checks that a <digest> comes back.
+    if (getBinaryNodeChild(iq, 'digest')) return session.send(iqResult(iq, [node('digest', {})]));
+  }
+  if (xmlns === 'md' && getBinaryNodeChild(iq, 'remove-companion-device')) {
+    host.companionLoggedOut(login.account, device);
+    await session.send(iqResult(iq));
+    return;
+  }
+  // Everything else (w:p ping, passive, props, blocklist, privacy, usync, app state, ...): the
+  // empty answer, which Baileys reads as "nothing there".
+  return session.send(iqResult(iq));
+};

@@ -1,0 +1,58 @@
+// The virtual phone: what a person holding the WhatsApp account would do, as method calls.
+// The same calls are served over HTTP by `http.ts`.
+import type { Edge, LinkedDevice } from './edge.js';
+
+export interface DeviceInfo {
+  jid: string;
+  lid: string;
+  deviceId: number;
+  linkedAt: string;
+}
+
+export class VirtualPhone {
+  constructor(private readonly edge: Edge) {}
+
+  /** Scans a QR shown by a companion; resolves once the device is linked (before its 515 restart). */
+  scanQr(qr: string, phoneNumber?: string): Promise<LinkedDevice> {
+    return this.edge.scanQr(qr, phoneNumber);
+  }
+
+  /** Types a pairing code (`ABCD-EFGH` or `ABCDEFGH`); rejects with `WRONG_CODE` if it does not match. */
+  enterCode(code: string, phoneNumber?: string): Promise<LinkedDevice> {
+    return this.edge.enterCode(code, phoneNumber);
+  }
+
+  /** "Log out" of a linked device from the phone's Linked devices screen. */
+  unlink(jid: string): Promise<void> {
+    return this.edge.unlink(jid);
+  }
+
+  devices(phoneNumber = this.edge.defaultPhoneNumber): DeviceInfo[] {
+    const account = this.edge.registry.accounts.get(phoneNumber);
+    return [...(account?.devices.values() ?? [])].map((d) => ({
+      jid: d.jid,
+      lid: d.lid,
+      deviceId: d.id,
+      linkedAt: new Date(d.linkedAt).toISOString(),
+    }));
+  }
+
+  /** WhatsApp becomes unreachable: live connections drop, new ones are reset. */
+  goOffline(): void {
+    this.edge.offline = true;
+    this.edge.dropAll();
+  }
+
+  goOnline(): void {
+    this.edge.offline = false;
+  }
+
+  /** Logins to this account fail with `<failure reason=…/>` (401: logged out) until `acceptLogin`. */
+  rejectLogin(phoneNumber = this.edge.defaultPhoneNumber, reason = 401): void {
+    this.edge.registry.account(phoneNumber).rejectLoginReason = reason;
+  }
+
+  acceptLogin(phoneNumber = this.edge.defaultPhoneNumber): void {
+    this.edge.registry.account(phoneNumber).rejectLoginReason = null;
+  }
+}

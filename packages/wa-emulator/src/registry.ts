@@ -1,0 +1,95 @@
+// What WhatsApp's servers remember: accounts (one per phone number, each with the phone's
+// identity key) and the companion devices linked to them. In memory: an emulator restart is a
+// fresh WhatsApp, which is what tests want.
+import { randomInt } from 'node:crypto';
+import { Curve } from 'baileys';
+import type { KeyPair } from 'baileys';
+
+export interface Device {
+  /** 1..n; 0 is the phone itself. */
+  id: number;
+  jid: string;
+  lid: string;
+  /** The companion's static Noise key: a login must come from the same key. */
+  noiseKey: Buffer;
+  identityKey: Buffer;
+  keyIndex: number;
+  /** How many one-time pre-keys the device has uploaded (Baileys uploads 812 when this is 0). */
+  preKeys: number;
+  linkedAt: number;
+}
+
+export interface Account {
+  phoneNumber: string;
+  /** The account's LID user part (`<lid>@lid`). */
+  lidUser: string;
+  pushName: string;
+  /** The phone's identity key: it signs every companion device (the ADV account signature). */
+  identity: KeyPair;
+  devices: Map<number, Device>;
+  nextDeviceId: number;
+  nextKeyIndex: number;
+  /** When set, logins to this account fail with `<failure reason=…/>`. */
+  rejectLoginReason: number | null;
+}
+
+export class Registry {
+  readonly accounts = new Map<string, Account>();
+
+  account(phoneNumber: string, pushName = 'Emulated Phone'): Account {
+    let account = this.accounts.get(phoneNumber);
+    if (!account) {
+      account = {
+        phoneNumber,
+        lidUser: String(randomInt(100_000_000, 999_999_999)) + String(randomInt(10_000, 99_999)),
+        pushName,
+        identity: Curve.generateKeyPair(),
+        devices: new Map(),
+        nextDeviceId: 1,
+        nextKeyIndex: 1,
+        rejectLoginReason: null,
+      };
+      this.accounts.set(phoneNumber, account);
+    }
+    return account;
+  }
+
+  /** Reserves the next device slot; the device is stored only once the companion signs (`link`). */
+  reserveDevice(account: Account, noiseKey: Buffer, identityKey: Buffer): Device {
+    const id = account.nextDeviceId++;
+    return {
+      id,
+      jid: `${account.phoneNumber}:${id}@s.whatsapp.net`,
+      lid: `${account.lidUser}:${id}@lid`,
+      noiseKey,
+      identityKey,
+      keyIndex: account.nextKeyIndex++,
+      preKeys: 0,
+      linkedAt: Date.now(),
+    };
+  }
+
+  link(account: Account, device: Device): void {
+    account.devices.set(device.id, device);
+  }
+
+  find(phoneNumber: string, deviceId: number): { account: Account; device: Device } | null {
+    const account = this.accounts.get(phoneNumber);
+    const device = account?.devices.get(deviceId);
+    return account && device ? { account, device } : null;
+  }
+
+  /** Parses `15550100001:3@s.whatsapp.net` (or a LID jid) into its device. */
+  findByJid(jid: string): { account: Account; device: Device } | null {
+    for (const account of this.accounts.values()) {
+      for (const device of account.devices.values()) {
+        if (device.jid === jid || device.lid === jid) return { account, device };
+      }
+    }
+    return null;
+  }
+
+  unlink(account: Account, deviceId: number): boolean {
+    return account.devices.delete(deviceId);
+  }
+}
