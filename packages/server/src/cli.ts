@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+// `pnpm titan keys create|list|revoke`: API key management against the SQLite file of
+// `TITAN_DB`, so a self-hoster never edits SQL. Usage errors exit 2, a missing key exits 1.
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { API_SCOPES } from '@titan-connect/protocol';
+import { createApiKey, isTenantId, listApiKeys, parseScopes, revokeApiKey } from './api-keys.js';
+import { ConfigError, loadConfig } from './config.js';
+import { SqliteStore } from './store/index.js';
+
+export const USAGE = `Usage:
+  titan keys create --tenant <id> --scopes <scope,...> [--label <text>]
+  titan keys list [--tenant <id>]
+  titan keys revoke <key id>
+
+Scopes: ${API_SCOPES.join(', ')}
+The database is TITAN_DB (default ./data/titan.db).`;
+
+export interface CliIo {
+  env: Record<string, string | undefined>;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+class UsageError extends Error {}
+
+const iso = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString());
+
+/** Runs one command; returns the exit code. */
+export function runCli(argv: readonly string[], io: CliIo): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: { tenant: { type: 'string' }, scopes: { type: 'string' }, label: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (error) {
+    io.err(`titan: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) {
+    (values.help ? io.out : io.err)(USAGE);
+    return values.help ? 0 : 2;
+  }
+
+  let store: SqliteStore | null = null;
+  const open = (): SqliteStore => (store = new SqliteStore(loadConfig(io.env).dbPath));
+  try {
+    const [group, command, ...rest] = positionals;
+    if (group !== 'keys') throw new UsageError(`unknown command "${group}"`);
+    switch (command) {
+      case 'create': {
+        if (!values.tenant) throw new UsageError('--tenant is required');
+        if (!isTenantId(values.tenant)) throw new UsageError(`invalid tenant id "${values.tenant}" (letters, digits, . _ -)`);
+        if (!values.scopes) throw new UsageError('--scopes is required');
+        let scopes;
+        try {
+          scopes = parseScopes(values.scopes);
+        } catch (error) {
+          throw new UsageError((error as Error).message);
+        }
+        if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+        const { key, record } = createApiKey(open(), { tenantId: values.tenant, scopes, label: values.label ?? null });
+        io.out(`Created key ${record.id} for tenant "${record.tenantId}" with scopes ${record.scopes.join(',')}.`);
+        io.out('Copy it now: it is stored hashed and cannot be shown again.');
+        io.out(key);
+        return 0;
+      }
+      case 'list': {
+        if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+        const keys = listApiKeys(open(), values.tenant);
+        if (keys.length === 0) {
+          io.out(values.tenant ? `No keys for tenant "${values.tenant}".` : 'No keys.');
+          return 0;
+        }
+        io.out(['id', 'tenant', 'scopes', 'label', 'created', 'last used', 'revoked'].join('\t'));
+        for (const k of keys) {
+          io.out([k.id, k.tenantId, k.scopes.join(','), k.label ?? '-', iso(k.createdAt), iso(k.lastUsedAt), iso(k.revokedAt)].join('\t'));
+        }
+        return 0;
+      }
+      case 'revoke': {
+        const [id, ...extra] = rest;
+        if (!id) throw new UsageError('the key id to revoke is required (see `titan keys list`)');
+        if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+        // Accept the full key too: people paste what they have; only its id part is used.
+        const keyId = /^titan_sk_([A-Za-z0-9]+)_/.exec(id)?.[1] ?? id;
+        if (!revokeApiKey(open(), keyId)) {
+          io.err(`titan: no active key with id "${keyId}"`);
+          return 1;
+        }
+        io.out(`Revoked key ${keyId}.`);
+        return 0;
+      }
+      default:
+        throw new UsageError(command ? `unknown keys command "${command}"` : 'missing keys command');
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`titan: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      io.err(`titan: invalid configuration: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    (store as SqliteStore | null)?.close();
+  }
+}
+
+const isEntryPoint = process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+if (isEntryPoint) {
+  process.exitCode = runCli(process.argv.slice(2), {
+    env: process.env,
+    out: (line) => process.stdout.write(line + '\n'),
+    err: (line) => process.stderr.write(line + '\n'),
+  });
+}

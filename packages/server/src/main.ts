@@ -1,0 +1,133 @@
+// `pnpm start`: read the environment, open the store, start the engine, listen. Everything the
+// app does lives in `createApp`; this file only wires real dependencies and handles shutdown.
+import { realpathSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import type { Logger } from 'pino';
+import { createApiKey, ensureApiKey } from './api-keys.js';
+import { createApp } from './app.js';
+import { systemClock } from './clock.js';
+import { ConfigError, loadConfig, resolveSecret } from './config.js';
+import type { AppConfig } from './config.types.js';
+import type { Linking } from './linking/index.js';
+import { createLogger } from './logger.js';
+import { DEMO_TENANT } from './routes/demo.js';
+import { SqliteStore } from './store/index.js';
+import { createEngine } from './whatsapp/index.js';
+
+export interface RunningServer {
+  server: Server;
+  config: AppConfig;
+  /** The API key printed on this start, when one was created. */
+  printedApiKey: string | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Keys for the start-up: `TITAN_BOOTSTRAP_API_KEY` exists exactly; and a server with no key at
+ * all gets one for tenant `default` (scope `*`), printed once, so a newcomer can call the API
+ * right after `pnpm start` without touching the CLI.
+ */
+function bootstrapKeys(config: AppConfig, store: SqliteStore, now: number): string | null {
+  if (config.bootstrapApiKey) ensureApiKey(store, config.bootstrapApiKey, { tenantId: DEMO_TENANT, scopes: ['*'], label: 'bootstrap', now });
+  if (store.listApiKeys().length > 0) return null;
+  return createApiKey(store, { tenantId: DEMO_TENANT, scopes: ['*'], label: 'first start', now }).key;
+}
+
+export async function startServer(env: Record<string, string | undefined> = process.env, logger?: Logger): Promise<RunningServer> {
+  const loaded = loadConfig(env);
+  const log = logger ?? createLogger({ level: loaded.logLevel });
+  const store = new SqliteStore(loaded.dbPath);
+  let linking: Linking | null = null;
+  const server = createServer();
+  try {
+    // Listen before building the app, so `PORT=0` (tests, examples) still yields a correct
+    // default PUBLIC_URL: the port is known before any widgetUrl is made.
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(loaded.port, () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+    const publicUrl = env.PUBLIC_URL?.trim() ? loaded.publicUrl : `http://localhost:${port}`;
+    const config: AppConfig = { ...loaded, port, publicUrl, secret: resolveSecret(loaded, store, log) };
+    const printedApiKey = bootstrapKeys(config, store, systemClock.now());
+    const engine = createEngine(config, store, log);
+    const app = createApp({ config, store, engine, clock: systemClock, logger: log });
+    linking = app.locals.linking as Linking;
+    await linking.resume();
+    server.on('request', app);
+    const running: RunningServer = {
+      server,
+      config,
+      printedApiKey,
+      close: async () => {
+        // Stop taking requests, then linking (SSE streams, timers), the engine (sockets), the store.
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await linking?.close();
+        await engine.close();
+        store.close();
+      },
+    };
+    return running;
+  } catch (error) {
+    await linking?.close().catch(() => {});
+    if (server.listening) server.close();
+    store.close();
+    throw error;
+  }
+}
+
+/** What a newcomer needs, printed to stdout (not the log): the URL and, once, the key. */
+function printBanner(running: RunningServer): void {
+  const { config, printedApiKey } = running;
+  const lines = [`Titan Connect listening on port ${config.port} (engine: ${config.engine})`];
+  if (config.demo) lines.push(`Demo:     ${config.publicUrl}/`);
+  lines.push(`API:      ${config.publicUrl}/api/widget/sessions`);
+  if (printedApiKey) {
+    lines.push('', `API key (tenant "default", scope *), shown only this once:`, `  ${printedApiKey}`);
+  } else if (config.bootstrapApiKey) {
+    lines.push('API key:  the one in TITAN_BOOTSTRAP_API_KEY');
+  } else {
+    lines.push('API key:  create one with `pnpm titan keys create --tenant default --scopes "*"`');
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+async function main(): Promise<void> {
+  let running: RunningServer;
+  try {
+    running = await startServer();
+  } catch (error) {
+    // One line naming what to fix, not a stack trace.
+    if (error instanceof ConfigError) {
+      process.stderr.write(`titan-connect: invalid configuration: ${error.message}\n`);
+      process.exit(1);
+    }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      process.stderr.write(`titan-connect: PORT: ${process.env.PORT ?? 3000} is already in use\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  printBanner(running);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: shutting down\n`);
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+const isEntryPoint = process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+if (isEntryPoint) await main();
