@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createApiKey, ensureApiKey, hasScope, parseApiKey, parseScopes, randomBase62, revokeApiKey, verifyApiKey } from './api-keys.js';
+import { SqliteStore } from './store/index.js';
+
+let store: SqliteStore;
+beforeEach(() => {
+  store = new SqliteStore(':memory:');
+});
+afterEach(() => store.close());
+
+test('a created key verifies to its tenant and scopes, and only its hash is stored', () => {
+  const { key, record } = createApiKey(store, { tenantId: 'acme', scopes: ['sessions:read'], label: 'ci' });
+  assert.match(key, /^titan_sk_[A-Za-z0-9]{12}_[A-Za-z0-9]{32}$/);
+  assert.deepEqual(verifyApiKey(store, key), { id: record.id, tenantId: 'acme', scopes: ['sessions:read'] });
+  const stored = store.getApiKey(record.id)!;
+  const secret = parseApiKey(key)!.secret;
+  assert.ok(!stored.secretHash.includes(secret));
+  assert.match(stored.secretHash, /^sha256:[0-9a-f]{64}$/);
+  const dump = JSON.stringify(store.db.prepare('SELECT * FROM api_keys').all());
+  assert.ok(!dump.includes(secret), 'secret absent from the table');
+});
+
+test('wrong, malformed, unknown and revoked keys do not verify', () => {
+  const { key, record } = createApiKey(store, { tenantId: 'acme', scopes: ['*'] });
+  const { id, secret } = parseApiKey(key)!;
+  const flipped = secret.slice(0, -1) + (secret.endsWith('a') ? 'b' : 'a');
+  const CASES = [
+    `titan_sk_${id}_${flipped}`,
+    `titan_sk_${'Z'.repeat(12)}_${secret}`,
+    key + 'x!',
+    key.replace('titan_sk_', 'titan_pk_'),
+    '',
+    'Bearer ' + key,
+  ];
+  for (const candidate of CASES) assert.equal(verifyApiKey(store, candidate), null, candidate);
+  assert.equal(revokeApiKey(store, record.id), true);
+  assert.equal(revokeApiKey(store, record.id), false, 'already revoked');
+  assert.equal(verifyApiKey(store, key), null);
+});
+
+test('verify records last use at most once a minute', () => {
+  const { key, record } = createApiKey(store, { tenantId: 'acme', scopes: ['*'], now: 1000 });
+  verifyApiKey(store, key, 10_000);
+  assert.equal(store.getApiKey(record.id)!.lastUsedAt, 10_000);
+  verifyApiKey(store, key, 20_000);
+  assert.equal(store.getApiKey(record.id)!.lastUsedAt, 10_000);
+  verifyApiKey(store, key, 80_000);
+  assert.equal(store.getApiKey(record.id)!.lastUsedAt, 80_000);
+});
+
+test('ensureApiKey makes the exact key exist, and re-enables it after a revoke', () => {
+  const key = 'titan_sk_Bootstrap1234_0123456789abcdefghijABCDEFGHIJ';
+  const first = ensureApiKey(store, key, { tenantId: 'default', scopes: ['*'] });
+  assert.equal(verifyApiKey(store, key)?.tenantId, 'default');
+  assert.equal(ensureApiKey(store, key, { tenantId: 'default', scopes: ['*'] }).createdAt, first.createdAt);
+  assert.equal(store.listApiKeys().length, 1);
+  revokeApiKey(store, first.id);
+  ensureApiKey(store, key, { tenantId: 'default', scopes: ['*'] });
+  assert.deepEqual(verifyApiKey(store, key)?.scopes, ['*']);
+  assert.throws(() => ensureApiKey(store, 'nope', { tenantId: 'default', scopes: ['*'] }));
+});
+
+test('scopes: * allows all; lists are parsed strictly', () => {
+  const SCOPE_CASES: [string[], string, boolean][] = [
+    [['*'], 'sessions:manage', true],
+    [['sessions:read'], 'sessions:read', true],
+    [['sessions:read'], 'sessions:manage', false],
+    [['sessions:manage'], 'messages:write', false],
+  ];
+  for (const [scopes, wanted, expected] of SCOPE_CASES) {
+    assert.equal(hasScope({ scopes: scopes as never }, wanted as never), expected, `${scopes} → ${wanted}`);
+  }
+  assert.deepEqual(parseScopes('sessions:manage, sessions:read,sessions:read'), ['sessions:manage', 'sessions:read']);
+  assert.throws(() => parseScopes('sessions:write'), /unknown scope "sessions:write"/);
+  assert.throws(() => parseScopes(' , '), /at least one scope/);
+});
+
+test('randomBase62 has the asked length and alphabet', () => {
+  for (const n of [1, 4, 32, 100]) assert.match(randomBase62(n), new RegExp(`^[0-9A-Za-z]{${n}}$`));
+});
+
+test('tenant ids are validated', () => {
+  assert.throws(() => createApiKey(store, { tenantId: 'bad tenant', scopes: ['*'] }), /invalid tenant/);
+});
