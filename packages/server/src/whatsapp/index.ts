@@ -4,16 +4,18 @@ import type { AppConfig } from '../config.types.js';
 import type { Store } from '../store/index.js';
 import { BaileysEngine } from './baileys/engine.js';
 import type { LinkingEngine } from './engine.js';
+import { SimulatorEngine } from './simulator/engine.js';
 
 export type * from './engine.js';
 export { BaileysEngine, type BaileysEngineOptions } from './baileys/engine.js';
+export { SimulatorEngine, type SimulatorEngineOptions } from './simulator/engine.js';
 
 export function createEngine(config: AppConfig, store: Store, logger: Logger): LinkingEngine {
   switch (config.engine) {
     case 'baileys':
       return new BaileysEngine({ store, logger: logger.child({ engine: 'baileys' }) });
     case 'simulator':
-      throw new Error('simulator engine: not built yet');
+      return new SimulatorEngine({ store, speed: config.simSpeed, logger: logger.child({ engine: 'simulator' }) });
     case 'emulated':
       throw new Error('emulated engine: not built yet');
   }

@@ -84,7 +84,7 @@ export class BaileysEngine implements LinkingEngine {
   async restartQr(key: SessionKey): Promise<void> {
     const running = this.running(key);
     if (running?.isOpen) return; // already linked: nothing to scan
-    if (running) await running.stop(true);
+    if (running) await running.stop();
     await this.open(key).start();
   }
 
@@ -96,7 +96,6 @@ export class BaileysEngine implements LinkingEngine {
     }
     // Not connected: nothing to tell WhatsApp, but the creds must go.
     this.options.store.deleteAuthState({ tenantId: key.tenantId, sessionName: key.name });
-    this.emit({ type: 'disconnected', key, reason: 'LOGGED_OUT', code: 'LOGGED_OUT', message: 'The device was logged out', retryable: false, reconnecting: false });
   }
 
   async stop(key: SessionKey): Promise<void> {
@@ -118,11 +117,11 @@ export class BaileysEngine implements LinkingEngine {
     return () => this.listeners.delete(listener);
   }
 
-  /** Server shutdown: closes every socket without reporting it, so CONNECTED sessions stay CONNECTED and reconnect on the next start. */
+  /** Server shutdown: closes every socket, silently (see `SessionSocket.stop`). */
   async close(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();
-    await Promise.allSettled(all.map((s) => s.stop(true)));
+    await Promise.allSettled(all.map((s) => s.stop()));
   }
 
   private running(key: SessionKey): SessionSocket | null {

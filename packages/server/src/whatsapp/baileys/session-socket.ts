@@ -89,6 +89,7 @@ export class SessionSocket {
 
   /** Asks for a pairing code now if the socket is up, else on its first QR (never before). */
   async requestPairingCode(phoneNumber: string): Promise<void> {
+    if (this.phase === 'open') throw new HttpError(409, 'SESSION_ALREADY_CONNECTED', 'This session is already linked.');
     if (this.phase === 'qr' && this.sock) await this.sendPairingRequest(this.sock, phoneNumber);
     else this.pendingPairingPhone = phoneNumber;
   }
@@ -102,22 +103,23 @@ export class SessionSocket {
     return message?.key.id ?? '';
   }
 
-  /** Closes the socket and keeps the creds. `silent` (server shutdown) emits nothing, so the session stays CONNECTED in the store and reconnects on the next start. */
-  async stop(silent = false): Promise<void> {
+  /**
+   * Closes the socket and keeps the creds. Silent, like every command the caller gave itself
+   * (and so a shutdown leaves CONNECTED sessions CONNECTED, to reconnect on the next start).
+   */
+  async stop(): Promise<void> {
     const sock = this.detach();
     this.phase = 'finished';
-    if (sock) await this.endQuietly(sock);
-    if (!silent) {
-      this.emitDisconnected({ reason: 'MANUAL_STOP', code: 'MANUAL_STOP', message: 'The session was stopped', retryable: true });
-    }
     this.o.onFinished();
+    if (sock) await this.endQuietly(sock);
   }
 
-  /** Unlinks the device on WhatsApp (when connected) and deletes the creds either way. */
+  /** Unlinks the device on WhatsApp (when connected) and deletes the creds either way. Silent, like `stop`. */
   async logout(): Promise<void> {
     const wasOpen = this.isOpen;
     const sock = this.detach();
     this.phase = 'finished';
+    this.o.onFinished();
     if (sock && wasOpen) {
       try {
         await withTimeout(sock.logout(), CLOSE_GRACE_MS * 2);
@@ -129,8 +131,6 @@ export class SessionSocket {
       await this.endQuietly(sock);
     }
     this.o.store.deleteAuthState(this.authKey);
-    this.emitDisconnected({ reason: 'LOGGED_OUT', code: 'LOGGED_OUT', message: 'The device was logged out', retryable: false });
-    this.o.onFinished();
   }
 
   private get authKey() {
