@@ -1,19 +1,15 @@
-// Runtime localisation (`@lit/localize`). The two translations are imported statically: together
-// they weigh about a kilobyte gzipped, less than the round trip a lazily loaded one would cost
-// before the first paint.
+// Runtime localisation (`@lit/localize`). Each translation is its own chunk (about 1.2 KB
+// gzipped) loaded only for its language, so English pages carry none of them; the element asks
+// for the browser's language at once, so the chunk loads while the event stream is opening.
 import { configureLocalization } from '@lit/localize';
-import * as es from '../generated/locales/es.js';
-import * as ptBR from '../generated/locales/pt-BR.js';
 import { sourceLocale, targetLocales } from '../generated/locale-codes.js';
 
 export type WidgetLocale = typeof sourceLocale | (typeof targetLocales)[number];
 
-const templates = { es, 'pt-BR': ptBR } as const;
-
 export const { getLocale, setLocale } = configureLocalization({
   sourceLocale,
   targetLocales,
-  loadLocale: async (locale) => templates[locale as keyof typeof templates],
+  loadLocale: (locale) => (locale === 'es' ? import('../generated/locales/es.js') : import('../generated/locales/pt-BR.js')),
 });
 
 /** Picks a shipped locale for a BCP 47 tag: any Spanish is `es`, any Portuguese `pt-BR`, else English. */

@@ -1,0 +1,22 @@
+// `cem analyze` (run by `build`): the class comments are the contract; this turns them into
+// custom-elements.json for editors, Storybook and docs.
+export default {
+  globs: ['src/**/*.ts'],
+  exclude: ['src/**/*.test.ts', 'src/test/**', 'src/generated/**'],
+  outdir: '.',
+  litelement: true,
+  plugins: [
+    {
+      // `dispatchEvent(new TitanReadyEvent(…))` is seen as an event without a name; the named
+      // ones come from the `@event` tags, so the nameless duplicates are dropped.
+      name: 'drop-nameless-events',
+      packageLinkPhase({ customElementsManifest }) {
+        for (const mod of customElementsManifest.modules) {
+          for (const declaration of mod.declarations ?? []) {
+            if (declaration.events) declaration.events = declaration.events.filter((event) => event.name);
+          }
+        }
+      },
+    },
+  ],
+};
