@@ -1,2 +1,6 @@
-// The classic-script build (`/widget/loader.js`): `window.TitanWidget = { mount, discover }`.
-export { mount, discover } from './index.js';
+// The classic-script build (`/widget/loader.js`), only ever run by a browser:
+// `window.TitanWidget = { mount, discover }`, and the page is upgraded at once.
+import { autoUpgrade } from './discover.js';
+export { mount } from './mount.js';
+export { discover } from './discover.js';
+autoUpgrade();

@@ -1,17 +1,14 @@
-import type { WidgetMessage } from '@titan-connect/protocol';
-
 /**
  * `isWidgetMessage` from `@titan-connect/protocol`, condensed for the 1 KB loader budget (the
  * shared one pulls its constants and long-hand checks into the bundle). `guard.test.ts` holds
  * both to the same table, so they cannot drift apart unnoticed.
  */
-export const isMessage = (m: any): m is WidgetMessage =>
+export const isMessage = (m: any): boolean =>
   m?.type === 'titan:widget' &&
   m.version === 1 &&
   typeof m.session == 'string' &&
   (m.event == 'resize'
-    ? // A number, finite and not negative (NaN fails both comparisons).
-      typeof m.height == 'number' && m.height >= 0 && m.height < 1 / 0
+    ? Number.isFinite(m.height) && m.height >= 0
     : m.event == 'error'
       ? typeof m.error?.code == 'string' && typeof m.error.message == 'string'
       : m.event == 'connected'

@@ -1,21 +1,10 @@
-import type { WidgetMessage } from '@titan-connect/protocol';
 import { isMessage } from './guard.js';
 import { navigation } from './navigate.js';
-import type { ConnectedEvent, MountOptions, WidgetHandle } from './types.js';
+import type { MountOptions, WidgetHandle } from './types.js';
 
-// Written for the 1 KB min+gzip budget of /widget/loader.js: closures, no classes, no helpers
-// that terser cannot inline. `bench/loader.bench.ts` and `bundle-size.test.ts` watch the figure.
+// Written for the 1 KB min+gzip budget of /widget/loader.js: closures, no classes, loose types
+// inside (the public types live in types.ts). `bundle-size.test.ts` fails over budget.
 
-/** The live handle per target, so a second mount replaces the first instead of stacking. */
-const mounted = new WeakMap<Element, WidgetHandle>();
-
-/** Messages that are also DOM events (`titan-<event>`) and have an `on<Event>` callback. */
-const CALLBACKS: Record<string, keyof MountOptions> = {
-  ready: 'onReady',
-  connected: 'onConnected',
-  error: 'onError',
-  expired: 'onExpired',
-};
 
 /**
  * Puts the widget in `target` (an element or a selector) as an iframe and relays its messages.
@@ -26,41 +15,42 @@ export const mount = (target: Element | string, options: MountOptions): WidgetHa
   const host = typeof target == 'string' ? document.querySelector(target) : target;
   if (!host) throw new Error('TitanWidget: no element ' + target);
   const { widgetUrl } = options;
-  let origin: string | undefined;
-  try {
-    const url = new URL(widgetUrl);
-    if (/^https?:$/.test(url.protocol)) origin = url.origin;
-  } catch {}
-  if (!origin) throw new TypeError('TitanWidget: widgetUrl is not an absolute http(s) URL: ' + widgetUrl);
+  // The dot: "http://" alone is not a URL. What passes the test parses, so `new URL` cannot throw.
+  if (!/^https?:\/\/./i.test(widgetUrl)) throw new TypeError('TitanWidget: widgetUrl is not absolute http(s): ' + widgetUrl);
+  const origin = new URL(widgetUrl).origin;
 
-  mounted.get(host)?.destroy();
+  // The live handle sits on the target, so a second mount replaces the first instead of
+  // stacking, even when two copies of the loader (script tag and npm) share the page.
+  (host as any).titanWidget?.destroy();
   const frame = document.createElement('iframe');
   frame.title = 'Connect WhatsApp';
   frame.allow = 'clipboard-write';
-  frame.style.cssText = `display:block;border:0;width:100%;height:${options.height || 600}px`;
+  frame.style.cssText = `border:0;width:100%;height:${options.height || 600}px`;
   frame.src = widgetUrl;
-  const subscriptions: [string, (message: any) => void][] = [];
+  // Per event, its callback and `on()` subscribers; seeded with the callbacks.
+  const subscribers: Record<string, (((message: any) => void) | undefined)[]> = {
+    connected: [options.onConnected],
+    error: [options.onError],
+    expired: [options.onExpired],
+  };
 
-  const onMessage = ({ source, origin: from, data }: MessageEvent) => {
+  const onMessage = ({ source, origin: from, data: message }: MessageEvent) => {
     // Only our own iframe, only from the widget's origin, only the protocol's shape: anything
     // else (other frames, the host page, a frame navigated elsewhere) is dropped silently.
-    if (source !== frame.contentWindow || from !== origin || !isMessage(data)) return;
-    let message: WidgetMessage = data;
+    if (source !== frame.contentWindow || from !== origin || !isMessage(message)) return;
+    const { event, redirectUrl } = message;
     let prevented: unknown;
-    const { event } = message;
-    if (message.event == 'resize') frame.style.height = message.height + 'px';
-    if (event == 'connected') message = { ...message, preventDefault: () => (prevented = 1) } as ConnectedEvent;
+    if (event == 'resize') frame.style.height = message.height + 'px';
+    if (event == 'connected') message.preventDefault = () => (prevented = 1);
     options.onEvent?.(message);
-    for (const [name, fn] of subscriptions) if (name == event) fn(message);
-    const callback = CALLBACKS[event];
-    if (callback) {
-      (options[callback] as any)?.(message);
-      // A cancelled `titan-connected` also keeps the page: that is how script-tag users opt out.
-      if (!host.dispatchEvent(new CustomEvent('titan-' + event, { detail: message, bubbles: true, cancelable: true }))) prevented = 1;
-    }
-    // The server validated the callback URL; the http(s) check stops a `javascript:` URL anyway.
-    const redirect = message.event == 'connected' && message.redirectUrl;
-    if (redirect && !prevented && /^https?:/i.test(redirect)) navigation.go(redirect);
+    subscribers[event]?.map((fn) => fn?.(message));
+    // Every message is also a `titan-<event>` DOM event (the contract names ready, connected,
+    // error and expired; the others come free). Cancelling `titan-connected` keeps the page:
+    // that is how script-tag users opt out of the redirect.
+    if (!host.dispatchEvent(new CustomEvent('titan-' + event, { detail: message, bubbles: true, cancelable: true }))) prevented = 1;
+    // Only `connected` carries `redirectUrl` (the guard checked it is a string). The server
+    // validated the callback URL; the http(s) test stops a `javascript:` URL all the same.
+    if (event == 'connected' && /^https?:/i.test(redirectUrl) && !prevented) navigation.go(redirectUrl);
   };
 
   addEventListener('message', onMessage);
@@ -73,9 +63,8 @@ export const mount = (target: Element | string, options: MountOptions): WidgetHa
       frame.remove();
     },
     on(event, fn) {
-      subscriptions.push([event, fn]);
+      (subscribers[event] ||= []).push(fn);
     },
   };
-  mounted.set(host, handle);
-  return handle;
+  return ((host as any).titanWidget = handle);
 };

@@ -7,7 +7,7 @@ export const navigation = {
     // `top.location.assign` throws when the host page is itself framed by another origin; then
     // the frame that embeds the widget navigates instead.
     try {
-      window.top!.location.assign(url);
+      top!.location.assign(url);
     } catch {
       location.assign(url);
     }

@@ -16,8 +16,6 @@ export interface MountOptions {
   widgetUrl: string;
   /** Height in pixels until the widget reports its own (then it follows `resize`). Default 600. */
   height?: number;
-  /** The widget page has loaded and talks to the host. */
-  onReady?: (message: WidgetMessageOf<'ready'>) => void;
   /** Every accepted message, in arrival order. */
   onEvent?: (message: WidgetMessage) => void;
   /** The number is linked. Call `event.preventDefault()` to stay on the page despite a `redirectUrl`. */
