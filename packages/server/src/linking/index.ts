@@ -1,9 +1,9 @@
 // The linking layer: widget session state machine, engine events → widget events, SSE fan-out.
-// (Stub with the contract; the engines issue builds it.)
+// The contract is here; `LinkingService` (service.ts) implements it.
 import type { ConnectedPayload, FailedPayload, WidgetEvent, WidgetState } from '@titan-connect/protocol';
 import type { AppDeps } from '../deps.js';
-import { HttpError } from '../errors.js';
 import type { SessionKey } from '../whatsapp/engine.js';
+import { LinkingService } from './service.js';
 
 /** One event as sent on the SSE stream of a widget session. */
 export type SequencedEvent = WidgetEvent & { id: number };
@@ -42,22 +42,7 @@ export interface Linking {
   close(): Promise<void>;
 }
 
-const notBuilt = (): never => {
-  throw new HttpError(501, 'NOT_IMPLEMENTED', 'Linking is not built yet.');
-};
-
-export function createLinking(_deps: AppDeps): Linking {
-  return {
-    ensureStarted: async () => notBuilt(),
-    state: notBuilt,
-    subscribe: notBuilt,
-    requestPairingCode: async () => notBuilt(),
-    restartQr: async () => notBuilt(),
-    connectCloudApi: notBuilt,
-    fail: notBuilt,
-    logout: async () => notBuilt(),
-    sendText: async () => notBuilt(),
-    resume: async () => {},
-    close: async () => {},
-  };
+/** The linking layer of an app; subscribes to `deps.engine` at once. */
+export function createLinking(deps: AppDeps): Linking {
+  return new LinkingService(deps);
 }

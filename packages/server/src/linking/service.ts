@@ -1,0 +1,388 @@
+// The linking layer: each widget session's state machine (idle → starting → qr | pairing →
+// connected | failed | expired), fed by engine events, persisted, and fanned out to its streams.
+import {
+  formatPairingCode,
+  WIDGET_TOKEN_TTL_SECONDS,
+  type ConnectedPayload,
+  type FailedPayload,
+  type PairingCodePayload,
+  type QrPayload,
+  type WidgetEvent,
+  type WidgetState,
+} from '@titan-connect/protocol';
+import type { AppDeps } from '../deps.js';
+import { HttpError } from '../errors.js';
+import { qrSvgPath } from '../qr-svg.js';
+import type { WaSessionPatch, WidgetSessionRecord } from '../store/index.js';
+import type { EngineEvent, SessionKey } from '../whatsapp/engine.js';
+import { EventRing } from './event-ring.js';
+import type { CloudApiConnection, Linking, SequencedEvent } from './index.js';
+import { parseSnapshot, redirectUrl, widgetState, type LinkSnapshot } from './snapshot.js';
+
+type Send = (event: SequencedEvent) => void;
+
+/** One widget session held in memory while it lives. */
+interface Runtime {
+  record: WidgetSessionRecord;
+  key: SessionKey;
+  snapshot: LinkSnapshot;
+  lastEventId: number;
+  ring: EventRing;
+  subscribers: Set<Send>;
+  expiryTimer: NodeJS.Timeout | null;
+}
+
+const keyId = (key: SessionKey): string => `${key.tenantId}\u0000${key.name}`;
+const LINKING_PHASES = new Set(['starting', 'qr', 'pairing']);
+
+export class LinkingService implements Linking {
+  private readonly runtimes = new Map<string, Runtime>();
+  /** Widget session ids per WhatsApp session: every one of them gets the engine's events. */
+  private readonly byKey = new Map<string, Set<string>>();
+  /** The engine's latest QR / pairing code per WhatsApp session, for widget sessions that join late. */
+  private readonly current = new Map<string, { qr: QrPayload | null; pairingCode: PairingCodePayload | null }>();
+  private readonly unsubscribeEngine: () => void;
+
+  constructor(private readonly deps: AppDeps) {
+    this.unsubscribeEngine = deps.engine.subscribe((event) => this.onEngineEvent(event));
+  }
+
+  // --- Linking ----------------------------------------------------------------------------------
+
+  async ensureStarted(widgetSessionId: string): Promise<void> {
+    const rt = this.load(widgetSessionId);
+    if (rt.snapshot.phase !== 'idle' || rt.record.mode === 'cloud-api') return;
+    await this.begin(rt);
+  }
+
+  /** idle (or resumed after a restart) → starting → whatever the engine reports next. */
+  private async begin(rt: Runtime): Promise<void> {
+    const wa = this.deps.store.ensureWaSession(rt.key.tenantId, rt.key.name, this.now());
+    if (wa.status === 'CONNECTED') {
+      const connected = this.connectedPayload(rt, wa.method ?? 'qr', wa.phone, wa.pushName);
+      this.emit(rt, { event: 'connected', data: connected }, { phase: 'connected', connected, status: 'CONNECTED', statusReason: null });
+      return;
+    }
+    // Another widget session may already be linking this name: join its QR rather than wait.
+    const current = this.current.get(keyId(rt.key));
+    if (current?.qr && this.deps.engine.isRunning(rt.key)) {
+      const phase = current.pairingCode ? 'pairing' : 'qr';
+      this.emitState(rt, { phase, ...current, failure: null, expired: null, status: wa.status, statusReason: wa.statusReason });
+      return;
+    }
+    this.setWaStatus(rt.key, { status: 'CONNECTING', statusReason: 'SCAN_QR' });
+    this.emitState(rt, { phase: 'starting', qr: null, pairingCode: null, failure: null, expired: null, status: 'CONNECTING', statusReason: 'SCAN_QR' });
+    await this.startEngine(rt);
+  }
+
+  state(widgetSessionId: string): WidgetState {
+    const rt = this.load(widgetSessionId);
+    return widgetState(this.deps.config, rt.record, rt.snapshot);
+  }
+
+  subscribe(widgetSessionId: string, lastEventId: number | null, send: Send): () => void {
+    const rt = this.load(widgetSessionId);
+    const resume = rt.ring.resume(lastEventId, { id: rt.lastEventId, snapshot: rt.snapshot });
+    send({ id: resume.id, event: 'state', data: widgetState(this.deps.config, rt.record, resume.snapshot) });
+    for (const event of resume.events) send(event);
+    rt.subscribers.add(send);
+    return () => rt.subscribers.delete(send);
+  }
+
+  async requestPairingCode(widgetSessionId: string, phoneNumber: string): Promise<void> {
+    const rt = this.load(widgetSessionId);
+    if (rt.record.mode !== 'all' && rt.record.mode !== 'pairing') {
+      throw new HttpError(409, 'CONFLICT', 'This widget session does not offer linking with a pairing code.');
+    }
+    await this.ensureStarted(widgetSessionId);
+    if (rt.snapshot.phase === 'connected') throw new HttpError(409, 'SESSION_ALREADY_CONNECTED', 'This number is already linked.');
+    if (this.deps.engine.isRunning(rt.key)) await this.deps.engine.requestPairingCode(rt.key, phoneNumber);
+    else await this.deps.engine.start(rt.key, { pairingPhoneNumber: phoneNumber });
+  }
+
+  async restartQr(widgetSessionId: string): Promise<void> {
+    const rt = this.load(widgetSessionId);
+    const { phase, expired, failure } = rt.snapshot;
+    const retryable = (phase === 'expired' && expired?.reason === 'QR_TIMEOUT') || (phase === 'failed' && failure?.retryable === true);
+    if (!retryable) throw new HttpError(409, 'CONFLICT', 'A new QR code can only be requested after the last one timed out or failed.');
+    this.setWaStatus(rt.key, { status: 'CONNECTING', statusReason: 'SCAN_QR' });
+    this.emitState(rt, { phase: 'starting', failure: null, expired: null, qr: null, pairingCode: null });
+    if (this.deps.engine.isRunning(rt.key)) await this.deps.engine.restartQr(rt.key);
+    else await this.startEngine(rt);
+  }
+
+  connectCloudApi(widgetSessionId: string, connection: CloudApiConnection): ConnectedPayload {
+    const rt = this.load(widgetSessionId);
+    this.deps.store.ensureWaSession(rt.key.tenantId, rt.key.name, this.now());
+    this.setWaStatus(rt.key, {
+      status: 'CONNECTED',
+      statusReason: null,
+      method: 'cloud-api',
+      phone: connection.phone,
+      pushName: connection.pushName,
+      cloudApi: connection.stored,
+    });
+    // A QR cycle may still run in `all` mode; the number is linked another way now.
+    if (this.deps.engine.isRunning(rt.key)) void this.deps.engine.stop(rt.key);
+    this.current.delete(keyId(rt.key));
+    let payload: ConnectedPayload | null = null;
+    for (const other of this.runtimesOf(rt.key)) {
+      const connected: ConnectedPayload = {
+        ...this.connectedPayload(other, 'cloud-api', connection.phone, connection.pushName),
+        wabaId: connection.wabaId,
+        phoneNumberId: connection.phoneNumberId,
+      };
+      if (other === rt) payload = connected;
+      this.emit(other, { event: 'connected', data: connected }, {
+        phase: 'connected', connected, status: 'CONNECTED', statusReason: null, qr: null, pairingCode: null, failure: null,
+      });
+    }
+    return payload!;
+  }
+
+  fail(widgetSessionId: string, failure: FailedPayload): void {
+    const rt = this.load(widgetSessionId);
+    this.emit(rt, { event: 'failed', data: failure }, { phase: 'failed', failure });
+  }
+
+  async logout(key: SessionKey): Promise<void> {
+    const wa = this.deps.store.getWaSession(key.tenantId, key.name);
+    if (!wa) throw new HttpError(404, 'NOT_FOUND', `No session named "${key.name}".`);
+    // Cloud API numbers have no device to log out; the business token goes with the row.
+    if (wa.method !== 'cloud-api') await this.deps.engine.logout(key);
+    this.deps.store.deleteWaSession(key.tenantId, key.name);
+    this.current.delete(keyId(key));
+    const failure: FailedPayload = { code: 'LOGGED_OUT', message: 'The session was deleted.', retryable: false };
+    for (const rt of this.runtimesOf(key)) {
+      if (rt.snapshot.phase !== 'failed' && rt.snapshot.phase !== 'expired') {
+        this.emit(rt, { event: 'failed', data: failure }, {
+          phase: 'failed', failure, status: 'DISCONNECTED', statusReason: 'MANUAL_STOP', qr: null, pairingCode: null,
+        });
+      }
+    }
+  }
+
+  async sendText(key: SessionKey, to: string, text: string): Promise<string> {
+    const wa = this.deps.store.getWaSession(key.tenantId, key.name);
+    if (!wa) throw new HttpError(404, 'NOT_FOUND', `No session named "${key.name}".`);
+    if (wa.status !== 'CONNECTED') throw new HttpError(409, 'SESSION_NOT_CONNECTED', `Session "${key.name}" is not connected.`);
+    if (wa.method === 'cloud-api') {
+      // TODO(cloud-api): route through `sendCloudApiText(deps, wa, to, text)` from `meta/messages.ts` once it lands.
+      throw new HttpError(501, 'NOT_IMPLEMENTED', 'Sending through the Cloud API is not built yet.');
+    }
+    return this.deps.engine.sendText(key, to, text);
+  }
+
+  async resume(): Promise<void> {
+    const { store, engine, logger } = this.deps;
+    const reconnect = [
+      ...store.listWaSessionsByStatus('CONNECTED'),
+      ...store.listWaSessionsByStatus('CONNECTING').filter((s) => s.statusReason === 'AUTO_RECONNECT'),
+    ].filter((s) => s.method !== 'cloud-api' && store.hasAuthState({ tenantId: s.tenantId, sessionName: s.name }));
+    for (const wa of reconnect) {
+      await engine.start({ tenantId: wa.tenantId, name: wa.name }).catch((err: unknown) => {
+        logger.error({ err, session: wa.name }, 'could not reconnect a linked session');
+      });
+    }
+    for (const record of store.listLiveWidgetSessions(this.now())) {
+      if (record.mode === 'cloud-api') continue;
+      // The old QR or pairing code died with the old socket (load dropped them): a fresh QR cycle.
+      const rt = this.load(record.id);
+      if (LINKING_PHASES.has(rt.snapshot.phase)) await this.begin(rt);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribeEngine();
+    for (const rt of this.runtimes.values()) if (rt.expiryTimer) clearTimeout(rt.expiryTimer);
+    this.runtimes.clear();
+    this.byKey.clear();
+  }
+
+  // --- engine events ----------------------------------------------------------------------------
+
+  private onEngineEvent(event: EngineEvent): void {
+    const { key } = event;
+    const cache = this.current.get(keyId(key)) ?? { qr: null, pairingCode: null };
+    this.current.set(keyId(key), cache);
+    switch (event.type) {
+      case 'qr': {
+        const qr: QrPayload = {
+          qr: event.qr,
+          expiresAt: new Date(event.expiresAt).toISOString(),
+          attempt: event.attempt,
+          maxAttempts: event.maxAttempts,
+          ...qrSvgPath(event.qr),
+        };
+        cache.qr = qr;
+        if (!cache.pairingCode) this.setWaStatus(key, { status: 'CONNECTING', statusReason: 'SCAN_QR' });
+        for (const rt of this.runtimesOf(key)) {
+          // A pending pairing code keeps the widget on its code; the QR still refreshes underneath.
+          const phase = rt.snapshot.phase === 'pairing' ? 'pairing' : 'qr';
+          this.emit(rt, { event: 'qr', data: qr }, { phase, qr, failure: null, expired: null, status: 'CONNECTING', statusReason: cache.pairingCode ? 'PAIRING_CODE' : 'SCAN_QR' });
+        }
+        return;
+      }
+      case 'pairing_code': {
+        const pairingCode: PairingCodePayload = {
+          code: formatPairingCode(event.code),
+          phoneNumber: event.phoneNumber,
+          expiresAt: new Date(event.expiresAt).toISOString(),
+        };
+        cache.pairingCode = pairingCode;
+        this.setWaStatus(key, { status: 'CONNECTING', statusReason: 'PAIRING_CODE' });
+        for (const rt of this.runtimesOf(key)) {
+          this.emit(rt, { event: 'pairing_code', data: pairingCode }, {
+            phase: 'pairing', pairingCode, failure: null, expired: null, status: 'CONNECTING', statusReason: 'PAIRING_CODE',
+          });
+        }
+        return;
+      }
+      case 'connected': {
+        this.current.delete(keyId(key));
+        this.setWaStatus(key, { status: 'CONNECTED', statusReason: null, method: event.method, phone: event.phone, pushName: event.pushName });
+        for (const rt of this.runtimesOf(key)) {
+          const connected = this.connectedPayload(rt, event.method, event.phone, event.pushName);
+          this.emit(rt, { event: 'connected', data: connected }, {
+            phase: 'connected', connected, qr: null, pairingCode: null, failure: null, expired: null, status: 'CONNECTED', statusReason: null,
+          });
+        }
+        return;
+      }
+      case 'qr_timeout': {
+        this.current.delete(keyId(key));
+        this.setWaStatus(key, { status: 'DISCONNECTED', statusReason: 'QR_TIMEOUT' });
+        for (const rt of this.runtimesOf(key)) {
+          if (!LINKING_PHASES.has(rt.snapshot.phase)) continue;
+          this.emit(rt, { event: 'expired', data: { reason: 'QR_TIMEOUT' } }, {
+            phase: 'expired', expired: { reason: 'QR_TIMEOUT' }, qr: null, pairingCode: null, status: 'DISCONNECTED', statusReason: 'QR_TIMEOUT',
+          });
+        }
+        return;
+      }
+      case 'disconnected': {
+        if (event.reconnecting) {
+          this.setWaStatus(key, { status: 'CONNECTING', statusReason: 'AUTO_RECONNECT' });
+          for (const rt of this.runtimesOf(key)) this.emitState(rt, { status: 'CONNECTING', statusReason: 'AUTO_RECONNECT' });
+          return;
+        }
+        this.current.delete(keyId(key));
+        this.setWaStatus(key, { status: 'DISCONNECTED', statusReason: event.reason });
+        const failure: FailedPayload = { code: event.code, message: event.message, retryable: event.retryable };
+        for (const rt of this.runtimesOf(key)) {
+          this.emit(rt, { event: 'failed', data: failure }, {
+            phase: 'failed', failure, qr: null, pairingCode: null, status: 'DISCONNECTED', statusReason: event.reason,
+          });
+        }
+        return;
+      }
+    }
+  }
+
+  // --- internals --------------------------------------------------------------------------------
+
+  private now(): number {
+    return this.deps.clock.now();
+  }
+
+  /** The widget session in memory, loaded from the store on first use; 404 when unknown. */
+  private load(widgetSessionId: string): Runtime {
+    let rt = this.runtimes.get(widgetSessionId);
+    if (!rt) {
+      const record = this.deps.store.getWidgetSession(widgetSessionId);
+      if (!record) throw new HttpError(404, 'NOT_FOUND', 'Unknown widget session.');
+      const key = { tenantId: record.tenantId, name: record.sessionName };
+      const wa = this.deps.store.getWaSession(key.tenantId, key.name);
+      const snapshot = parseSnapshot(record.linkState, record.phase);
+      if (wa) Object.assign(snapshot, { status: wa.status, statusReason: wa.statusReason });
+      // Loaded from the store means after a restart: a stored QR or pairing code belonged to a
+      // socket that is gone, so only the engine's live ones count.
+      if (LINKING_PHASES.has(snapshot.phase)) Object.assign(snapshot, this.current.get(keyId(key)) ?? { qr: null, pairingCode: null });
+      rt = { record, key, snapshot, lastEventId: record.lastEventId, ring: new EventRing(record.lastEventId, snapshot), subscribers: new Set(), expiryTimer: null };
+      this.runtimes.set(widgetSessionId, rt);
+      const ids = this.byKey.get(keyId(key)) ?? new Set<string>();
+      ids.add(widgetSessionId);
+      this.byKey.set(keyId(key), ids);
+      this.scheduleExpiry(rt);
+    }
+    if (this.now() >= rt.record.expiresAt) this.expire(rt);
+    return rt;
+  }
+
+  private runtimesOf(key: SessionKey): Runtime[] {
+    return [...(this.byKey.get(keyId(key)) ?? [])].flatMap((id) => this.runtimes.get(id) ?? []);
+  }
+
+  private scheduleExpiry(rt: Runtime): void {
+    // Capped so a wrong clock can never overflow setTimeout's 32-bit delay.
+    const delay = Math.min(Math.max(0, rt.record.expiresAt - this.now()), WIDGET_TOKEN_TTL_SECONDS * 2000);
+    rt.expiryTimer = setTimeout(() => this.expire(rt), delay);
+    rt.expiryTimer.unref();
+  }
+
+  /** The widget session's 900 s ran out: tell its streams, stop linking nobody else waits for, forget it. */
+  private expire(rt: Runtime): void {
+    if (rt.expiryTimer) clearTimeout(rt.expiryTimer);
+    rt.expiryTimer = null;
+    if (LINKING_PHASES.has(rt.snapshot.phase) || rt.snapshot.phase === 'idle') {
+      this.emit(rt, { event: 'expired', data: { reason: 'TOKEN_EXPIRED' } }, { phase: 'expired', expired: { reason: 'TOKEN_EXPIRED' }, qr: null, pairingCode: null });
+      const othersLinking = this.runtimesOf(rt.key).some((o) => o !== rt && LINKING_PHASES.has(o.snapshot.phase) && this.now() < o.record.expiresAt);
+      const wa = this.deps.store.getWaSession(rt.key.tenantId, rt.key.name);
+      if (!othersLinking && wa && wa.status !== 'CONNECTED') {
+        void this.deps.engine.stop(rt.key);
+        this.current.delete(keyId(rt.key));
+        this.setWaStatus(rt.key, { status: 'DISCONNECTED', statusReason: 'QR_TIMEOUT' });
+      }
+    }
+    this.runtimes.delete(rt.record.id);
+    this.byKey.get(keyId(rt.key))?.delete(rt.record.id);
+  }
+
+  private async startEngine(rt: Runtime): Promise<void> {
+    try {
+      await this.deps.engine.start(rt.key);
+    } catch (err) {
+      this.deps.logger.error({ err, session: rt.key.name }, 'linking engine failed to start');
+      const failure: FailedPayload = { code: 'LINKING_FAILED', message: 'Could not start linking; try again.', retryable: true };
+      this.setWaStatus(rt.key, { status: 'DISCONNECTED', statusReason: 'FAILED' });
+      this.emit(rt, { event: 'failed', data: failure }, { phase: 'failed', failure, status: 'DISCONNECTED', statusReason: 'FAILED' });
+    }
+  }
+
+  private connectedPayload(rt: Runtime, method: ConnectedPayload['method'], phone: string | null, pushName: string | null): ConnectedPayload {
+    return { session: rt.key.name, method, phone, pushName, redirectUrl: redirectUrl(rt.record.callbackUrl, rt.key.name, method) };
+  }
+
+  private setWaStatus(key: SessionKey, patch: WaSessionPatch): void {
+    this.deps.store.updateWaSession(key.tenantId, key.name, { ...patch, updatedAt: this.now() });
+  }
+
+  /** A change with no event of its own goes out as a `state` event. */
+  private emitState(rt: Runtime, patch: Partial<LinkSnapshot>): void {
+    const snapshot = { ...rt.snapshot, ...patch };
+    this.emit(rt, { event: 'state', data: widgetState(this.deps.config, rt.record, snapshot) }, patch);
+  }
+
+  /** Applies `patch`, numbers the event, persists both, keeps it for resume and sends it to every stream. */
+  private emit(rt: Runtime, event: WidgetEvent, patch: Partial<LinkSnapshot>): void {
+    rt.snapshot = { ...rt.snapshot, ...patch };
+    rt.lastEventId++;
+    const sequenced = { ...event, id: rt.lastEventId } as SequencedEvent;
+    this.persist(rt);
+    rt.ring.push(sequenced, rt.snapshot);
+    for (const send of rt.subscribers) {
+      try {
+        send(sequenced);
+      } catch (err) {
+        this.deps.logger.warn({ err }, 'a widget event stream threw; dropping it');
+        rt.subscribers.delete(send);
+      }
+    }
+  }
+
+  private persist(rt: Runtime): void {
+    const { phase, status: _status, statusReason: _reason, ...rest } = rt.snapshot;
+    this.deps.store.updateWidgetSession(rt.record.id, { phase, linkState: JSON.stringify(rest), lastEventId: rt.lastEventId });
+  }
+}
+

@@ -1,0 +1,82 @@
+// Builders shared by the linking and route tests: a config, deps over a simulator engine, and
+// widget session rows as `POST /api/widget/sessions` would insert them.
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import type { Clock } from '../../clock.js';
+import type { AppConfig } from '../../config.types.js';
+import type { AppDeps } from '../../deps.js';
+import { SqliteStore } from '../../store/index.js';
+import type { WidgetSessionRecord } from '../../store/index.js';
+import { SimulatorEngine, type SimulatorEngineOptions } from '../../whatsapp/simulator/engine.js';
+
+export const testConfig = (overrides: Partial<AppConfig> = {}): AppConfig => ({
+  port: 0,
+  publicUrl: 'http://localhost:3000',
+  dbPath: ':memory:',
+  secret: 'test-secret-test-secret-test-secret',
+  engine: 'simulator',
+  simSpeed: 1,
+  bootstrapApiKey: null,
+  meta: {
+    appId: null,
+    configId: null,
+    appSecret: null,
+    graphUrl: 'http://127.0.0.1:1',
+    graphVersion: 'v21.0',
+    sdkUrl: 'http://127.0.0.1:1/sdk.js',
+  },
+  demo: false,
+  ...overrides,
+});
+
+/** A clock the test moves by hand. */
+export class ManualClock implements Clock {
+  constructor(public time = Date.now()) {}
+  now(): number {
+    return this.time;
+  }
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
+
+export interface TestDeps extends AppDeps {
+  engine: SimulatorEngine;
+  store: SqliteStore;
+}
+
+export function makeDeps(options: {
+  store?: SqliteStore;
+  clock?: Clock;
+  speed?: number;
+  failures?: SimulatorEngineOptions['failures'];
+  config?: Partial<AppConfig>;
+} = {}): TestDeps {
+  const store = options.store ?? new SqliteStore(':memory:');
+  const clock = options.clock ?? { now: () => Date.now() };
+  const logger = pino({ level: 'silent' });
+  const engine = new SimulatorEngine({ store, clock, speed: options.speed ?? 1, logger, failures: options.failures });
+  return { config: testConfig(options.config), store, engine, clock, logger };
+}
+
+export function insertWidgetSession(store: SqliteStore, overrides: Partial<WidgetSessionRecord> = {}, now = Date.now()): WidgetSessionRecord {
+  const record: WidgetSessionRecord = {
+    id: randomUUID(),
+    tenantId: 'default',
+    sessionName: 'shop',
+    mode: 'all',
+    callbackUrl: null,
+    allowedOrigins: [],
+    locale: null,
+    metaApp: null,
+    createdAt: now,
+    expiresAt: now + 900_000,
+    phase: 'idle',
+    linkState: null,
+    lastEventId: 0,
+    ...overrides,
+  };
+  store.ensureTenant(record.tenantId, now);
+  store.insertWidgetSession(record);
+  return record;
+}
