@@ -23,11 +23,14 @@ declare global {
   }
 }
 
-/** The token of a widget request; a repeated `?token=` is treated as no single token. */
+/**
+ * The token of a widget request, null when none was sent. A repeated `?token=` is returned
+ * joined, so it fails verification as invalid rather than picking one of the values.
+ */
 export function widgetTokenOf(req: Request): string | null {
   const query = req.query.token;
   if (typeof query === 'string' && query) return query;
-  if (query !== undefined) return null;
+  if (Array.isArray(query)) return query.join(',');
   return bearerOrApiKey(req);
 }
 

@@ -67,7 +67,7 @@ const ERROR_PAGES: Record<WidgetTokenProblem, { status: number; title: string; l
     title: 'Missing widget token',
     lines: [
       'This page needs the full link it was opened with, including the part after <code>?token=</code>.',
-      'Open the complete widgetUrl your app gave you, or go back to the app and start connecting again.',
+      'Open the full widgetUrl your app gave you, or go back to the app and start connecting again.',
     ],
   },
   expired: {
