@@ -1,0 +1,120 @@
+import { WIDGET_PATHS } from '@titan-connect/protocol';
+import { assert } from '../test/assert.js';
+import { find, mountWidget, visibleText, waitFor, waitForText } from '../test/dom.js';
+import { FakeWidgetServer } from '../test/fake-server.js';
+import { TOKEN, pairingCode, widgetState } from '../test/fixtures.js';
+
+describe('<titan-pairing-panel>', () => {
+  let server: FakeWidgetServer;
+  beforeEach(() => {
+    server = new FakeWidgetServer().install();
+    server.opening = [{ event: 'state', data: widgetState({ mode: 'pairing', methods: ['pairing'] }) }];
+  });
+  afterEach(() => {
+    document.querySelectorAll('titan-connect-widget').forEach((el) => el.remove());
+    server.restore();
+  });
+
+  async function typeAndSubmit(phone: string) {
+    const widget = await mountWidget();
+    await waitForText(widget, 'Link with your phone number');
+    const panel = find(widget, 'titan-pairing-panel')!.shadowRoot!;
+    const input = panel.querySelector('input')!;
+    input.value = phone;
+    input.dispatchEvent(new InputEvent('input'));
+    panel.querySelector('form')!.requestSubmit();
+    return { widget, panel, input };
+  }
+
+  it('sends the number as digits with the token, then shows the code as XXXX-XXXX with its instructions', async () => {
+    server.replies.set(WIDGET_PATHS.pairingCode, { status: 200, body: pairingCode() });
+    const { widget } = await typeAndSubmit('+55 11 91234-5678');
+    await waitForText(widget, 'ABCD-1234');
+    const [request] = server.requestsTo(WIDGET_PATHS.pairingCode);
+    assert.deepEqual(request!.body, { phoneNumber: '5511912345678' });
+    assert.equal(request!.headers.get('Authorization'), `Bearer ${TOKEN}`);
+    const text = visibleText(widget);
+    assert.includes(text, 'Open WhatsApp on the phone with +5511912345678.');
+    assert.includes(text, 'Tap “Link with phone number instead” and enter the code.');
+    assert.ok(/The code expires in 1[12]\d s\./.test(text), text);
+  });
+
+  it('takes the code from a pairing_code event too (server answers 202 without it)', async () => {
+    server.replies.set(WIDGET_PATHS.pairingCode, { status: 202, body: { success: true } });
+    const { widget } = await typeAndSubmit('+55 11 91234-5678');
+    await waitFor(() => server.requestsTo(WIDGET_PATHS.pairingCode).length === 1, 'request');
+    server.send('pairing_code', pairingCode({ code: 'WXYZ9876' }));
+    await waitForText(widget, 'WXYZ-9876');
+  });
+
+  it('copies the code to the clipboard', async () => {
+    const copied: string[] = [];
+    const clipboard = Object.getOwnPropertyDescriptor(Navigator.prototype, 'clipboard')!;
+    Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText: async (t: string) => void copied.push(t) } });
+    try {
+      server.opening = [{ event: 'state', data: widgetState({ mode: 'pairing', methods: ['pairing'], pairingCode: pairingCode() }) }];
+      const widget = await mountWidget();
+      await waitForText(widget, 'Copy code');
+      find(widget, 'titan-pairing-panel')!.shadowRoot!.querySelector('button')!.click();
+      await waitForText(widget, 'Copied');
+      assert.deepEqual(copied, ['ABCD-1234']);
+    } finally {
+      delete (navigator as { clipboard?: unknown }).clipboard;
+      Object.defineProperty(Navigator.prototype, 'clipboard', clipboard);
+    }
+  });
+
+  it('an expired code offers a new one', async () => {
+    server.opening = [{ event: 'state', data: widgetState({ mode: 'pairing', methods: ['pairing'], pairingCode: pairingCode({ expiresAt: new Date(Date.now() - 1000).toISOString() }) }) }];
+    const widget = await mountWidget();
+    await waitForText(widget, 'This code expired. Request a new one.');
+    const buttons = find(widget, 'titan-pairing-panel')!.shadowRoot!.querySelectorAll('button');
+    assert.equal(buttons[0]!.disabled, true, 'no copying a dead code');
+    buttons[1]!.click();
+    await waitForText(widget, 'Get pairing code');
+    assert.equal(find<HTMLInputElement>(widget, 'titan-pairing-panel')!.shadowRoot!.querySelector('input')!.value, '+5511912345678');
+  });
+
+  const INVALID: [string, string][] = [
+    ['', 'Enter your WhatsApp phone number.'],
+    ['011 91234-5678', 'Start with your country code, e.g. +55.'],
+    ['+55 1234', 'This number is too short.'],
+    ['call me', 'Use only digits, spaces, dashes and a leading +.'],
+  ];
+  for (const [phone, message] of INVALID) {
+    it(`inline validation: ${JSON.stringify(phone)} → "${message}", nothing sent`, async () => {
+      const { widget, input } = await typeAndSubmit(phone);
+      await waitForText(widget, message);
+      assert.equal(input.getAttribute('aria-invalid'), 'true');
+      assert.equal(server.requestsTo(WIDGET_PATHS.pairingCode).length, 0);
+    });
+  }
+
+  it('shows the country of the calling code as the user types', async () => {
+    const widget = await mountWidget();
+    await waitForText(widget, 'Link with your phone number');
+    const input = find(widget, 'titan-pairing-panel')!.shadowRoot!.querySelector('input')!;
+    input.value = '+351 91';
+    input.dispatchEvent(new InputEvent('input'));
+    await waitForText(widget, 'Portugal');
+  });
+
+  it('a 400 shows the server message', async () => {
+    server.replies.set(WIDGET_PATHS.pairingCode, { status: 400, body: { error: 'This is not a valid mobile number.', code: 'VALIDATION_FAILED' } });
+    const { widget } = await typeAndSubmit('+55 11 91234-5678');
+    await waitForText(widget, 'This is not a valid mobile number.');
+  });
+
+  it('a 429 says when to try again and disables the button', async () => {
+    server.replies.set(WIDGET_PATHS.pairingCode, { status: 429, body: { error: 'Too many', code: 'RATE_LIMITED' }, headers: { 'Retry-After': '30' } });
+    const { widget, panel } = await typeAndSubmit('+55 11 91234-5678');
+    await waitFor(() => /Too many attempts\. Try again in (29|30) s\./.test(visibleText(widget)), () => visibleText(widget));
+    assert.equal(panel.querySelector<HTMLButtonElement>('button[type=submit]')!.disabled, true);
+  });
+
+  it('a 401 on the request shows the expired link', async () => {
+    server.replies.set(WIDGET_PATHS.pairingCode, { status: 401, body: { error: 'Invalid widget token', code: 'INVALID_WIDGET_TOKEN' } });
+    const { widget } = await typeAndSubmit('+55 11 91234-5678');
+    await waitForText(widget, 'This link has expired; ask the app for a new one.');
+  });
+});
