@@ -1,0 +1,100 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { verifyApiKey } from './api-keys.js';
+import { runCli } from './cli.js';
+import { SqliteStore } from './store/index.js';
+
+let dir: string;
+let env: Record<string, string>;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'titan-cli-'));
+  env = { TITAN_DB: join(dir, 'titan.db') };
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = runCli(argv, { env, out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const withStore = <T>(fn: (store: SqliteStore) => T): T => {
+  const store = new SqliteStore(env.TITAN_DB!);
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+};
+
+test('keys create prints the key once; it works with the asked tenant and scopes', () => {
+  const res = cli('keys', 'create', '--tenant', 'acme', '--scopes', 'sessions:manage,sessions:read', '--label', 'backend');
+  assert.equal(res.code, 0, res.err);
+  const key = /titan_sk_\S+/.exec(res.out)?.[0];
+  assert.ok(key, res.out);
+  const identity = withStore((store) => verifyApiKey(store, key));
+  assert.equal(identity?.tenantId, 'acme');
+  assert.deepEqual(identity?.scopes, ['sessions:manage', 'sessions:read']);
+
+  const list = cli('keys', 'list', '--tenant', 'acme');
+  assert.equal(list.code, 0);
+  assert.match(list.out, new RegExp(`${identity!.id}\\tacme\\tsessions:manage,sessions:read\\tbackend`));
+  assert.ok(!list.out.includes(key), 'list never shows the secret');
+
+  const revoke = cli('keys', 'revoke', identity!.id);
+  assert.equal(revoke.code, 0, revoke.err);
+  assert.equal(withStore((store) => verifyApiKey(store, key)), null);
+  assert.equal(cli('keys', 'revoke', identity!.id).code, 1, 'a second revoke finds no active key');
+});
+
+test('revoke accepts the full key too', () => {
+  const key = /titan_sk_\S+/.exec(cli('keys', 'create', '--tenant', 'globex', '--scopes', '*').out)![0];
+  assert.equal(cli('keys', 'revoke', key).code, 0);
+  assert.equal(withStore((store) => verifyApiKey(store, key)), null);
+});
+
+test('usage errors exit 2 with a clear message', () => {
+  const CASES: [string[], RegExp][] = [
+    [[], /Usage:/],
+    [['keys'], /missing keys command/],
+    [['keys', 'rotate'], /unknown keys command "rotate"/],
+    [['users', 'list'], /unknown command "users"/],
+    [['keys', 'create', '--scopes', '*'], /--tenant is required/],
+    [['keys', 'create', '--tenant', 'acme'], /--scopes is required/],
+    [['keys', 'create', '--tenant', 'acme', '--scopes', 'sessions:write'], /unknown scope "sessions:write"/],
+    [['keys', 'create', '--tenant', 'bad tenant', '--scopes', '*'], /invalid tenant id/],
+    [['keys', 'create', '--tenant', 'acme', '--scopes', '*', '--colour', 'red'], /Unknown option '--colour'/],
+    [['keys', 'revoke'], /key id to revoke is required/],
+  ];
+  for (const [argv, message] of CASES) {
+    const res = cli(...argv);
+    assert.equal(res.code, 2, argv.join(' '));
+    assert.match(res.err, message, argv.join(' '));
+  }
+  assert.equal(cli('--help').code, 0);
+});
+
+test('a bad TITAN_DB-side config is a usage error naming the variable', () => {
+  const out: string[] = [];
+  const code = runCli(['keys', 'list'], { env: { ...env, PORT: 'x' }, out: (l) => out.push(l), err: (l) => out.push(l) });
+  assert.equal(code, 2);
+  assert.match(out.join('\n'), /PORT/);
+});
+
+test('as a program: exit status and output', () => {
+  const file = fileURLToPath(new URL('./cli.ts', import.meta.url));
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', file, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const bad = run('keys', 'create', '--tenant', 'acme', '--scopes', 'nope');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /unknown scope "nope"/);
+  const good = run('keys', 'list');
+  assert.equal(good.status, 0, good.stderr);
+  assert.match(good.stdout, /acme/);
+});
