@@ -12,6 +12,7 @@ import {
 } from '@titan-connect/protocol';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
+import { sendCloudApiText } from '../meta/messages.js';
 import { qrSvgPath } from '../qr-svg.js';
 import type { WaSessionPatch, WidgetSessionRecord } from '../store/index.js';
 import type { EngineEvent, SessionKey } from '../whatsapp/engine.js';
@@ -166,10 +167,8 @@ export class LinkingService implements Linking {
     const wa = this.deps.store.getWaSession(key.tenantId, key.name);
     if (!wa) throw new HttpError(404, 'NOT_FOUND', `No session named "${key.name}".`);
     if (wa.status !== 'CONNECTED') throw new HttpError(409, 'SESSION_NOT_CONNECTED', `Session "${key.name}" is not connected.`);
-    if (wa.method === 'cloud-api') {
-      // TODO(cloud-api): route through `sendCloudApiText(deps, wa, to, text)` from `meta/messages.ts` once it lands.
-      throw new HttpError(501, 'NOT_IMPLEMENTED', 'Sending through the Cloud API is not built yet.');
-    }
+    // Cloud API numbers send through Meta's Graph API, not a WhatsApp Web socket.
+    if (wa.method === 'cloud-api') return sendCloudApiText(this.deps, wa, to, text);
     return this.deps.engine.sendText(key, to, text);
   }
 

@@ -1,8 +1,117 @@
-// `/widget/api/*` (token auth): state, events (SSE), pairing-code, qr/restart. (Stub: engines issue.)
-import { Router } from 'express';
+// `/widget/api/*` (token auth, mounted by app.ts after `widgetTokenAuth`): the state snapshot,
+// the SSE event stream, pairing codes and QR restarts of the token's own widget session.
+import { Router, type Response } from 'express';
+import * as z from 'zod';
 import type { AppDeps } from '../deps.js';
-import type { Linking } from '../linking/index.js';
+import { HttpError } from '../errors.js';
+import type { Linking, SequencedEvent } from '../linking/index.js';
+import type { WidgetAuth } from '../middleware/widget-auth.js';
+import { openSse } from '../sse.js';
+import { normalisePhoneNumber } from './phone.js';
 
-export function widgetApiRouter(_deps: AppDeps, _linking: Linking): Router {
-  return Router();
+export interface WidgetApiOptions {
+  /** SSE heartbeat, ms (tests shorten it). */
+  heartbeatMs?: number;
+  /** Pairing codes per widget session per minute. */
+  pairingCodesPerMinute?: number;
+}
+
+const PairingCodeBody = z.strictObject({ phoneNumber: z.string().max(40) });
+
+const widgetOf = (res: Response): WidgetAuth => {
+  const widget = res.locals.widget;
+  if (!widget) throw new HttpError(401, 'MISSING_WIDGET_TOKEN', 'Missing widget token: use the full widgetUrl.');
+  return widget;
+};
+
+/** `Last-Event-ID` (EventSource) or `?lastEventId=` (the first connection of a reloaded page). */
+function lastEventIdOf(header: string | undefined, query: unknown): number | null {
+  const raw = header ?? (typeof query === 'string' ? query : undefined);
+  if (raw === undefined || !/^\d{1,15}$/.test(raw.trim())) return null;
+  return Number(raw.trim());
+}
+
+/**
+ * One JSON text per event however many streams receive it: a broadcast to thousands of tabs
+ * must not stringify a QR's SVG path thousands of times.
+ */
+const serialized = new WeakMap<SequencedEvent, string>();
+const dataOf = (event: SequencedEvent): string => {
+  let text = serialized.get(event);
+  if (text === undefined) {
+    text = JSON.stringify(event.data);
+    serialized.set(event, text);
+  }
+  return text;
+};
+
+/**
+ * Pairing codes are rate-limited per widget session: each one makes WhatsApp push a
+ * notification to the phone, and WhatsApp itself blocks numbers that ask too often.
+ */
+class PairingRateLimit {
+  private readonly recent = new Map<string, number[]>();
+  constructor(private readonly deps: Pick<AppDeps, 'clock'>, private readonly perMinute: number) {}
+
+  /** Records one request; throws 429 with `Retry-After` when over the limit. */
+  take(widgetSessionId: string): void {
+    const now = this.deps.clock.now();
+    const window = (this.recent.get(widgetSessionId) ?? []).filter((t) => t > now - 60_000);
+    if (window.length >= this.perMinute) {
+      const retryAfter = Math.max(1, Math.ceil((window[0]! + 60_000 - now) / 1000));
+      this.recent.set(widgetSessionId, window);
+      throw new HttpError(429, 'RATE_LIMITED', `Too many pairing codes; try again in ${retryAfter} s.`, { 'Retry-After': String(retryAfter) });
+    }
+    window.push(now);
+    this.recent.set(widgetSessionId, window);
+    // Forget idle sessions so the map does not grow with every widget session ever seen.
+    if (this.recent.size > 10_000) for (const [id, times] of this.recent) if (times.every((t) => t <= now - 60_000)) this.recent.delete(id);
+  }
+}
+
+export function widgetApiRouter(deps: AppDeps, linking: Linking, options: WidgetApiOptions = {}): Router {
+  const router = Router();
+  const pairingLimit = new PairingRateLimit(deps, options.pairingCodesPerMinute ?? 3);
+
+  router.get('/state', async (_req, res) => {
+    const { widgetSession } = widgetOf(res);
+    await linking.ensureStarted(widgetSession.id);
+    res.set('Cache-Control', 'no-store').json({ success: true, data: linking.state(widgetSession.id) });
+  });
+
+  router.get('/events', async (req, res) => {
+    const { widgetSession } = widgetOf(res);
+    const lastEventId = lastEventIdOf(req.get('last-event-id'), req.query.lastEventId);
+    await linking.ensureStarted(widgetSession.id);
+    const stream = openSse(req, res, { heartbeatMs: options.heartbeatMs });
+    // Closing the stream only unsubscribes: linking goes on for other tabs and the next visit.
+    const unsubscribe = linking.subscribe(widgetSession.id, lastEventId, (event) => {
+      stream.send({ event: event.event, id: event.id, data: dataOf(event) });
+    });
+    stream.onClose(unsubscribe);
+  });
+
+  router.post('/pairing-code', async (req, res) => {
+    const { widgetSession } = widgetOf(res);
+    const body = PairingCodeBody.safeParse(req.body);
+    if (!body.success) throw new HttpError(400, 'VALIDATION_FAILED', 'phoneNumber: send { "phoneNumber": "+5511912345678" }.');
+    const phoneNumber = normalisePhoneNumber(body.data.phoneNumber);
+    if (!phoneNumber) {
+      throw new HttpError(400, 'VALIDATION_FAILED', 'phoneNumber: not a valid phone number; use the international format, e.g. +55 11 91234-5678.');
+    }
+    pairingLimit.take(widgetSession.id);
+    await linking.requestPairingCode(widgetSession.id, phoneNumber);
+    // The simulator and baileys hand the code back before resolving; an engine that is slower
+    // leaves data null and the code arrives as a `pairing_code` event.
+    const pairingCode = linking.state(widgetSession.id).pairingCode;
+    res.json({ success: true, data: pairingCode?.phoneNumber === phoneNumber ? pairingCode : null });
+  });
+
+  router.post('/qr/restart', async (_req, res) => {
+    const { widgetSession } = widgetOf(res);
+    await linking.restartQr(widgetSession.id);
+    res.json({ success: true, data: linking.state(widgetSession.id) });
+  });
+
+  return router;
 }

@@ -1,0 +1,130 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { simApp } from './test-support/sim-app.js';
+
+const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+describe('widget API over the simulator (HTTP only)', () => {
+  test('QR → scan → connected, with the redirect and the session CONNECTED', async () => {
+    const sim = await simApp();
+    try {
+      const ws = await sim.widgetSession({ sessionName: 'shop', callbackUrl: 'https://app.example.com/linked?ref=7' });
+      assert.equal(sim.engine.isRunning({ tenantId: 'acme', name: 'shop' }), false, 'creating does not start linking');
+      const state = (await request(sim.app).get('/widget/api/state').set(auth(ws.token)).expect(200)).body.data;
+      assert.deepEqual([state.phase, state.session, state.status, state.statusReason], ['qr', 'shop', 'CONNECTING', 'SCAN_QR']);
+      assert.deepEqual(state.methods, ['qr', 'pairing']);
+      assert.equal(state.qr.attempt, 1);
+      assert.equal(state.messageTargetOrigin, '*');
+      const scan = await request(sim.app).post('/dev/simulator/scan').send({ qr: state.qr.qr }).expect(200);
+      assert.deepEqual(scan.body, { success: true, data: { session: 'shop' } });
+      const after = (await request(sim.app).get('/widget/api/state').query({ token: ws.token }).expect(200)).body.data;
+      assert.equal(after.phase, 'connected');
+      assert.equal(after.connected.redirectUrl, 'https://app.example.com/linked?ref=7&session=shop&status=connected&method=qr');
+      const info = (await request(sim.app).get('/api/sessions/shop').set('Authorization', `Bearer ${sim.key()}`).expect(200)).body.data;
+      assert.deepEqual([info.status, info.method, info.phone], ['CONNECTED', 'qr', after.connected.phone]);
+      // Scanning the same QR again: it is stale now.
+      await request(sim.app).post('/dev/simulator/scan').send({ qr: state.qr.qr }).expect(400);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  test('pairing → code → connected with the typed number, digits only', async () => {
+    const sim = await simApp();
+    try {
+      const ws = await sim.widgetSession({ sessionName: 'shop', mode: 'pairing' });
+      const res = await request(sim.app).post('/widget/api/pairing-code').set(auth(ws.token)).send({ phoneNumber: '+55 11 91234-5678' }).expect(200);
+      const { code, phoneNumber } = res.body.data;
+      assert.match(code, /^[1-9A-HJ-NP-TV-Z]{4}-[1-9A-HJ-NP-TV-Z]{4}$/);
+      assert.equal(phoneNumber, '5511912345678');
+      await request(sim.app).post('/dev/simulator/enter-code').send({ code: 'ZZZZ-ZZZZ' }).expect(400);
+      await request(sim.app).post('/dev/simulator/enter-code').send({ code }).expect(200);
+      const state = (await request(sim.app).get('/widget/api/state').set(auth(ws.token)).expect(200)).body.data;
+      assert.deepEqual([state.phase, state.connected.method, state.connected.phone], ['connected', 'pairing', '5511912345678']);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  test('pairing-code validation: the field is named; bodies that are not JSON get 415', async () => {
+    const sim = await simApp();
+    try {
+      const ws = await sim.widgetSession();
+      const CASES: [unknown, number][] = [
+        [{ phoneNumber: '12' }, 400],
+        [{ phoneNumber: '+55 11 1234' }, 400],
+        [{ phoneNumber: 5511912345678 }, 400],
+        [{}, 400],
+        [{ phoneNumber: '+5511912345678', extra: 1 }, 400],
+      ];
+      for (const [body, status] of CASES) {
+        const res = await request(sim.app).post('/widget/api/pairing-code').set(auth(ws.token)).send(body as object).expect(status);
+        assert.match(res.body.error, /phoneNumber/, JSON.stringify(body));
+        assert.equal(res.body.code, 'VALIDATION_FAILED');
+      }
+      await request(sim.app).post('/widget/api/pairing-code').set(auth(ws.token)).set('Content-Type', 'text/plain').send('x').expect(415);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  test('pairing codes: 3 a minute per widget session, then 429 with Retry-After; another session is not affected', async () => {
+    const sim = await simApp();
+    try {
+      const ws = await sim.widgetSession({ sessionName: 'one' });
+      const other = await sim.widgetSession({ sessionName: 'two' });
+      const ask = (token: string) => request(sim.app).post('/widget/api/pairing-code').set(auth(token)).send({ phoneNumber: '5511912345678' });
+      for (let i = 0; i < 3; i++) {
+        await ask(ws.token).expect(200);
+        sim.clock.advance(10_000);
+      }
+      const limited = await ask(ws.token).expect(429);
+      assert.equal(limited.body.code, 'RATE_LIMITED');
+      assert.equal(limited.headers['retry-after'], '30', 'the first of the three leaves the window in 30 s');
+      await ask(other.token).expect(200);
+      sim.clock.advance(30_000);
+      await ask(ws.token).expect(200);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  test('qr/restart: 409 while a QR is live, a fresh cycle after QR_TIMEOUT', async () => {
+    const sim = await simApp({ speed: 4000 });
+    try {
+      const ws = await sim.widgetSession();
+      const first = (await request(sim.app).get('/widget/api/state').set(auth(ws.token)).expect(200)).body.data;
+      assert.equal(first.phase, 'qr');
+      const conflict = await request(sim.app).post('/widget/api/qr/restart').set(auth(ws.token)).expect(409);
+      assert.equal(conflict.body.code, 'CONFLICT');
+      let state = first;
+      for (let i = 0; i < 100 && state.phase !== 'expired'; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        state = (await request(sim.app).get('/widget/api/state').set(auth(ws.token))).body.data;
+      }
+      assert.deepEqual([state.phase, state.expired?.reason, state.statusReason], ['expired', 'QR_TIMEOUT', 'QR_TIMEOUT']);
+      const restarted = (await request(sim.app).post('/widget/api/qr/restart').set(auth(ws.token)).expect(200)).body.data;
+      assert.equal(restarted.phase, 'qr');
+      assert.equal(restarted.qr.attempt, 1);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  test('the state never leaks another widget session and is not cacheable', async () => {
+    const sim = await simApp();
+    try {
+      const a = await sim.widgetSession({ sessionName: 'a', allowedOrigins: ['https://app.example.com'] });
+      const b = await sim.widgetSession({ sessionName: 'b' });
+      const res = await request(sim.app).get('/widget/api/state').set(auth(a.token)).expect(200);
+      assert.equal(res.headers['cache-control'], 'no-store');
+      assert.equal(res.body.data.session, 'a');
+      assert.equal(res.body.data.messageTargetOrigin, 'https://app.example.com');
+      assert.equal((await request(sim.app).get('/widget/api/state').set(auth(b.token))).body.data.session, 'b');
+      await request(sim.app).get('/widget/api/state').expect(401);
+    } finally {
+      await sim.close();
+    }
+  });
+});
