@@ -47,6 +47,11 @@ export interface EdgeOptions {
   qrRefs?: number;
   /** The number the virtual phone links with when a scan names none. */
   defaultPhoneNumber?: string;
+  /**
+   * How long `enterCode` waits for a companion's code request to arrive when none is pending
+   * (Baileys shows the code before its request reaches the edge). Default 2 s.
+   */
+  pairingGraceMs?: number;
   /** The emulator's root and intermediate keys (random by default). */
   ca?: CertificateAuthority;
   log?: (line: string) => void;
@@ -94,6 +99,7 @@ export class Edge extends EventEmitter implements SessionHost {
     this.#options = {
       qrRefs: options.qrRefs ?? 6,
       defaultPhoneNumber: options.defaultPhoneNumber ?? DEFAULT_PHONE,
+      pairingGraceMs: options.pairingGraceMs ?? 2_000,
     };
   }
 
@@ -229,9 +235,17 @@ export class Edge extends EventEmitter implements SessionHost {
 
   /** The user types the companion's pairing code on the phone of `phoneNumber` (optional if one is waiting). */
   async enterCode(code: string, phoneNumber?: string): Promise<LinkedDevice> {
-    const waiting = [...this.#registrations].filter(
-      ([session, r]) => session.isOpen && r.hello && !r.linking && (!phoneNumber || r.hello.phoneNumber === phoneNumber),
-    );
+    const findWaiting = () =>
+      [...this.#registrations].filter(
+        ([session, r]) => session.isOpen && r.hello && !r.linking && (!phoneNumber || r.hello.phoneNumber === phoneNumber),
+      );
+    let waiting = findWaiting();
+    if (waiting.length === 0) {
+      // Baileys sends companion_hello without waiting for an answer, so a code can be on screen
+      // a moment before its request reaches the edge; a person would still be typing.
+      await this.#nextEvent('pairing-code-requested', this.#options.pairingGraceMs);
+      waiting = findWaiting();
+    }
     if (waiting.length === 0) throw new PhoneError('NO_PENDING_CODE', 'no device is waiting for a pairing code');
     if (waiting.length > 1) throw new PhoneError('AMBIGUOUS', 'several devices wait for a code; name the phone number');
     const [session, registration] = waiting[0]!;
@@ -316,6 +330,19 @@ export class Edge extends EventEmitter implements SessionHost {
     // As WhatsApp does: the companion must reconnect and log in with its new identity.
     await session.streamError({ code: '515' });
     return linked;
+  }
+
+  /** Resolves on the next `event` or after `ms`, whichever is first. */
+  #nextEvent(event: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.off(event, done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.once(event, done);
+    });
   }
 
   /** The phone removes a linked device: its live session gets 401 device_removed, logins then fail. */

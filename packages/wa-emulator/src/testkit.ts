@@ -1,5 +1,5 @@
 // Test support: an unmodified Baileys client with in-memory auth, pointed at an emulator.
-// Not part of the package build; shared by the emulator's tests.
+// Exported as `@titan-connect/wa-emulator/testkit` for tests of code that drives Baileys.
 import makeWASocket, { Browsers, initAuthCreds, BufferJSON } from 'baileys';
 import type { AuthenticationState, ConnectionState, SignalDataTypeMap, WASocket } from 'baileys';
 
