@@ -72,15 +72,13 @@ export const styles = css`
     color: var(--_primary-text);
     font-weight: 700;
   }
+  /* No dimming of the content below: the QR on show may still be valid, and must stay legible. */
   .banner {
     margin: -0.25rem 0 1rem;
+    border-inline-start: 4px solid var(--_primary);
     padding: 0.5rem 0.75rem;
     border-radius: var(--_radius);
     background: var(--_surface);
     font-size: 0.875rem;
-  }
-  .banner + [role='tabpanel'],
-  .banner ~ * {
-    opacity: 0.6;
   }
 `;
