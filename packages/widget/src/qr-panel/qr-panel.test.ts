@@ -44,7 +44,7 @@ describe('<titan-qr-panel>', () => {
     const svg = await waitFor(() => find<SVGSVGElement>(widget, 'svg[role=img]'), 'qr svg');
     server.send('qr', qr({ attempt: 2, svgPath: fakeQrPath(29, 99), expiresAt: inSeconds(20) }));
     await waitFor(() => svg.querySelector('path')?.getAttribute('d') === fakeQrPath(29, 99), 'rotated path');
-    assert.equal(find(widget, 'svg[role=img]'), svg, 'the same element, no flash');
+    assert.equal(find<SVGSVGElement>(widget, 'svg[role=img]'), svg, 'the same element, no flash');
     assert.equal(widget.shadowRoot?.querySelector('[aria-live]')?.textContent?.trim(), 'A new QR code is ready.');
   });
 
