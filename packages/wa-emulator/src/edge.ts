@@ -22,6 +22,8 @@ import {
 import type { CodeExchange } from './pairing.js';
 import { Registry } from './registry.js';
 import type { Account, Device } from './registry.js';
+import { loadEdgeState, saveEdgeState } from './persistence.js';
+import type { EdgePersistence } from './persistence.js';
 import type { EdgeSession, SessionHost } from './session.js';
 
 /** A phone-side action that cannot be done; `code` is stable for callers (HTTP maps it to 400/404). */
@@ -52,8 +54,13 @@ export interface EdgeOptions {
    * (Baileys shows the code before its request reaches the edge). Default 2 s.
    */
   pairingGraceMs?: number;
-  /** The emulator's root and intermediate keys (random by default). */
+  /** The emulator's root and intermediate keys (random by default, or restored from `persistence`). */
   ca?: CertificateAuthority;
+  /**
+   * Where WhatsApp's memory lives between runs (accounts, linked devices, keys). Without it an
+   * emulator restart is a fresh WhatsApp and every linked device gets 401 on its next login.
+   */
+  persistence?: EdgePersistence;
   log?: (line: string) => void;
 }
 
@@ -79,10 +86,11 @@ const normaliseCode = (code: string): string => code.replace(/[\s-]/g, '').toUpp
 export class Edge extends EventEmitter implements SessionHost {
   readonly registry = new Registry();
   readonly ca: CertificateAuthority;
-  readonly serverStatic: KeyPair = Curve.generateKeyPair();
+  readonly serverStatic: KeyPair;
+  readonly #persistence: EdgePersistence | null;
   /** While true, new connections are dropped (WhatsApp unreachable). */
   offline = false;
-  readonly #options: Required<Omit<EdgeOptions, 'ca' | 'log'>>;
+  readonly #options: Required<Pick<EdgeOptions, 'qrRefs' | 'defaultPhoneNumber' | 'pairingGraceMs'>>;
   readonly #log: (line: string) => void;
   #certOptions: CertChainOptions = {};
   readonly #sessions = new Set<EdgeSession>();
@@ -94,7 +102,11 @@ export class Edge extends EventEmitter implements SessionHost {
 
   constructor(options: EdgeOptions = {}) {
     super();
-    this.ca = options.ca ?? new CertificateAuthority();
+    this.#persistence = options.persistence ?? null;
+    const saved = this.#persistence ? loadEdgeState(this.#persistence) : null;
+    this.ca = options.ca ?? saved?.ca ?? new CertificateAuthority();
+    this.serverStatic = saved?.serverStatic ?? Curve.generateKeyPair();
+    if (saved) this.registry.restore(saved.accounts);
     this.#log = options.log ?? (() => {});
     this.#options = {
       qrRefs: options.qrRefs ?? 6,
@@ -105,6 +117,11 @@ export class Edge extends EventEmitter implements SessionHost {
 
   log(line: string): void {
     this.#log(line);
+  }
+
+  /** Writes the edge's memory after anything WhatsApp would remember changed. */
+  changed(): void {
+    if (this.#persistence) saveEdgeState(this.#persistence, this.ca, this.serverStatic, this.registry);
   }
 
   certOptions(): CertChainOptions {
@@ -325,6 +342,7 @@ export class Edge extends EventEmitter implements SessionHost {
       throw new PhoneError('LINK_FAILED', 'the device did not sign its identity');
     }
     this.registry.link(account, device);
+    this.changed();
     const linked: LinkedDevice = { phoneNumber: account.phoneNumber, deviceId: device.id, jid: device.jid, lid: device.lid, method };
     this.emit('linked', linked);
     // As WhatsApp does: the companion must reconnect and log in with its new identity.
@@ -350,6 +368,7 @@ export class Edge extends EventEmitter implements SessionHost {
     const found = this.registry.findByJid(jid);
     if (!found) throw new PhoneError('UNKNOWN_DEVICE', `no linked device ${jid}`);
     this.registry.unlink(found.account, found.device.id);
+    this.changed();
     const live = this.#logins.get(found.device.jid);
     if (live) await live.streamError({ code: '401' }, node('conflict', { type: 'device_removed' }));
     this.emit('unlinked', { jid: found.device.jid, by: 'phone' });
@@ -358,6 +377,7 @@ export class Edge extends EventEmitter implements SessionHost {
   /** The companion logged itself out (`remove-companion-device`). */
   companionLoggedOut(account: Account, device: Device): void {
     this.registry.unlink(account, device.id);
+    this.changed();
     this.emit('unlinked', { jid: device.jid, by: 'companion' });
   }
 }

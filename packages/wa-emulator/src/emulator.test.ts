@@ -159,6 +159,26 @@ describe('after linking', () => {
     await loginOpen(auth);
   });
 
+  it('a restarted emulator with persisted state still knows the device; without it, 401', async () => {
+    let saved: string | null = null;
+    await emulator.close();
+    emulator = await startEmulator({ persistence: { load: () => saved, save: (state) => (saved = state) } });
+    trustEmulatorRoot(emulator.rootPublicKey, () => {});
+    const auth = await linkWithQr();
+    assert.ok(saved, 'linking was persisted');
+    await emulator.close();
+
+    emulator = await startEmulator({ persistence: { load: () => saved, save: (state) => (saved = state) } });
+    trustEmulatorRoot(emulator.rootPublicKey, () => {});
+    await loginOpen(auth);
+    assert.equal(emulator.phone.devices().length, 1);
+    await emulator.close();
+
+    emulator = await startEmulator();
+    trustEmulatorRoot(emulator.rootPublicKey, () => {});
+    assert.equal((await open(auth).closed()).statusCode, DisconnectReason.loggedOut);
+  });
+
   it('acks a sent message so sendMessage resolves', async () => {
     const auth = await linkWithQr();
     const client = await loginOpen(auth);

@@ -3,3 +3,4 @@ export * from './phone.js';
 export * from './certs.js';
 export { Edge, PhoneError } from './edge.js';
 export type { EdgeOptions, LinkedDevice } from './edge.js';
+export type { EdgePersistence } from './persistence.js';

@@ -7,6 +7,7 @@ import type { EdgeSession } from './session.js';
 
 export interface IqHost {
   companionLoggedOut(account: Account, device: Device): void;
+  changed(): void;
 }
 
 export const answerIq = async (
@@ -25,6 +26,7 @@ export const answerIq = async (
     const list = getBinaryNodeChild(iq, 'list');
     if (iq.attrs.type === 'set' && list) {
       device.preKeys += getBinaryNodeChildren(list, 'key').length;
+      host.changed();
       return session.send(iqResult(iq));
     }
     // Key-bundle digest: Baileys only checks that a <digest> comes back.

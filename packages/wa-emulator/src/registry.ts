@@ -33,8 +33,45 @@ export interface Account {
   rejectLoginReason: number | null;
 }
 
+const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+const unb64 = (text: string): Buffer => Buffer.from(text, 'base64');
+
+interface SavedDevice extends Omit<Device, 'noiseKey' | 'identityKey'> {
+  noiseKey: string;
+  identityKey: string;
+}
+export interface SavedAccount extends Omit<Account, 'identity' | 'devices' | 'rejectLoginReason'> {
+  identity: { private: string; public: string };
+  devices: SavedDevice[];
+}
+
 export class Registry {
   readonly accounts = new Map<string, Account>();
+
+  /** JSON of every account and device (keys base64), for an emulator that survives restarts. */
+  serialize(): SavedAccount[] {
+    return [...this.accounts.values()].map((a) => ({
+      phoneNumber: a.phoneNumber,
+      lidUser: a.lidUser,
+      pushName: a.pushName,
+      identity: { private: b64(a.identity.private), public: b64(a.identity.public) },
+      devices: [...a.devices.values()].map((d) => ({ ...d, noiseKey: b64(d.noiseKey), identityKey: b64(d.identityKey) })),
+      nextDeviceId: a.nextDeviceId,
+      nextKeyIndex: a.nextKeyIndex,
+    }));
+  }
+
+  restore(saved: SavedAccount[]): void {
+    this.accounts.clear();
+    for (const a of saved) {
+      this.accounts.set(a.phoneNumber, {
+        ...a,
+        identity: { private: unb64(a.identity.private), public: unb64(a.identity.public) },
+        devices: new Map(a.devices.map((d) => [d.id, { ...d, noiseKey: unb64(d.noiseKey), identityKey: unb64(d.identityKey) }])),
+        rejectLoginReason: null,
+      });
+    }
+  }
 
   account(phoneNumber: string, pushName = 'Emulated Phone'): Account {
     let account = this.accounts.get(phoneNumber);
