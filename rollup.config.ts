@@ -52,11 +52,11 @@ const loader: RollupOptions[] = [
   {
     // Served at /widget/loader.js: a classic script (IIFE) that auto-upgrades data-widget-url.
     input: `${pkg('loader')}/src/auto.ts`,
-    output: { file: `${pkg('loader')}/dist/loader.js`, format: 'iife', name: 'TitanWidget' },
+    output: { file: `${pkg('loader')}/dist/loader.js`, format: 'iife', name: 'TitanWidget', strict: false },
     // Extra terser passes: this file has a 1 KB min+gzip budget, every byte counts.
     plugins: [
       ...plugins('loader').slice(0, 2),
-      terser({ ecma: 2020, module: true, compress: { passes: 3, unsafe: true, pure_getters: true, booleans_as_integers: true }, format: { comments: false } }),
+      terser({ ecma: 2020, compress: { passes: 3, pure_getters: true, booleans_as_integers: true }, format: { comments: false } }),
     ],
   },
   {

@@ -1,7 +1,5 @@
 import { mount } from './mount.js';
 
-/** Per element, the widget URL it was upgraded with (or failed with: it is not retried). */
-const upgraded = new WeakMap<Element, string>();
 
 /**
  * Upgrades every element with `data-widget-url` in the document: a `<script>` gets the iframe
@@ -9,12 +7,14 @@ const upgraded = new WeakMap<Element, string>();
  * upgraded with the same URL are left alone; one bad element never stops the others.
  */
 export const discover = (): void => {
-  for (const element of document.querySelectorAll<HTMLElement>('[data-widget-url]')) {
-    const { widgetUrl, target, height } = element.dataset as { widgetUrl: string; target?: string; height?: string };
-    if (upgraded.get(element) == widgetUrl) continue;
-    upgraded.set(element, widgetUrl);
+  // `titanWidgetUrl`: the URL an element was upgraded with (or failed with: not retried). On the
+  // element, like the handle in mount(), so a second copy of the loader sees it too.
+  for (const element of document.querySelectorAll<HTMLElement & { titanWidgetUrl?: string }>('[data-widget-url]')) {
+    const { widgetUrl, target } = element.dataset as { widgetUrl: string; target?: string };
+    if (element.titanWidgetUrl == widgetUrl) continue;
+    element.titanWidgetUrl = widgetUrl;
     try {
-      mount(target || element, { widgetUrl, height: +height! });
+      mount(target || element, { widgetUrl });
     } catch (error) {
       console.error(error);
     }

@@ -13,10 +13,11 @@ import type { MountOptions, WidgetHandle } from './types.js';
  */
 export const mount = (target: Element | string, options: MountOptions): WidgetHandle => {
   const host = typeof target == 'string' ? document.querySelector(target) : target;
-  if (!host) throw new Error('TitanWidget: no element ' + target);
+  if (!host) throw Error('TitanWidget: no element ' + target);
   const { widgetUrl } = options;
-  // The dot: "http://" alone is not a URL. What passes the test parses, so `new URL` cannot throw.
-  if (!/^https?:\/\/./i.test(widgetUrl)) throw new TypeError('TitanWidget: widgetUrl is not absolute http(s): ' + widgetUrl);
+  // The dot: "http://" alone is not a URL. The rare string that passes and still does not parse
+  // (a space in the host) gets the TypeError of `new URL` itself.
+  if (!/^https?:\/\/./i.test(widgetUrl)) throw TypeError('TitanWidget: widgetUrl is not absolute http(s): ' + widgetUrl);
   const origin = new URL(widgetUrl).origin;
 
   // The live handle sits on the target, so a second mount replaces the first instead of
