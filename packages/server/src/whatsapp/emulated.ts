@@ -1,0 +1,119 @@
+// TITAN_ENGINE=emulated: the real Baileys engine, unmodified Baileys inside, against the WhatsApp
+// edge emulator running in this process on a random loopback port. The virtual phone drives the
+// emulator's phone side, so /dev/simulator/scan and /enter-code work as with the simulator.
+import { PhoneError, startEmulator, trustEmulatorRoot } from '@titan-connect/wa-emulator';
+import type { EmulatorOptions, WaEmulator } from '@titan-connect/wa-emulator';
+import { HttpError } from '../errors.js';
+import { BaileysEngine } from './baileys/engine.js';
+import type { BaileysEngineOptions } from './baileys/engine.js';
+import { installCurveGuard } from './curve-guard.js';
+import type { EngineEvent, SessionKey, VirtualPhone } from './engine.js';
+
+/** The store setting holding the emulator's memory (accounts, linked devices, keys). */
+export const EMULATOR_STATE_SETTING = 'wa_emulator_state';
+
+export interface EmulatedEngineOptions extends Omit<BaileysEngineOptions, 'kind' | 'virtualPhone'> {
+  /** Emulator tuning (e.g. `qrRefs`); its state is always kept in the store. */
+  emulator?: Omit<EmulatorOptions, 'persistence'>;
+}
+
+const normaliseCode = (code: string): string => code.replace(/[\s-]/g, '').toUpperCase();
+const sessionId = (key: SessionKey): string => `${key.tenantId}\u0000${key.name}`;
+
+const STALE_QR = 'This QR code is stale or unknown; scan the one on screen now.';
+const WRONG_CODE = 'This pairing code is wrong or has expired.';
+
+/**
+ * Plays the phone against the emulator. The engine's events say which QR and which pairing code
+ * each session shows now, which is how a scan or a typed code finds its session.
+ */
+class EmulatedPhone implements VirtualPhone {
+  private readonly qrs = new Map<string, { key: SessionKey; qr: string }>();
+  private readonly codes = new Map<string, { key: SessionKey; code: string; phoneNumber: string }>();
+
+  constructor(private readonly emulator: WaEmulator) {}
+
+  follow(event: EngineEvent): void {
+    const id = sessionId(event.key);
+    if (event.type === 'qr') this.qrs.set(id, { key: event.key, qr: event.qr });
+    else if (event.type === 'pairing_code') {
+      this.codes.set(id, { key: event.key, code: normaliseCode(event.code), phoneNumber: event.phoneNumber });
+    } else {
+      this.qrs.delete(id);
+      this.codes.delete(id);
+    }
+  }
+
+  async scan(qr: string): Promise<SessionKey> {
+    const shown = [...this.qrs.values()].find((entry) => entry.qr === qr);
+    if (!shown) throw new HttpError(400, 'BAD_REQUEST', STALE_QR);
+    await this.phone(() => this.emulator.phone.scanQr(qr), STALE_QR);
+    return shown.key;
+  }
+
+  async enterCode(code: string): Promise<SessionKey> {
+    const typed = normaliseCode(code);
+    const pending = [...this.codes.values()];
+    // A code no session shows still goes to the phone when only one session waits for one, so
+    // the refusal comes from the protocol (the key bundle fails to open), as on a real phone.
+    const target = pending.find((entry) => entry.code === typed) ?? (pending.length === 1 ? pending[0] : undefined);
+    if (!target) throw new HttpError(400, 'BAD_REQUEST', WRONG_CODE);
+    await this.phone(() => this.emulator.phone.enterCode(typed, target.phoneNumber), WRONG_CODE);
+    return target.key;
+  }
+
+  /** Phone refusals are the user's mistake (400); anything else is a real failure. */
+  private async phone(action: () => Promise<unknown>, message: string): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      if (error instanceof PhoneError) throw new HttpError(400, 'BAD_REQUEST', message);
+      throw error;
+    }
+  }
+}
+
+/** The baileys engine that also owns the emulator it talks to. */
+export class EmulatedEngine extends BaileysEngine {
+  constructor(
+    options: BaileysEngineOptions,
+    readonly emulator: WaEmulator,
+  ) {
+    super(options);
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    await this.emulator.close();
+  }
+}
+
+export async function createEmulatedEngine(options: EmulatedEngineOptions): Promise<EmulatedEngine> {
+  const { emulator: emulatorOptions, ...engineOptions } = options;
+  const { store, logger } = options;
+  // The emulator's chain must pass the strict checks too: guard first, as in baileys mode.
+  installCurveGuard((line) => logger.info(line));
+  const emulator = await startEmulator({
+    ...emulatorOptions,
+    persistence: {
+      load: () => store.getSetting(EMULATOR_STATE_SETTING),
+      save: (state) => store.setSetting(EMULATOR_STATE_SETTING, state),
+    },
+  });
+  trustEmulatorRoot(emulator.rootPublicKey, (line) => logger.warn(line));
+  const phone = new EmulatedPhone(emulator);
+  const engine = new EmulatedEngine(
+    {
+      // Offline by definition: the bundled WA Web version, no fetch.
+      fetchVersion: async () => null,
+      ...engineOptions,
+      kind: 'emulated',
+      socketOptions: { ...engineOptions.socketOptions, waWebSocketUrl: emulator.url },
+      virtualPhone: phone,
+    },
+    emulator,
+  );
+  engine.subscribe((event) => phone.follow(event));
+  logger.info({ url: emulator.url, phone: emulator.edge.defaultPhoneNumber }, 'WhatsApp edge emulator listening');
+  return engine;
+}
