@@ -47,8 +47,8 @@ describe('HTTP control API', () => {
       assert.equal(res.status, 200);
       assert.equal(res.json.device.jid, '15550100001:1@s.whatsapp.net');
       assert.equal((await client.closed()).statusCode, DisconnectReason.restartRequired);
-      const list = await (await fetch(`${emulator.controlUrl}/phone/devices`)).json();
-      assert.deepEqual(list.devices.map((d: { jid: string }) => d.jid), ['15550100001:1@s.whatsapp.net']);
+      const list = (await (await fetch(`${emulator.controlUrl}/phone/devices`)).json()) as { devices: Array<{ jid: string }> };
+      assert.deepEqual(list.devices.map((d) => d.jid), ['15550100001:1@s.whatsapp.net']);
     } finally {
       client.sock.end(undefined);
     }
