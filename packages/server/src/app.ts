@@ -37,6 +37,9 @@ export function createApp(options: CreateAppOptions): Express {
   app.locals.linking = linking;
 
   app.disable('x-powered-by');
+  // API responses are never revalidated (no-store pages, fresh sessions): hashing every body
+  // for an ETag is wasted work. Static assets keep theirs (serve-static sets its own).
+  app.set('etag', false);
   // Behind a reverse proxy `req.protocol` must come from X-Forwarded-Proto for the same-origin
   // check of the widget API; only the first hop is trusted.
   app.set('trust proxy', 'loopback');

@@ -146,7 +146,7 @@ export function createWidgetSession(deps: AppDeps, tenantId: string, rawBody: un
     if (existing?.status === 'CONNECTED') {
       throw new HttpError(409, 'SESSION_ALREADY_CONNECTED', `sessionName: "${sessionName}" is already connected; delete it first to link again.`);
     }
-    store.ensureWaSession(tenantId, sessionName, now);
+    if (!existing) store.ensureWaSession(tenantId, sessionName, now);
     store.insertWidgetSession(widgetSession);
   })();
 

@@ -108,31 +108,45 @@ export class SqliteStore {
     if (this.db.open) this.db.close();
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+  /**
+   * Compiled statements, cached by SQL text: compiling costs more than running these small
+   * queries, and the SQL of every method is a constant (patch setters build a few variants).
+   */
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   // --- settings ---------------------------------------------------------------------------------
   getSetting(key: string): string | null {
-    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as Row | undefined;
+    const row = this.prepare('SELECT value FROM settings WHERE key = ?').get(key) as Row | undefined;
     return row ? String(row.value) : null;
   }
 
   setSetting(key: string, value: string): void {
-    this.db
+    this
       .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
       .run(key, value);
   }
 
   // --- tenants and API keys ---------------------------------------------------------------------
   ensureTenant(id: string, now = Date.now()): void {
-    this.db.prepare('INSERT OR IGNORE INTO tenants (id, created_at) VALUES (?, ?)').run(id, now);
+    this.prepare('INSERT OR IGNORE INTO tenants (id, created_at) VALUES (?, ?)').run(id, now);
   }
 
   listTenants(): string[] {
-    return (this.db.prepare('SELECT id FROM tenants ORDER BY id').all() as Row[]).map((r) => String(r.id));
+    return (this.prepare('SELECT id FROM tenants ORDER BY id').all() as Row[]).map((r) => String(r.id));
   }
 
   insertApiKey(key: ApiKeyRecord): void {
     this.db.transaction(() => {
       this.ensureTenant(key.tenantId, key.createdAt);
-      this.db
+      this
         .prepare(
           `INSERT INTO api_keys (id, tenant_id, secret_hash, scopes, label, created_at, last_used_at, revoked_at)
            VALUES (@id, @tenantId, @secretHash, @scopes, @label, @createdAt, @lastUsedAt, @revokedAt)
@@ -144,42 +158,42 @@ export class SqliteStore {
   }
 
   getApiKey(id: string): ApiKeyRecord | null {
-    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
+    const row = this.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
     return row ? toApiKey(row) : null;
   }
 
   listApiKeys(tenantId?: string): ApiKeyRecord[] {
     const rows = tenantId
-      ? this.db.prepare('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at').all(tenantId)
-      : this.db.prepare('SELECT * FROM api_keys ORDER BY tenant_id, created_at').all();
+      ? this.prepare('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at').all(tenantId)
+      : this.prepare('SELECT * FROM api_keys ORDER BY tenant_id, created_at').all();
     return (rows as Row[]).map(toApiKey);
   }
 
   /** Returns false when no such key exists or it was already revoked. */
   revokeApiKey(id: string, now = Date.now()): boolean {
-    return this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes > 0;
+    return this.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes > 0;
   }
 
   touchApiKey(id: string, now = Date.now()): void {
-    this.db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now, id);
+    this.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now, id);
   }
 
   // --- WhatsApp sessions --------------------------------------------------------------------------
   getWaSession(tenantId: string, name: string): WaSessionRecord | null {
-    const row = this.db.prepare('SELECT * FROM wa_sessions WHERE tenant_id = ? AND name = ?').get(tenantId, name) as
+    const row = this.prepare('SELECT * FROM wa_sessions WHERE tenant_id = ? AND name = ?').get(tenantId, name) as
       | Row
       | undefined;
     return row ? toWaSession(row) : null;
   }
 
   listWaSessions(tenantId: string): WaSessionRecord[] {
-    return (this.db.prepare('SELECT * FROM wa_sessions WHERE tenant_id = ? ORDER BY created_at').all(tenantId) as Row[]).map(
+    return (this.prepare('SELECT * FROM wa_sessions WHERE tenant_id = ? ORDER BY created_at').all(tenantId) as Row[]).map(
       toWaSession,
     );
   }
 
   listWaSessionsByStatus(status: WaSessionRecord['status']): WaSessionRecord[] {
-    return (this.db.prepare('SELECT * FROM wa_sessions WHERE status = ? ORDER BY created_at').all(status) as Row[]).map(
+    return (this.prepare('SELECT * FROM wa_sessions WHERE status = ? ORDER BY created_at').all(status) as Row[]).map(
       toWaSession,
     );
   }
@@ -187,7 +201,7 @@ export class SqliteStore {
   /** Creates the session if it does not exist; returns it as stored. */
   ensureWaSession(tenantId: string, name: string, now = Date.now()): WaSessionRecord {
     this.ensureTenant(tenantId, now);
-    this.db
+    this
       .prepare(
         `INSERT OR IGNORE INTO wa_sessions (tenant_id, name, status, status_reason, created_at, updated_at)
          VALUES (?, ?, 'DISCONNECTED', NULL, ?, ?)`,
@@ -200,7 +214,7 @@ export class SqliteStore {
     const keys = Object.keys(patch) as (keyof WaSessionPatch)[];
     if (keys.length > 0) {
       const set = keys.map((k) => `${WA_COLUMNS[k]} = @${k}`).join(', ');
-      this.db.prepare(`UPDATE wa_sessions SET ${set} WHERE tenant_id = @tenantId AND name = @name`).run({ ...patch, tenantId, name });
+      this.prepare(`UPDATE wa_sessions SET ${set} WHERE tenant_id = @tenantId AND name = @name`).run({ ...patch, tenantId, name });
     }
     return this.getWaSession(tenantId, name);
   }
@@ -208,13 +222,13 @@ export class SqliteStore {
   deleteWaSession(tenantId: string, name: string): boolean {
     return this.db.transaction(() => {
       this.deleteAuthState({ tenantId, sessionName: name });
-      return this.db.prepare('DELETE FROM wa_sessions WHERE tenant_id = ? AND name = ?').run(tenantId, name).changes > 0;
+      return this.prepare('DELETE FROM wa_sessions WHERE tenant_id = ? AND name = ?').run(tenantId, name).changes > 0;
     })();
   }
 
   // --- widget sessions ----------------------------------------------------------------------------
   insertWidgetSession(ws: WidgetSessionRecord): void {
-    this.db
+    this
       .prepare(
         `INSERT INTO widget_sessions (id, tenant_id, session_name, mode, callback_url, allowed_origins, locale, meta_app,
            created_at, expires_at, phase, link_state, last_event_id)
@@ -229,7 +243,7 @@ export class SqliteStore {
   }
 
   getWidgetSession(id: string): WidgetSessionRecord | null {
-    const row = this.db.prepare('SELECT * FROM widget_sessions WHERE id = ?').get(id) as Row | undefined;
+    const row = this.prepare('SELECT * FROM widget_sessions WHERE id = ?').get(id) as Row | undefined;
     return row ? toWidgetSession(row) : null;
   }
 
@@ -237,13 +251,13 @@ export class SqliteStore {
     const keys = Object.keys(patch) as (keyof WidgetSessionPatch)[];
     if (keys.length === 0) return;
     const set = keys.map((k) => `${WIDGET_COLUMNS[k]} = @${k}`).join(', ');
-    this.db.prepare(`UPDATE widget_sessions SET ${set} WHERE id = @id`).run({ ...patch, id });
+    this.prepare(`UPDATE widget_sessions SET ${set} WHERE id = @id`).run({ ...patch, id });
   }
 
   /** Widget sessions still within their lifetime whose linking had started (to resume after a restart). */
   listLiveWidgetSessions(now = Date.now()): WidgetSessionRecord[] {
     return (
-      this.db
+      this
         .prepare(`SELECT * FROM widget_sessions WHERE expires_at > ? AND phase IN ('starting', 'qr', 'pairing') ORDER BY created_at`)
         .all(now) as Row[]
     ).map(toWidgetSession);
@@ -252,7 +266,7 @@ export class SqliteStore {
   /** Widget sessions of one WhatsApp session, newest first. */
   listWidgetSessionsFor(tenantId: string, sessionName: string): WidgetSessionRecord[] {
     return (
-      this.db
+      this
         .prepare('SELECT * FROM widget_sessions WHERE tenant_id = ? AND session_name = ? ORDER BY created_at DESC')
         .all(tenantId, sessionName) as Row[]
     ).map(toWidgetSession);
@@ -260,14 +274,14 @@ export class SqliteStore {
 
   // --- Baileys auth state (creds + signal keys, BufferJSON text) --------------------------------
   readCreds(key: AuthStateKey): string | null {
-    const row = this.db
+    const row = this
       .prepare('SELECT creds FROM wa_auth_creds WHERE tenant_id = ? AND session_name = ?')
       .get(key.tenantId, key.sessionName) as Row | undefined;
     return row ? String(row.creds) : null;
   }
 
   writeCreds(key: AuthStateKey, creds: string): void {
-    this.db
+    this
       .prepare(
         `INSERT INTO wa_auth_creds (tenant_id, session_name, creds) VALUES (?, ?, ?)
          ON CONFLICT(tenant_id, session_name) DO UPDATE SET creds = excluded.creds`,
@@ -277,7 +291,7 @@ export class SqliteStore {
 
   readKeys(key: AuthStateKey, type: string, ids: readonly string[]): Map<string, string> {
     const found = new Map<string, string>();
-    const stmt = this.db.prepare('SELECT value FROM wa_auth_keys WHERE tenant_id = ? AND session_name = ? AND type = ? AND id = ?');
+    const stmt = this.prepare('SELECT value FROM wa_auth_keys WHERE tenant_id = ? AND session_name = ? AND type = ? AND id = ?');
     for (const id of ids) {
       const row = stmt.get(key.tenantId, key.sessionName, type, id) as Row | undefined;
       if (row) found.set(id, String(row.value));
@@ -287,11 +301,11 @@ export class SqliteStore {
 
   /** One transaction: every entry is written (value) or deleted (null), or none is. */
   writeKeys(key: AuthStateKey, entries: readonly { type: string; id: string; value: string | null }[]): void {
-    const upsert = this.db.prepare(
+    const upsert = this.prepare(
       `INSERT INTO wa_auth_keys (tenant_id, session_name, type, id, value) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(tenant_id, session_name, type, id) DO UPDATE SET value = excluded.value`,
     );
-    const remove = this.db.prepare('DELETE FROM wa_auth_keys WHERE tenant_id = ? AND session_name = ? AND type = ? AND id = ?');
+    const remove = this.prepare('DELETE FROM wa_auth_keys WHERE tenant_id = ? AND session_name = ? AND type = ? AND id = ?');
     this.db.transaction(() => {
       for (const e of entries) {
         if (e.value === null) remove.run(key.tenantId, key.sessionName, e.type, e.id);
@@ -306,8 +320,8 @@ export class SqliteStore {
 
   deleteAuthState(key: AuthStateKey): void {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM wa_auth_creds WHERE tenant_id = ? AND session_name = ?').run(key.tenantId, key.sessionName);
-      this.db.prepare('DELETE FROM wa_auth_keys WHERE tenant_id = ? AND session_name = ?').run(key.tenantId, key.sessionName);
+      this.prepare('DELETE FROM wa_auth_creds WHERE tenant_id = ? AND session_name = ?').run(key.tenantId, key.sessionName);
+      this.prepare('DELETE FROM wa_auth_keys WHERE tenant_id = ? AND session_name = ?').run(key.tenantId, key.sessionName);
     })();
   }
 }

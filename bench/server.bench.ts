@@ -1,0 +1,173 @@
+// Throughput of `POST /api/widget/sessions` (API key check, zod, two SQLite inserts, a JWT)
+// as a ratio to a bare Express JSON route, both measured here with autocannon at 50
+// connections. The servers run in a child process so the load generator does not share their
+// event loop; the same file is that child when started with `--target`.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import type { BenchResult } from './run.ts';
+
+const CONNECTIONS = 50;
+const WARMUP_S = 1;
+/** 3 rounds of 4 s per target: ~26 s in all. */
+const ROUNDS = 3;
+const ROUND_S = 4;
+
+interface Targets {
+  bare: number;
+  app: number;
+  apiKey: string;
+}
+
+/** The child: a bare Express app and the real app on one SQLite file, ports on stdout. */
+async function serveTargets(): Promise<void> {
+  // bench/ is not a package: take express and pino from the server package, the app from source.
+  const require = createRequire(new URL('../packages/server/package.json', import.meta.url));
+  const express = require('express') as typeof import('express');
+  const { pino } = require('pino') as typeof import('pino');
+  const { createApp } = await import('../packages/server/src/app.ts');
+  const { createApiKey } = await import('../packages/server/src/api-keys.ts');
+  const { SqliteStore } = await import('../packages/server/src/store/index.ts');
+  const { systemClock } = await import('../packages/server/src/clock.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'titan-bench-'));
+
+  const bare = express();
+  bare.use(express.json());
+  bare.post('/echo', (req, res) => {
+    res.status(201).json({ success: true, data: { echo: req.body } });
+  });
+
+  const store = new SqliteStore(join(dir, 'bench.db'));
+  const apiKey = createApiKey(store, { tenantId: 'bench', scopes: ['sessions:manage'] }).key;
+  // Logging as in production (info, one line per request), written to /dev/null.
+  const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
+  const engine = {
+    kind: 'simulator' as const,
+    start: async () => {},
+    requestPairingCode: async () => {},
+    restartQr: async () => {},
+    logout: async () => {},
+    stop: async () => {},
+    sendText: async () => '',
+    isRunning: () => false,
+    subscribe: () => () => {},
+    virtualPhone: null,
+    close: async () => {},
+  };
+  const config = {
+    port: 0,
+    publicUrl: 'http://localhost:3000',
+    dbPath: join(dir, 'bench.db'),
+    secret: 'bench-secret-0123456789-abcdefghijklmnop',
+    engine: 'simulator' as const,
+    simSpeed: 1,
+    bootstrapApiKey: null,
+    demo: false,
+    meta: { appId: null, configId: null, appSecret: null, graphUrl: 'http://127.0.0.1:9', graphVersion: 'v21.0', sdkUrl: 'https://connect.facebook.net/en_US/sdk.js' },
+  };
+  const app = createApp({ config, store, engine, clock: systemClock, logger });
+
+  const listen = (handler: typeof bare) =>
+    new Promise<number>((resolve) => {
+      const server = handler.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+    });
+  const targets: Targets = { bare: await listen(bare), app: await listen(app), apiKey };
+  process.stdout.write(JSON.stringify(targets) + '\n');
+  process.stdin.resume();
+  process.stdin.on('end', () => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  });
+}
+
+interface Target {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+function load(target: Target, duration: number) {
+  return autocannon({
+    url: target.url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration,
+    headers: { 'content-type': 'application/json', ...target.headers },
+    body: target.body,
+  });
+}
+
+interface Sample {
+  requests: number;
+  seconds: number;
+  p99: number[];
+}
+
+/**
+ * Alternates short rounds of the two targets, so load from anything else on the machine falls
+ * on both alike instead of skewing whichever ran during a busy moment.
+ */
+async function measurePair(a: Target, b: Target): Promise<[Sample, Sample]> {
+  await load(a, WARMUP_S);
+  await load(b, WARMUP_S);
+  const samples: [Sample, Sample] = [
+    { requests: 0, seconds: 0, p99: [] },
+    { requests: 0, seconds: 0, p99: [] },
+  ];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, target] of [a, b].entries()) {
+      const result = await load(target, ROUND_S);
+      const failures = result.non2xx + result.errors;
+      if (failures > 0) throw new Error(`${target.url}: ${failures} failed requests`);
+      samples[i]!.requests += result.requests.total;
+      samples[i]!.seconds += result.duration;
+      samples[i]!.p99.push(result.latency.p99);
+    }
+  }
+  return samples;
+}
+
+const median = (values: number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+
+export default async function serverBench(): Promise<BenchResult[]> {
+  const file = fileURLToPath(import.meta.url);
+  // BENCH_CPU_PROF=<dir> writes a CPU profile of the servers there.
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, '--conditions=source', '--import', 'tsx', file, '--target'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const firstLine = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`bench target exited with ${code}`)));
+    });
+    const targets = JSON.parse(firstLine) as Targets;
+    const body = JSON.stringify({ mode: 'qr', allowedOrigins: ['https://app.example.com'], locale: 'pt-BR' });
+    const [bare, sessions] = await measurePair(
+      { url: `http://127.0.0.1:${targets.bare}/echo`, headers: {}, body },
+      { url: `http://127.0.0.1:${targets.app}/api/widget/sessions`, headers: { authorization: `Bearer ${targets.apiKey}` }, body },
+    );
+    const bareRps = bare.requests / bare.seconds;
+    const sessionsRps = sessions.requests / sessions.seconds;
+    return [
+      { name: 'bare Express JSON route', value: Math.round(bareRps), unit: 'req/s' },
+      { name: 'POST /api/widget/sessions', value: Math.round(sessionsRps), unit: 'req/s' },
+      { name: 'POST /api/widget/sessions / bare Express (throughput ratio)', value: sessionsRps / bareRps, unit: '', target: { op: '>=', value: 0.5 } },
+      { name: `POST /api/widget/sessions p99 latency, ${CONNECTIONS} connections`, value: median(sessions.p99), unit: 'ms' },
+      { name: `bare Express p99 latency, ${CONNECTIONS} connections`, value: median(bare.p99), unit: 'ms' },
+    ];
+  } finally {
+    // Closing stdin lets the child clean up (and write its profile); kill it if it hangs.
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.stdin!.end();
+    const timer = setTimeout(() => child.kill(), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+if (process.argv.includes('--target')) await serveTargets();
