@@ -1,6 +1,5 @@
 import { mount } from './mount.js';
 
-
 /**
  * Upgrades every element with `data-widget-url` in the document: a `<script>` gets the iframe
  * right after itself (or in `data-target`), any other element inside itself. Elements already

@@ -5,7 +5,6 @@ import type { MountOptions, WidgetHandle } from './types.js';
 // Written for the 1 KB min+gzip budget of /widget/loader.js: closures, no classes, loose types
 // inside (the public types live in types.ts). `bundle-size.test.ts` fails over budget.
 
-
 /**
  * Puts the widget in `target` (an element or a selector) as an iframe and relays its messages.
  * A `<script>` target gets the iframe right after itself. Mounting into a target that already

@@ -34,12 +34,16 @@ export interface WidgetHandle {
   on<K extends WidgetMessageEvent>(event: K, fn: (message: LoaderEventMap[K]) => void): void;
 }
 
+/**
+ * DOM events dispatched (bubbling, cancelable) on the mount target: `titan-<event>` for every
+ * message. The contract names `titan-ready`, `titan-connected`, `titan-error`, `titan-expired`;
+ * cancelling `titan-connected` works like `preventDefault()` in `onConnected`.
+ */
+export type TitanDomEventMap = {
+  [K in WidgetMessageEvent as `titan-${K}`]: CustomEvent<LoaderEventMap[K]>;
+};
+
 declare global {
-  /** DOM events dispatched (bubbling) on the mount target. */
-  interface HTMLElementEventMap {
-    'titan-ready': CustomEvent<WidgetMessageOf<'ready'>>;
-    'titan-connected': CustomEvent<ConnectedEvent>;
-    'titan-error': CustomEvent<WidgetMessageOf<'error'>>;
-    'titan-expired': CustomEvent<WidgetMessageOf<'expired'>>;
-  }
+  // So that `element.addEventListener('titan-connected', (e) => e.detail.phone)` type-checks.
+  interface HTMLElementEventMap extends TitanDomEventMap {}
 }

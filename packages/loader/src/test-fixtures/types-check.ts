@@ -1,0 +1,29 @@
+// Compile-time checks of the public types (`tsc -p tsconfig.test.json`; never run): what a
+// TypeScript user writes must type-check, and the mistakes below must not.
+import { mount } from '../pure.js';
+
+const handle = mount('#widget', {
+  widgetUrl: 'https://titan.example.com/widget/connect?token=t',
+  onConnected: (event) => {
+    const phone: string | null = event.phone;
+    if (event.method === 'cloud-api' && phone) event.preventDefault();
+  },
+  onError: (message) => message.error.code.toUpperCase(),
+  onExpired: (message) => message.reason === 'TOKEN_EXPIRED',
+});
+handle.on('resize', (message) => message.height.toFixed());
+handle.on('connected', (event) => event.preventDefault());
+handle.on('status', (message) => message.status === 'CONNECTED');
+// @ts-expect-error not a widget event
+handle.on('linked', () => {});
+// @ts-expect-error `resize` carries no `method`
+handle.on('resize', (message) => message.method);
+
+document.body.addEventListener('titan-connected', (event) => {
+  const method: 'qr' | 'pairing' | 'cloud-api' = event.detail.method;
+  event.detail.preventDefault();
+  return method;
+});
+document.body.addEventListener('titan-error', (event) => event.detail.error.message);
+// @ts-expect-error `expired` has a reason, not an error
+document.body.addEventListener('titan-expired', (event) => event.detail.error);
