@@ -36,14 +36,17 @@ export interface WidgetHandle {
 
 /**
  * DOM events dispatched (bubbling, cancelable) on the mount target: `titan-<event>` for every
- * message. The contract names `titan-ready`, `titan-connected`, `titan-error`, `titan-expired`;
- * cancelling `titan-connected` works like `preventDefault()` in `onConnected`.
+ * message, the message as `detail`. The contract names `titan-ready`, `titan-connected`,
+ * `titan-error`, `titan-expired`; cancelling `titan-connected` works like `preventDefault()` in
+ * `onConnected`. Not merged into the global event maps: `<titan-connect-widget>` declares the
+ * same names there with its own detail shapes, and both packages may share one program.
+ *
+ * ```ts
+ * target.addEventListener('titan-connected', (e) => {
+ *   const { detail } = e as TitanDomEventMap['titan-connected'];
+ * });
+ * ```
  */
 export type TitanDomEventMap = {
   [K in WidgetMessageEvent as `titan-${K}`]: CustomEvent<LoaderEventMap[K]>;
 };
-
-declare global {
-  // So that `element.addEventListener('titan-connected', (e) => e.detail.phone)` type-checks.
-  interface HTMLElementEventMap extends TitanDomEventMap {}
-}

@@ -1,6 +1,6 @@
 // Compile-time checks of the public types (`tsc -p tsconfig.test.json`; never run): what a
 // TypeScript user writes must type-check, and the mistakes below must not.
-import { mount } from '../pure.js';
+import { mount, type TitanDomEventMap } from '../pure.js';
 
 const handle = mount('#widget', {
   widgetUrl: 'https://titan.example.com/widget/connect?token=t',
@@ -20,10 +20,13 @@ handle.on('linked', () => {});
 handle.on('resize', (message) => message.method);
 
 document.body.addEventListener('titan-connected', (event) => {
-  const method: 'qr' | 'pairing' | 'cloud-api' = event.detail.method;
-  event.detail.preventDefault();
+  const { detail } = event as TitanDomEventMap['titan-connected'];
+  const method: 'qr' | 'pairing' | 'cloud-api' = detail.method;
+  detail.preventDefault();
   return method;
 });
-document.body.addEventListener('titan-error', (event) => event.detail.error.message);
-// @ts-expect-error `expired` has a reason, not an error
-document.body.addEventListener('titan-expired', (event) => event.detail.error);
+document.body.addEventListener('titan-expired', (event) => {
+  const { detail } = event as TitanDomEventMap['titan-expired'];
+  // @ts-expect-error `expired` has a reason, not an error
+  return detail.error;
+});
