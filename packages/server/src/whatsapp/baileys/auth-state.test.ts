@@ -131,3 +131,14 @@ test('clear deletes creds and keys', async (t) => {
   assert.equal(store.readCreds(KEY), null);
   assert.deepEqual(await makeStoreKeyStore(store, KEY).get('session', ['a']), {});
 });
+
+test('creds that are not baileys creds (simulator rows, damage) are replaced by fresh ones, not crashed on', (t) => {
+  const store = new SqliteStore(':memory:');
+  t.after(() => store.close());
+  for (const row of ['{"simulator":1,"method":"qr","phone":"15550100001"}', 'not json', '{}']) {
+    store.writeCreds(KEY, row);
+    const creds = useStoreAuthState(store, KEY).state.creds;
+    assert.ok(Buffer.isBuffer(creds.noiseKey.private), row);
+    assert.equal(creds.me, undefined, row);
+  }
+});

@@ -62,9 +62,22 @@ export function makeStoreKeyStore(store: Store, key: AuthStateKey): SignalKeySto
   };
 }
 
-export function useStoreAuthState(store: Store, key: AuthStateKey, logger?: Logger): StoreAuthState {
+/** Creds baileys can use: the simulator keeps its own shape in the same table, and a row can be damaged. */
+function readBaileysCreds(store: Store, key: AuthStateKey, logger?: Logger): AuthenticationCreds | null {
   const stored = store.readCreds(key);
-  const creds: AuthenticationCreds = stored ? decode<AuthenticationCreds>(stored) : initAuthCreds();
+  if (stored === null) return null;
+  try {
+    const creds = decode<Partial<AuthenticationCreds>>(stored);
+    if (Buffer.isBuffer(creds.noiseKey?.private) && Buffer.isBuffer(creds.signedIdentityKey?.private)) return creds as AuthenticationCreds;
+  } catch {
+    // fall through
+  }
+  logger?.warn({ tenantId: key.tenantId, session: key.sessionName }, 'stored credentials are not baileys credentials; linking afresh');
+  return null;
+}
+
+export function useStoreAuthState(store: Store, key: AuthStateKey, logger?: Logger): StoreAuthState {
+  const creds: AuthenticationCreds = readBaileysCreds(store, key, logger) ?? initAuthCreds();
   const state: AuthenticationState = {
     creds,
     keys: makeCacheableSignalKeyStore(makeStoreKeyStore(store, key), logger),

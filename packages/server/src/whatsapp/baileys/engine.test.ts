@@ -279,6 +279,25 @@ test('a pairing code for a session that is already linked gets 409', async (t) =
   await assert.rejects(h.engine.requestPairingCode(KEY, '5511912345678'), (e: unknown) => e instanceof HttpError && e.status === 409);
 });
 
+test('a server that keeps answering 515 without a login is given up on, not looped', async (t) => {
+  const h = engineHarness();
+  t.after(h.close);
+  await h.engine.start(KEY);
+  for (let i = 0; i < 4; i++) (await h.sockets.next()).close(515, 'Stream Errored (restart required)');
+  const failed = await h.waitFor('disconnected');
+  assert.deepEqual([failed.reason, failed.code, failed.reconnecting], ['FAILED', 'LINKING_FAILED', false]);
+  await settle();
+  assert.equal(h.sockets.sockets.length, 4);
+});
+
+test('sendText refuses a recipient that is not digits', async (t) => {
+  const h = engineHarness();
+  t.after(h.close);
+  for (const to of ['+5511987654321', '5511987654321@s.whatsapp.net', '12345', '']) {
+    await assert.rejects(h.engine.sendText(KEY, to, 'hi'), (e: unknown) => e instanceof HttpError && e.status === 400, to);
+  }
+});
+
 test('sendText: 409 when not connected; sends to the jid when open', async (t) => {
   const h = engineHarness();
   t.after(h.close);

@@ -103,6 +103,7 @@ export class BaileysEngine implements LinkingEngine {
   }
 
   async sendText(key: SessionKey, to: string, text: string): Promise<string> {
+    if (!/^\d{6,15}$/.test(to)) throw new HttpError(400, 'VALIDATION_FAILED', '"to" must be a phone number of 6 to 15 digits.');
     const running = this.running(key);
     if (!running) throw new HttpError(409, 'SESSION_NOT_CONNECTED', `Session "${key.name}" is not connected to WhatsApp.`);
     return running.sendText(to, text);

@@ -20,6 +20,8 @@ export const QR_FIRST_TTL_MS = 60_000;
 export const QR_NEXT_TTL_MS = 20_000;
 /** WhatsApp hands out six refs per socket; after the last one baileys ends with "QR refs attempts ended". */
 export const QR_MAX_ATTEMPTS = 6;
+/** 515 comes once after a scan; a server asking again and again without ever logging us in is broken. */
+const MAX_RESTARTS_WITHOUT_OPEN = 3;
 /** How long `stop`/`logout` wait for baileys to close its WebSocket before moving on. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -61,6 +63,7 @@ export class SessionSocket {
   private qrCycleEndsAt = 0;
   /** Transient-failure retries since the socket last reached WhatsApp (a QR or an open). */
   private retries = 0;
+  private restartsWithoutOpen = 0;
   /** A pairing code asked for before the socket could send it; sent on the first QR. */
   private pendingPairingPhone: string | null = null;
   /** How this session is being linked; survives the 515 restart between scan and login. */
@@ -225,6 +228,7 @@ export class SessionSocket {
   private onOpen(sock: BaileysSocket): void {
     this.disarmWatchdog();
     this.retries = 0;
+    this.restartsWithoutOpen = 0;
     this.phase = 'open';
     const me = sock.user;
     // '~' is the placeholder name baileys writes when it asks for a pairing code.
@@ -250,7 +254,11 @@ export class SessionSocket {
     if (decision.kind !== 'restart' && this.auth && !this.auth.isRegistered()) this.auth.wipePendingPairing();
     switch (decision.kind) {
       case 'restart':
-        void this.connect();
+        if (++this.restartsWithoutOpen <= MAX_RESTARTS_WITHOUT_OPEN) {
+          void this.connect();
+        } else {
+          this.finish({ reason: 'FAILED', code: 'LINKING_FAILED', message: 'WhatsApp kept restarting the connection', retryable: true });
+        }
         return;
       case 'logged_out':
         this.o.store.deleteAuthState(this.authKey);
