@@ -79,6 +79,7 @@ interface Registration {
 /** The default number matches the simulator's so demos read the same in both engines. */
 const DEFAULT_PHONE = '15550100001';
 const COMPANION_FINISH_TIMEOUT_MS = 15_000;
+const ROUTING_INFO = Buffer.from('0808080d', 'hex');
 
 const now = (): string => String(Math.floor(Date.now() / 1000));
 const normaliseCode = (code: string): string => code.replace(/[\s-]/g, '').toUpperCase();
@@ -196,7 +197,9 @@ export class Edge extends EventEmitter implements SessionHost {
     await session.send(node('success', { t: now(), lid: found.device.lid, location: 'emulator', props: '1' }));
     // Nothing queued while the device was away: say so, which ends Baileys' initial buffering.
     await session.send(node('ib', { from: SERVER_JID }, [node('offline', { count: '0' })]));
-    this.emit('login', { jid: found.device.jid, sessionId: session.id });
+    // As the real edge does: routing info the client echoes in the intro of its next connection.
+    await session.send(node('ib', { from: SERVER_JID }, [node('edge_routing', {}, [node('routing_info', {}, ROUTING_INFO)])]));
+    this.emit('login', { jid: found.device.jid, sessionId: session.id, routingInfo: session.routingInfo });
   }
 
   async onNode(session: EdgeSession, n: BinaryNode): Promise<void> {

@@ -71,8 +71,11 @@ describe('QR linking', () => {
     const { BufferJSON } = await import('baileys');
     const saved = JSON.parse(auth.snapshot(), BufferJSON.reviver) as { creds: typeof auth.state.creds };
     Object.assign(restored.state.creds, saved.creds);
+    const login = new Promise<{ routingInfo: Buffer | null }>((resolve) => emulator.edge.once('login', resolve));
     const again = await loginOpen(restored);
     assert.equal(again.updates.some((u) => u.qr), false);
+    // The edge_routing of the first login came back in the ED intro of this one.
+    assert.equal((await login).routingInfo?.toString('hex'), '0808080d');
   });
 
   it('ends with 408 "QR refs attempts ended" when nobody scans', async () => {

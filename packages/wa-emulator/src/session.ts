@@ -49,6 +49,11 @@ export class EdgeSession {
     ws.on('error', () => this.#closed());
   }
 
+  /** Routing info the client echoed in an `ED` intro (from an earlier `edge_routing`), if any. */
+  get routingInfo(): Buffer | null {
+    return this.#decoder.routingInfo;
+  }
+
   get isOpen(): boolean {
     return this.#stage !== 'closed';
   }
