@@ -13,7 +13,7 @@ const silent = { level: 'silent', child: () => silent, trace() {}, debug() {}, i
 const handshake = () => {
   const ca = new CertificateAuthority();
   const previousRoot = WA_CERT_DETAILS.PUBLIC_KEY;
-  WA_CERT_DETAILS.PUBLIC_KEY = ca.rootPublicKey;
+  WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(ca.rootPublicKey);
   const serverStatic = Curve.generateKeyPair();
   const clientEphemeral = Curve.generateKeyPair();
   const clientStatic = Curve.generateKeyPair();
