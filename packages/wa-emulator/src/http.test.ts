@@ -29,6 +29,7 @@ describe('HTTP control API', () => {
     ['an unknown device', '/phone/unlink', { jid: '1:9@s.whatsapp.net' }, 404, 'UNKNOWN_DEVICE'],
     ['a body that is not JSON', '/phone/scan', '{nope', 400, 'BAD_REQUEST'],
     ['an unknown path', '/phone/dance', {}, 404, 'NOT_FOUND'],
+    ['a body over 16 KiB', '/phone/scan', { qr: 'x'.repeat(20_000) }, 413, 'PAYLOAD_TOO_LARGE'],
   ];
   for (const [name, path, body, status, code] of REFUSALS) {
     it(`refuses ${name}`, async () => {

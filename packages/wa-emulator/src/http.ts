@@ -6,11 +6,13 @@ import type { VirtualPhone } from './phone.js';
 
 const MAX_BODY = 16 * 1024;
 
+class BodyTooLarge extends Error {}
+
 const readJson = async (req: IncomingMessage): Promise<Record<string, unknown>> => {
   let raw = '';
   for await (const chunk of req) {
     raw += chunk;
-    if (raw.length > MAX_BODY) throw new PhoneError('BAD_QR', 'body too large');
+    if (raw.length > MAX_BODY) throw new BodyTooLarge();
   }
   if (!raw) return {};
   const parsed: unknown = JSON.parse(raw);
@@ -33,7 +35,8 @@ export const handleControlRequest = async (phone: VirtualPhone, req: IncomingMes
     let body: Record<string, unknown>;
     try {
       body = await readJson(req);
-    } catch {
+    } catch (error) {
+      if (error instanceof BodyTooLarge) return send(res, 413, { error: 'Body too large', code: 'PAYLOAD_TOO_LARGE' });
       return send(res, 400, { error: 'Body must be JSON', code: 'BAD_REQUEST' });
     }
     const phoneNumber = str(body, 'phoneNumber');
