@@ -345,6 +345,28 @@ test('stop closes the socket and keeps creds, silently', async (t) => {
   assert.equal(h.sockets.sockets.length, 2, 'no reconnect after a stop');
 });
 
+test('a store that fails under a start or a reconnect ends the session instead of the process', async (t) => {
+  const h = engineHarness();
+  t.after(h.close);
+  const readCreds = h.store.readCreds.bind(h.store);
+  h.store.readCreds = () => {
+    throw new Error('The database connection is not open');
+  };
+  await assert.rejects(h.engine.start(KEY), /not open/);
+  assert.equal(h.engine.isRunning(KEY), false, 'not left half-started');
+
+  h.store.readCreds = readCreds;
+  await h.engine.start(KEY);
+  h.store.readCreds = () => {
+    throw new Error('The database connection is not open');
+  };
+  (await h.sockets.next()).close(428, 'Connection Terminated'); // the back-off reconnect hits the broken store
+  const failed = await h.waitFor('disconnected', (e) => !e.reconnecting);
+  assert.deepEqual([failed.reason, failed.code], ['FAILED', 'LINKING_FAILED']);
+  assert.equal(h.engine.isRunning(KEY), false);
+  h.store.readCreds = readCreds;
+});
+
 test('start is idempotent while a session runs', async (t) => {
   const h = engineHarness();
   t.after(h.close);

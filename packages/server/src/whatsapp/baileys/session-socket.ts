@@ -87,7 +87,15 @@ export class SessionSocket {
 
   async start(pairingPhoneNumber?: string): Promise<void> {
     if (pairingPhoneNumber) this.pendingPairingPhone = pairingPhoneNumber;
-    await this.connect();
+    try {
+      await this.connect();
+    } catch (error) {
+      // Not left half-started in the engine's map: the caller gets the error, a retry starts afresh.
+      this.detach();
+      this.phase = 'finished';
+      this.o.onFinished();
+      throw error;
+    }
   }
 
   /** Asks for a pairing code now if the socket is up, else on its first QR (never before). */
@@ -255,7 +263,7 @@ export class SessionSocket {
     switch (decision.kind) {
       case 'restart':
         if (++this.restartsWithoutOpen <= MAX_RESTARTS_WITHOUT_OPEN) {
-          void this.connect();
+          this.reconnect();
         } else {
           this.finish({ reason: 'FAILED', code: 'LINKING_FAILED', message: 'WhatsApp kept restarting the connection', retryable: true });
         }
@@ -279,9 +287,18 @@ export class SessionSocket {
         if (statusCodeOf(error) === 405) this.o.versions.invalidate(); // WhatsApp finds our version stale
         this.phase = 'waiting';
         this.emitDisconnected({ reason: 'AUTO_RECONNECT', code: 'WA_UNREACHABLE', message: decision.message, retryable: true }, true);
-        this.retryTimer = setTimeout(() => void this.connect(), decision.delayMs);
+        this.retryTimer = setTimeout(() => this.reconnect(), decision.delayMs);
         return;
     }
+  }
+
+  /** A reconnect nobody awaits: a throw here (e.g. the store already closed) must end the session, not the process. */
+  private reconnect(): void {
+    this.connect().catch((error: unknown) => {
+      this.o.logger.error({ err: error }, 'reconnect failed');
+      this.detach();
+      this.finish({ reason: 'FAILED', code: 'LINKING_FAILED', message: 'The WhatsApp connection could not be restarted', retryable: true });
+    });
   }
 
   private finish(failure: Omit<Extract<EngineEvent, { type: 'disconnected' }>, 'type' | 'key' | 'reconnecting'> | null): void {
