@@ -35,6 +35,7 @@ function demoPage(deps: AppDeps): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Titan Connect demo</title>
+<link rel="icon" href="data:,">
 <style>
 body{font-family:system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;color:#1f1f1f}
 main{display:grid;grid-template-columns:minmax(0,1fr) 18rem;gap:2rem}

@@ -51,6 +51,7 @@ function page(title: string, lang: string, head: string, body: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>
 <style>${PAGE_STYLE}</style>
 ${head}</head>
