@@ -1,39 +1,9 @@
 import { mount } from './mount.js';
-import { navigation } from './navigate.js';
-import type { MountOptions, WidgetHandle } from './types.js';
-import {
-  assert,
-  cleanup,
-  container,
-  equal,
-  fakeWidgetUrl,
-  msg,
-  nextMessage,
-  spyOnMessageListeners,
-  throws,
-  waitFor,
-  widgetPosts,
-} from './test-fixtures/harness.js';
+import type { MountOptions } from './types.js';
+import { assert, cleanup, container, equal, fakeWidgetUrl, mountReady, msg, recordNavigations, throws, widgetPosts } from './test-fixtures/harness.js';
 
-/** Mounts the fake widget and waits until its `ready` has gone through the loader. */
-const mountReady = async (target: HTMLElement, options: Partial<MountOptions> = {}): Promise<WidgetHandle> => {
-  const ready = new Promise((resolve) => target.addEventListener('titan-ready', resolve, { once: true }));
-  const handle = mount(target, { widgetUrl: fakeWidgetUrl(), ...options });
-  await ready;
-  return handle;
-};
-
-/** Every `navigation.go(url)` the loader asks for during a test (the page never leaves). */
-let navigations: string[] = [];
-const realGo = navigation.go;
-beforeEach(() => {
-  navigations = [];
-  navigation.go = (url) => void navigations.push(url);
-});
-afterEach(() => {
-  navigation.go = realGo;
-  cleanup();
-});
+recordNavigations(); // a stray redirect must never take the test page away
+afterEach(cleanup);
 
 describe('mount() iframe', () => {
   it('inserts one iframe with title, clipboard permission, no border, full width, initial height and the widget URL', () => {

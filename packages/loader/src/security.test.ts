@@ -1,16 +1,7 @@
 // What must never reach the host: messages from another frame, another origin or the host page
 // itself; and the redirect after `connected`, which the host can always veto.
-import { mount } from './mount.js';
-import { navigation } from './navigate.js';
 import type { MountOptions, WidgetHandle } from './types.js';
-import { assert, cleanup, container, equal, fakeWidgetUrl, msg, nextMessage, widgetPosts } from './test-fixtures/harness.js';
-
-const mountReady = async (target: HTMLElement, options: Partial<MountOptions> = {}): Promise<WidgetHandle> => {
-  const ready = new Promise((resolve) => target.addEventListener('titan-ready', resolve, { once: true }));
-  const handle = mount(target, { widgetUrl: fakeWidgetUrl(), ...options });
-  await ready;
-  return handle;
-};
+import { assert, cleanup, container, equal, fakeWidgetUrl, mountReady, msg, nextMessage, recordNavigations, widgetPosts } from './test-fixtures/harness.js';
 
 /** The same fake widget page at another origin: the dev server answers on 127.0.0.1 too. */
 const otherOrigin = (): string => {
@@ -19,16 +10,8 @@ const otherOrigin = (): string => {
   return url.origin;
 };
 
-let navigations: string[] = [];
-const realGo = navigation.go;
-beforeEach(() => {
-  navigations = [];
-  navigation.go = (url) => void navigations.push(url);
-});
-afterEach(() => {
-  navigation.go = realGo;
-  cleanup();
-});
+const navigations = recordNavigations();
+afterEach(cleanup);
 
 const CONNECTED = msg('connected', { method: 'qr', phone: '5511912345678', redirectUrl: 'https://app.example.com/done?session=s&status=connected&method=qr' });
 

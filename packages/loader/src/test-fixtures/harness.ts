@@ -1,6 +1,9 @@
 // Shared helpers of the loader's browser tests: mocha globals (web-test-runner provides them),
 // a tiny assert, and a fake widget page served by the test runner at the page's own origin.
 import type { WidgetMessage } from '@titan-connect/protocol';
+import { mount } from '../mount.js';
+import { navigation } from '../navigate.js';
+import type { MountOptions, WidgetHandle } from '../types.js';
 
 declare global {
   function describe(name: string, body: () => void): void;
@@ -103,4 +106,29 @@ export const spyOnMessageListeners = () => {
       delete (window as any).removeEventListener;
     },
   };
+};
+
+/** Mounts the fake widget into `target` and waits until its `ready` has gone through the loader. */
+export const mountReady = async (target: HTMLElement, options: Partial<MountOptions> = {}): Promise<WidgetHandle> => {
+  const ready = new Promise((resolve) => target.addEventListener('titan-ready', resolve, { once: true }));
+  const handle = mount(target, { widgetUrl: fakeWidgetUrl(), ...options });
+  await ready;
+  return handle;
+};
+
+/**
+ * Replaces the redirect for each test of the file: the URLs the loader would have navigated to
+ * collect in the returned array and the test page never leaves.
+ */
+export const recordNavigations = (): string[] => {
+  const navigations: string[] = [];
+  const realGo = navigation.go;
+  beforeEach(() => {
+    navigations.length = 0;
+    navigation.go = (url) => void navigations.push(url);
+  });
+  afterEach(() => {
+    navigation.go = realGo;
+  });
+  return navigations;
 };
