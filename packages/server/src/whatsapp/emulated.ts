@@ -93,7 +93,10 @@ export async function createEmulatedEngine(options: EmulatedEngineOptions): Prom
   const { store, logger } = options;
   // The emulator's chain must pass the strict checks too: guard first, as in baileys mode.
   installCurveGuard((line) => logger.info(line));
+  const emulatorLog = logger.child({ module: 'wa-emulator' });
   const emulator = await startEmulator({
+    // Every node's tag and attributes (never their content) at debug: enough to follow a link.
+    log: (line) => emulatorLog.debug(line),
     ...emulatorOptions,
     persistence: {
       load: () => store.getSetting(EMULATOR_STATE_SETTING),
