@@ -1,7 +1,7 @@
 // Session state shared by the element and its sub-views (`@lit/context`), so each panel is a small
 // element that reads what it needs instead of being handed a dozen properties.
 import { createContext } from '@lit/context';
-import type { LinkMethod, PairingCodePayload, WidgetState } from '@titan-connect/protocol';
+import type { CloudApiFinishRequest, ConnectedPayload, LinkMethod, PairingCodePayload, WidgetState } from '@titan-connect/protocol';
 
 /** Whether the event stream is live. `reconnecting`: it dropped and is being resumed. */
 export type Connection = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -11,6 +11,8 @@ export interface WidgetActions {
   requestPairingCode(phoneNumber: string): Promise<PairingCodePayload | null>;
   /** POST /widget/api/qr/restart after `QR_TIMEOUT`, or to retry a retryable failure. */
   restartQr(): Promise<void>;
+  /** POST /widget/api/cloud-api (Embedded Signup's code + session info); rejects with a `WidgetApiError` (502 carries Meta's message). */
+  finishCloudApi(request: CloudApiFinishRequest): Promise<ConnectedPayload | null>;
   /** Switches the visible method (the tabs, and "Link with phone number instead"). */
   selectMethod(method: LinkMethod): void;
 }

@@ -2,7 +2,7 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { provide } from '@lit/context';
 import { localized, msg } from '@lit/localize';
-import type { LinkMethod, WidgetEvent, WidgetState } from '@titan-connect/protocol';
+import { WIDGET_PATHS, type ConnectedPayload, type LinkMethod, type WidgetEvent, type WidgetState } from '@titan-connect/protocol';
 import { WidgetApiError } from '../api/widget-api.js';
 import { widgetContext, type WidgetActions, type WidgetContext } from '../context.js';
 import { SessionController } from '../controllers/session-controller.js';
@@ -89,6 +89,14 @@ export class TitanConnectWidget extends LitElement {
           data: { ...current, failure: null, expired: null, phase: 'starting', status: 'CONNECTING', statusReason: null },
         });
       }
+    },
+    finishCloudApi: async (request) => {
+      const body = await this.call((api) => api.post(WIDGET_PATHS.cloudApi, request));
+      const connected = (body as { data?: ConnectedPayload } | null)?.data ?? null;
+      // The server also sends `connected` on the stream; applying its answer now spares the wait,
+      // and `connected` is announced once either way (the root compares with the previous state).
+      if (connected?.session && !this.session.state?.connected) this.session.apply({ event: 'connected', data: connected });
+      return connected;
     },
     selectMethod: (method) => {
       this.picked = method;
