@@ -66,6 +66,15 @@ describe('POST /api/widget/sessions: happy path', () => {
     assert.ok(!JSON.stringify(res.body).includes('byoa-secret-value'));
   });
 
+  test('API responses carry the security defaults and no framework fingerprint', async () => {
+    const res = await create().expect(201);
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
+    assert.equal(res.headers['referrer-policy'], 'no-referrer');
+    assert.match(res.headers['content-security-policy']!, /frame-ancestors 'none'/);
+    assert.equal(res.headers['x-powered-by'], undefined);
+    assert.equal(res.headers['access-control-allow-origin'], undefined, 'no CORS on /api');
+  });
+
   test('metaApp without a secret is accepted for the platform app id', async () => {
     await create({ mode: 'cloud-api', metaApp: { appId: 'platformapp', configId: 'other-config' } }).expect(201);
   });
