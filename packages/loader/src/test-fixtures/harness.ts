@@ -14,8 +14,8 @@ declare global {
 
 export const FAKE_WIDGET_PATH = '/packages/loader/src/test-fixtures/fake-widget.html';
 
-/** The fake widget's URL at `origin` (default: this page's, which is then the widget origin). */
-export const fakeWidgetUrl = (query = '', origin = location.origin): string => `${origin}${FAKE_WIDGET_PATH}${query}`;
+/** The fake widget's URL, at this page's origin (which is then the widget origin). */
+export const fakeWidgetUrl = (query = ''): string => `${location.origin}${FAKE_WIDGET_PATH}${query}`;
 
 export const msg = (event: string, fields: Record<string, unknown> = {}, session = 'test-session'): WidgetMessage =>
   ({ type: 'titan:widget', version: 1, event, session, ...fields }) as unknown as WidgetMessage;
