@@ -27,6 +27,7 @@ const nodeFiles = all
 const browserFiles = all.filter((f) => BROWSER_PACKAGES.some((p) => f.startsWith(p)));
 
 let failed = false;
+// --test-force-exit: Baileys leaves 30-60 s query and pre-key timers behind after a socket ends.
 const run = (cmd, args) => {
   const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } });
   if (result.status !== 0) failed = true;
@@ -34,7 +35,7 @@ const run = (cmd, args) => {
 
 if ((which === 'all' || which === 'node') && nodeFiles.length > 0) {
   console.log(`\n▶ node tests (${nodeFiles.length} files)`);
-  run(process.execPath, ['--conditions=source', '--import', 'tsx', '--test', '--test-concurrency=2', ...nodeFiles]);
+  run(process.execPath, ['--conditions=source', '--import', 'tsx', '--test', '--test-force-exit', '--test-concurrency=2', ...nodeFiles]);
 }
 if ((which === 'all' || which === 'browser') && browserFiles.length > 0) {
   console.log(`\n▶ browser tests (${browserFiles.length} files, Chromium)`);

@@ -52,7 +52,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
     const publicUrl = env.PUBLIC_URL?.trim() ? loaded.publicUrl : `http://localhost:${port}`;
     const config: AppConfig = { ...loaded, port, publicUrl, secret: resolveSecret(loaded, store, log) };
     const printedApiKey = bootstrapKeys(config, store, systemClock.now());
-    const engine = createEngine(config, store, log);
+    const engine = await createEngine(config, store, log);
     const app = createApp({ config, store, engine, clock: systemClock, logger: log });
     linking = app.locals.linking as Linking;
     await linking.resume();

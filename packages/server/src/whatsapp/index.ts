@@ -4,19 +4,23 @@ import type { AppConfig } from '../config.types.js';
 import type { Store } from '../store/index.js';
 import { BaileysEngine } from './baileys/engine.js';
 import type { LinkingEngine } from './engine.js';
+import { installCurveGuard } from './curve-guard.js';
+import { createEmulatedEngine } from './emulated.js';
 import { SimulatorEngine } from './simulator/engine.js';
 
 export type * from './engine.js';
 export { BaileysEngine, type BaileysEngineOptions } from './baileys/engine.js';
 export { SimulatorEngine, type SimulatorEngineOptions } from './simulator/engine.js';
 
-export function createEngine(config: AppConfig, store: Store, logger: Logger): LinkingEngine {
+export async function createEngine(config: AppConfig, store: Store, logger: Logger): Promise<LinkingEngine> {
   switch (config.engine) {
     case 'baileys':
+      // rc14's Curve.verify ignores the signature check: close that before any socket opens (SECURITY.md).
+      installCurveGuard((line) => logger.info(line));
       return new BaileysEngine({ store, logger: logger.child({ engine: 'baileys' }) });
     case 'simulator':
       return new SimulatorEngine({ store, speed: config.simSpeed, logger: logger.child({ engine: 'simulator' }) });
     case 'emulated':
-      throw new Error('emulated engine: not built yet');
+      return createEmulatedEngine({ store, logger: logger.child({ engine: 'emulated' }) });
   }
 }
