@@ -13,7 +13,7 @@ test('defaults follow DESIGN.md', () => {
   assert.equal(config.engine, 'baileys');
   assert.equal(config.simSpeed, 1);
   assert.equal(config.bootstrapApiKey, null);
-  assert.equal(config.demo, true);
+  assert.equal(config.demo, false, "the demo backend needs no login: off unless TITAN_DEMO=1 (pnpm start sets it)");
   assert.equal(config.logLevel, 'info');
   assert.deepEqual(config.meta, {
     appId: null,

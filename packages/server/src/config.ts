@@ -144,8 +144,9 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
       graphVersion,
       sdkUrl: httpUrl(env, 'META_SDK_URL', 'https://connect.facebook.net/en_US/sdk.js'),
     },
-    // On by default so `pnpm start` shows the product; production sets TITAN_DEMO=0.
-    demo: flag(env, 'TITAN_DEMO', true),
+    // Off unless asked for: the demo backend creates widget sessions for tenant `default` without
+    // a login. The root `pnpm start` turns it on (TITAN_DEMO=1) so a newcomer sees the product.
+    demo: flag(env, 'TITAN_DEMO', false),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   };
 }
