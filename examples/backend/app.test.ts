@@ -51,6 +51,7 @@ test('failures: Titan refusals keep their status, Titan unreachable is 502, bad 
     ['Titan says 401', () => ({ status: 401, json: { error: 'Invalid API key', code: 'INVALID_API_KEY' } }), '{}', 401, /Invalid API key/],
     ['Titan is down', () => new TypeError('fetch failed'), '{}', 502, /fetch failed/],
     ['body is not JSON', () => created(), 'mode=qr', 400, /not JSON/],
+    ['body too large', () => created(), JSON.stringify({ mode: 'x'.repeat(20_000) }), 413, /too large/],
   ];
   for (const [name, reply, body, status, message] of CASES) {
     const { app } = backend(reply);
@@ -71,6 +72,7 @@ test('the no-code pages get a fresh widget session rendered in, HTML-escaped', a
     const { app, calls } = backend(() => created(hostile));
     const res = await request(app).get(`${path}?mode=pairing&name=shop-7&callback=1`).expect(200);
     assert.match(res.text, expected, path);
+    assert.equal(res.headers['cache-control'], 'no-store', `${path}: a widgetUrl is never cached`);
     assert.ok(!res.text.includes('<script>alert(1)'), `${path}: nothing unescaped`);
     assert.ok(!res.text.includes(API_KEY), `${path}: the key stays on the server`);
     assert.deepEqual(calls[0]!.body, { allowedOrigins: [PUBLIC], mode: 'pairing', sessionName: 'shop-7', callbackUrl: `${PUBLIC}/done?from=example` }, path);
@@ -93,6 +95,13 @@ test('/vendor/titan-loader serves only the loader build, no path tricks', async 
   const res = await request(app).get('/vendor/titan-loader/pure.js').expect(200);
   assert.match(res.headers['content-type']!, /javascript/);
   assert.match(res.text, /export\s*\{/);
+});
+
+test('unknown paths are JSON 404s', async () => {
+  const { app, calls } = backend();
+  const res = await request(app).get('/admin').expect(404);
+  assert.deepEqual(res.body, { error: 'Not found' });
+  assert.equal(calls.length, 0);
 });
 
 test('escapeHtml escapes the five HTML specials', () => {

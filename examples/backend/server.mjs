@@ -6,7 +6,6 @@
 //   PORT                       this backend's port (4000)
 //   EXAMPLE_PUBLIC_URL         how browsers reach this backend (http://localhost:$PORT): the one
 //                              origin allowed to frame the widget, so open exactly this URL
-import { createServer } from 'node:http';
 import { createExampleBackend } from './app.mjs';
 import { startLocalTitan } from './local-titan.mjs';
 
@@ -19,7 +18,7 @@ if (!apiKey) {
   ({ titanUrl, apiKey } = await startLocalTitan({ port: Number(new URL(titanUrl).port || 3000) }));
 }
 
-createServer(createExampleBackend({ titanUrl, apiKey, publicUrl })).listen(port, () => {
+createExampleBackend({ titanUrl, apiKey, publicUrl }).listen(port, () => {
   console.log(`Example backend on ${publicUrl} (Titan Connect at ${titanUrl})`);
   for (const path of ['/script-tag/', '/iframe/', '/spa/']) console.log(`  ${publicUrl}${path}`);
 });
