@@ -2,13 +2,16 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { CHROMIUM_ARGS, findChromium } from './scripts/chromium.mjs';
+// Cloud API panel tests: Meta's SDK played by a local fake on its own origin (see the file).
+import { fakeFbSdkMiddleware, fakeFbSdkPlugin } from './packages/widget/src/cloud-api-panel/wtr-fake-fb-sdk.mjs';
 
 const executablePath = findChromium();
 
 export default {
   files: ['packages/widget/src/**/*.test.ts', 'packages/loader/src/**/*.test.ts'],
+  middleware: [fakeFbSdkMiddleware],
   nodeResolve: { exportConditions: ['source', 'browser', 'development'] },
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'packages/widget/tsconfig.json' })],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'packages/widget/tsconfig.json' }), fakeFbSdkPlugin()],
   browsers: [playwrightLauncher({ product: 'chromium', launchOptions: { executablePath, args: CHROMIUM_ARGS, headless: true } })],
   concurrency: 1,
   testFramework: { config: { timeout: 10000 } },
