@@ -1,5 +1,9 @@
+import { WIDGET_PATHS } from '@titan-connect/protocol';
 import { assert } from '../test/assert.js';
-import { SseParser, type SseMessage } from './sse-stream.js';
+import { waitFor } from '../test/dom.js';
+import { FakeWidgetServer } from '../test/fake-server.js';
+import { connected, qr } from '../test/fixtures.js';
+import { SseParser, openEventStream, type EventStream, type EventStreamOptions, type SseMessage } from './sse-stream.js';
 
 describe('SseParser', () => {
   const CASES: [string, string[], Pick<SseMessage, 'event' | 'data' | 'id'>[]][] = [
@@ -29,5 +33,82 @@ describe('SseParser', () => {
     const parser = new SseParser(() => {});
     parser.push('retry: 2500\n\n');
     assert.equal(parser.retry, 2500);
+  });
+});
+
+describe('openEventStream', () => {
+  let server: FakeWidgetServer;
+  let stream: EventStream | undefined;
+  beforeEach(() => {
+    server = new FakeWidgetServer().install();
+  });
+  afterEach(() => {
+    stream?.close();
+    server.restore();
+  });
+
+  const open = (extra: Partial<EventStreamOptions> = {}) => {
+    const log: string[] = [];
+    stream = openEventStream({
+      url: `${location.origin}${WIDGET_PATHS.events}`,
+      headers: { Authorization: 'Bearer t' },
+      onMessage: (m) => log.push(`${m.event}#${m.id}`),
+      onOpen: () => log.push('open'),
+      onDrop: () => log.push('drop'),
+      onUnauthorized: (status) => log.push(`unauthorized ${status}`),
+      ...extra,
+    });
+    return log;
+  };
+
+  it('resumes after a drop with Last-Event-ID, and keeps delivering', async () => {
+    const log = open();
+    await waitFor(() => server.openStreams === 1, 'open');
+    server.send('qr', qr());
+    server.send('qr', qr());
+    await waitFor(() => log.length === 3, 'two events');
+    server.drop();
+    await waitFor(() => server.requestsTo(WIDGET_PATHS.events).length === 2 && server.openStreams === 1, 'reconnect');
+    assert.equal(server.requestsTo(WIDGET_PATHS.events)[1]!.headers.get('Last-Event-ID'), '2');
+    server.send('connected', connected());
+    await waitFor(() => log.includes('connected#3'), 'event after resume');
+    assert.deepEqual(log, ['open', 'qr#1', 'qr#2', 'drop', 'open', 'connected#3']);
+  });
+
+  it('a silent stream counts as lost: the watchdog reconnects', async () => {
+    const log = open({ stallMs: 100 });
+    await waitFor(() => server.requestsTo(WIDGET_PATHS.events).length === 2, 'reconnect after silence');
+    assert.deepEqual(log.slice(0, 2), ['open', 'drop']);
+  });
+
+  it('heartbeat comments keep a quiet stream alive', async () => {
+    const log = open({ stallMs: 300 });
+    await waitFor(() => server.openStreams === 1, 'open');
+    for (let i = 0; i < 8; i++) {
+      server.write(': heartbeat\n\n');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(server.requestsTo(WIDGET_PATHS.events).length, 1);
+    assert.deepEqual(log, ['open']);
+  });
+
+  for (const status of [401, 403]) {
+    it(`${status} stops for good`, async () => {
+      server.eventsStatus = status;
+      const log = open();
+      await waitFor(() => log.length === 1, 'unauthorized');
+      await new Promise((r) => setTimeout(r, 700));
+      assert.deepEqual(log, [`unauthorized ${status}`]);
+      assert.equal(server.requestsTo(WIDGET_PATHS.events).length, 1);
+    });
+  }
+
+  it('close() ends the stream and no reconnect follows', async () => {
+    open();
+    await waitFor(() => server.openStreams === 1, 'open');
+    stream!.close();
+    await waitFor(() => server.openStreams === 0, 'closed');
+    await new Promise((r) => setTimeout(r, 700));
+    assert.equal(server.requestsTo(WIDGET_PATHS.events).length, 1);
   });
 });

@@ -1,4 +1,4 @@
-import { WIDGET_PATHS, isErrorBody, type PairingCodePayload } from '@titan-connect/protocol';
+import { WIDGET_PATHS, isErrorBody, type PairingCodePayload, type WidgetState } from '@titan-connect/protocol';
 
 /** Where a widget session lives, read from its `widgetUrl` (`<origin>/widget/connect?token=…`). */
 export interface WidgetEndpoint {
@@ -54,9 +54,11 @@ export class WidgetApi {
     return data && typeof (data as PairingCodePayload).code === 'string' ? (data as PairingCodePayload) : null;
   }
 
-  /** Starts a fresh QR cycle after `QR_TIMEOUT`. */
-  async restartQr(): Promise<void> {
-    await this.post(WIDGET_PATHS.qrRestart, {});
+  /** Starts a fresh QR cycle after `QR_TIMEOUT`; returns the new snapshot when the server sends one. */
+  async restartQr(): Promise<WidgetState | null> {
+    const body = await this.post(WIDGET_PATHS.qrRestart, {});
+    const data = (body as { data?: WidgetState } | null)?.data;
+    return data && typeof data.session === 'string' && typeof data.status === 'string' ? data : null;
   }
 
   async post(path: string, payload: unknown): Promise<unknown> {

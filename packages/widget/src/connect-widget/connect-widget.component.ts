@@ -12,7 +12,6 @@ import { getLocale, pickLocale, setLocale } from '../i18n/locale.js';
 import { baseStyles } from '../shared/styles.js';
 import '../qr-panel/qr-panel.js';
 import '../pairing-panel/pairing-panel.js';
-import '../cloud-api-panel/cloud-api-panel.js';
 import '../status-view/status-view.js';
 import { styles } from './connect-widget.styles.js';
 
@@ -67,8 +66,10 @@ export class TitanConnectWidget extends LitElement {
     widgetUrl: () => this.widgetUrl ?? (typeof location === 'undefined' ? null : location.href),
     onEvent: (event, previous) => this.onSessionEvent(event, previous),
     onTokenRejected: () => {
-      const session = this.session.state?.session ?? '';
-      this.dispatchEvent(new TitanExpiredEvent({ session, reason: 'TOKEN_EXPIRED' }));
+      const current = this.session.state;
+      // The server may have said so already (an `expired` event); tell the host once.
+      if (current?.expired?.reason === 'TOKEN_EXPIRED') return;
+      this.dispatchEvent(new TitanExpiredEvent({ session: current?.session ?? '', reason: 'TOKEN_EXPIRED' }));
     },
   });
 
@@ -136,6 +137,10 @@ export class TitanConnectWidget extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('widgetUrl')) this.session.sync();
+    // The Cloud API panel (Embedded Signup) is a chunk of its own, fetched only for sessions that
+    // offer it, so QR and pairing pages stay within the 20 KB budget. Fetched as soon as the
+    // session says so, not on the tab click, so the panel is ready when the user gets there.
+    if (this.methods.includes('cloud-api')) void import('../cloud-api-panel/cloud-api-panel.js');
     const locale = pickLocale(this.locale ?? this.session.state?.locale ?? navigator.language);
     if (locale !== getLocale()) void setLocale(locale);
     this.context = {
@@ -227,7 +232,7 @@ export class TitanConnectWidget extends LitElement {
     const view = viewOf(this.session.state, this.session.tokenRejected);
     const reconnecting = this.session.connection === 'reconnecting' && view !== 'token-expired';
     return html`
-      <div part="base" class="card" aria-busy=${view === 'loading' ? 'true' : 'false'}>
+      <div part="base" class="card" lang=${this.context.locale} aria-busy=${view === 'loading' ? 'true' : 'false'}>
         <div class="sr-only" role="status" aria-live="polite">${reconnecting ? '' : this.announcement}</div>
         ${reconnecting ? html`<div class="banner" role="status">${msg('Connection lost. Reconnecting…')}</div>` : nothing}
         ${view === 'linking' ? this.renderLinking() : html`<titan-status-view .view=${view} exportparts="button"></titan-status-view>`}

@@ -25,10 +25,12 @@ describe('<titan-connect-widget>', () => {
   const MODES: [WidgetMode, LinkMethod[], string[], string][] = [
     ['all', ['qr', 'pairing'], ['QR code', 'Phone number'], 'Scan the QR code'],
     ['all', ['qr', 'pairing', 'cloud-api'], ['QR code', 'Phone number', 'Cloud API'], 'Scan the QR code'],
+    ['all', ['cloud-api', 'qr'], ['Cloud API', 'QR code'], 'Cloud API is not configured'],
     ['all', ['pairing', 'qr'], ['Phone number', 'QR code'], 'Link with your phone number'],
     ['qr', ['qr'], [], 'Scan the QR code'],
     ['pairing', ['pairing'], [], 'Link with your phone number'],
-    ['cloud-api', ['cloud-api'], [], 'Continue with Facebook'],
+    // Without a Meta app in the state the Cloud API panel explains that instead of loading the SDK.
+    ['cloud-api', ['cloud-api'], [], 'Cloud API is not configured'],
   ];
   for (const [mode, methods, tabs, heading] of MODES) {
     it(`mode ${mode} offering ${methods.join(', ')}: tabs [${tabs.join(', ')}], shows "${heading}"`, async () => {

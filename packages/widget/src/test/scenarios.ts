@@ -42,7 +42,7 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   { name: 'pairing-code', opening: state({ mode: 'pairing', methods: ['pairing'], pairingCode: pairingCode(), qr: null }), ready: 'ABCD-1234' },
-  { name: 'cloud-api', opening: state({ mode: 'cloud-api', methods: ['cloud-api'], qr: null }), ready: 'Continue with Facebook' },
+  { name: 'cloud-api-unconfigured', opening: state({ mode: 'cloud-api', methods: ['cloud-api'], qr: null }), ready: 'Cloud API is not configured' },
   { name: 'connected', opening: state({ status: 'CONNECTED', statusReason: null, phase: 'connected', connected: connected(), qr: null }), ready: 'WhatsApp connected' },
   {
     name: 'failed-retryable',
