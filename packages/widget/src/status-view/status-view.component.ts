@@ -1,7 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
-import { localized, msg } from '@lit/localize';
+import { localized, msg, str } from '@lit/localize';
 import { widgetContext, type WidgetContext } from '../context.js';
 import type { WidgetView } from '../controllers/session-state.js';
 import { formatPhone } from '../shared/format.js';
@@ -106,6 +106,7 @@ export class TitanStatusView extends LitElement {
           <h2>${msg('WhatsApp connected')}</h2>
           ${connected?.phone ? html`<p class="phone">${formatPhone(connected.phone)}</p>` : ''}
           ${connected?.pushName ? html`<p class="muted">${connected.pushName}</p>` : ''}
+          ${connected?.wabaId ? html`<p class="muted">${msg(str`WhatsApp Business Account ${connected.wabaId}`)}</p>` : ''}
           <p class="muted">${msg('You can close this window.')}</p>`;
       }
       case 'failed': {
