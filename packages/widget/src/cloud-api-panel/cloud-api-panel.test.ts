@@ -158,6 +158,9 @@ describe('<titan-cloud-api-panel> with the fake FB SDK', () => {
       assert.equal(more.length, 0, 'posted once');
       assert.equal(request!.headers.get('Authorization'), `Bearer ${TOKEN}`);
       assert.deepEqual(connectedEvents, ['cloud-api']);
+      const text = visibleText(widget);
+      assert.includes(text, '+15550001111');
+      assert.includes(text, `WhatsApp Business Account ${WABA}`);
     });
   }
 
