@@ -270,6 +270,19 @@ describe('<titan-cloud-api-panel> with the fake FB SDK', () => {
     assert.equal(document.querySelector('script[data-titan-fb-sdk]'), null);
   });
 
+  const TRANSLATED: [locale: string, texts: string[]][] = [
+    ['es', ['Conecta la plataforma de WhatsApp Business', 'Continuar con Facebook']],
+    ['pt-BR', ['Conecte a plataforma do WhatsApp Business', 'Continuar com o Facebook']],
+  ];
+  for (const [locale, texts] of TRANSLATED) {
+    it(`speaks ${locale}, Meta's CANCEL included`, async () => {
+      const widget = await mountReady(cloudState({ locale }));
+      for (const text of texts) await waitForText(widget, text);
+      await continueWithFacebook(widget, { event: 'CANCEL', cancelStep: 'PHONE_NUMBER_SETUP' });
+      await waitForText(widget, locale === 'es' ? 'Saliste en el paso PHONE_NUMBER_SETUP.' : 'Você saiu na etapa PHONE_NUMBER_SETUP.');
+    });
+  }
+
   it('mode all: the SDK loads only when the Cloud API tab opens, and the listener goes with the panel', async () => {
     const added: EventListenerOrEventListenerObject[] = [];
     const removed: EventListenerOrEventListenerObject[] = [];
