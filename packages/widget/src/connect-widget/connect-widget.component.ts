@@ -224,7 +224,8 @@ export class TitanConnectWidget extends LitElement {
           </button>`,
         )}
       </div>
-      <div role="tabpanel" id="panel" part="panel" aria-labelledby="tab-${method}">${this.renderPanel(method)}</div>
+      <!-- Focusable as the ARIA tab pattern asks: the QR panel has no control to land on. -->
+      <div role="tabpanel" id="panel" part="panel" tabindex="0" aria-labelledby="tab-${method}">${this.renderPanel(method)}</div>
     `;
   }
 

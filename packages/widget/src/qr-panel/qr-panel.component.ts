@@ -37,6 +37,12 @@ export class TitanQrPanel extends LitElement {
     }
   }
 
+  /** The last QR of a cycle does not rotate: it expires, and the user should hear so. */
+  private countdownText(seconds: number, last: boolean): string {
+    if (seconds === 0) return last ? msg('The code expired.') : msg('Refreshing the code…');
+    return last ? msg(str`The code expires in ${seconds} s.`) : msg(str`The code refreshes in ${seconds} s.`);
+  }
+
   private renderExpired() {
     const offersPairing = this.ctx?.state?.mode === 'all' && this.ctx.state.methods.includes('pairing');
     return html`
@@ -81,11 +87,7 @@ export class TitanQrPanel extends LitElement {
           : html`<div class="placeholder" role="img" aria-label=${msg('Generating the QR code…')}></div>`}
       </figure>
       <p class="muted center countdown">
-        ${qr && seconds !== null
-          ? seconds > 0
-            ? msg(str`The code refreshes in ${seconds} s.`)
-            : msg('Refreshing the code…')
-          : msg('Generating the QR code…')}
+        ${qr && seconds !== null ? this.countdownText(seconds, qr.attempt >= qr.maxAttempts) : msg('Generating the QR code…')}
       </p>
     `;
   }

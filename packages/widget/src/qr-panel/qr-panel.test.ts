@@ -31,6 +31,12 @@ describe('<titan-qr-panel>', () => {
     await waitFor(() => /The code refreshes in 4[23] s\./.test(visibleText(widget)), () => visibleText(widget));
   });
 
+  it('the last QR of the cycle counts down to expiry, not to a refresh', async () => {
+    server.opening = [{ event: 'state', data: widgetState({ qr: qr({ attempt: 6, maxAttempts: 6, expiresAt: inSeconds(15.5) }) }) }];
+    const widget = await mountWidget();
+    await waitFor(() => /The code expires in 1[56] s\./.test(visibleText(widget)), () => visibleText(widget));
+  });
+
   it('says it is refreshing once the countdown reaches zero, keeping the old QR on show', async () => {
     server.opening = [{ event: 'state', data: widgetState({ qr: qr({ expiresAt: inSeconds(-1) }) }) }];
     const widget = await mountWidget();
