@@ -21,6 +21,21 @@ export interface Scenario {
 
 const state = (overrides: Parameters<typeof widgetState>[0] = {}): WidgetEvent[] => [{ event: 'state', data: widgetState(overrides) }];
 
+// Cloud API: a stand-in FB SDK as a data: URL (no network); its login reports a closed popup.
+const FB_SDK_STUB = `data:text/javascript,${encodeURIComponent("window.FB={init(){},login(done){setTimeout(()=>done({authResponse:null,status:'unknown'}))}}")}`;
+const cloudApi = state({
+  mode: 'cloud-api',
+  methods: ['cloud-api'],
+  qr: null,
+  meta: { appId: '1234567890', configId: 'cfg-42', sdkUrl: FB_SDK_STUB, graphVersion: 'v21.0' },
+});
+/** The Cloud API panel once its SDK is loaded (the button enabled). */
+const cloudApiReady = (widget: HTMLElement) =>
+  waitFor(() => {
+    const panel = widget.shadowRoot!.querySelector('titan-cloud-api-panel') as (HTMLElement & { phase?: string }) | null;
+    return panel?.phase === 'ready' ? panel : null;
+  }, 'the Cloud API panel ready');
+
 export const SCENARIOS: Scenario[] = [
   { name: 'loading', opening: [], ready: 'Loading…' },
   { name: 'all-qr', opening: state(), ready: 'The code refreshes in' },
@@ -43,6 +58,28 @@ export const SCENARIOS: Scenario[] = [
   },
   { name: 'pairing-code', opening: state({ mode: 'pairing', methods: ['pairing'], pairingCode: pairingCode(), qr: null }), ready: 'ABCD-1234' },
   { name: 'cloud-api-unconfigured', opening: state({ mode: 'cloud-api', methods: ['cloud-api'], qr: null }), ready: 'Cloud API is not configured' },
+  { name: 'cloud-api', opening: cloudApi, act: async (_server, widget) => void (await cloudApiReady(widget)), ready: 'Continue with Facebook' },
+  {
+    name: 'cloud-api-cancelled',
+    opening: cloudApi,
+    async act(_server, widget) {
+      (await cloudApiReady(widget)).shadowRoot!.querySelector('button')!.click();
+    },
+    ready: 'The Facebook window was closed before the end.',
+  },
+  {
+    name: 'cloud-api-connected',
+    opening: state({
+      mode: 'cloud-api',
+      methods: ['cloud-api'],
+      qr: null,
+      status: 'CONNECTED',
+      statusReason: null,
+      phase: 'connected',
+      connected: connected({ method: 'cloud-api', phone: '15550001111', pushName: 'Acme', wabaId: '102290129340398', phoneNumberId: '106540352242922' }),
+    }),
+    ready: 'WhatsApp Business Account 102290129340398',
+  },
   { name: 'connected', opening: state({ status: 'CONNECTED', statusReason: null, phase: 'connected', connected: connected(), qr: null }), ready: 'WhatsApp connected' },
   {
     name: 'failed-retryable',
