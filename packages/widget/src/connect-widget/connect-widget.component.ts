@@ -81,15 +81,11 @@ export class TitanConnectWidget extends LitElement {
       return pairingCode;
     },
     restartQr: async () => {
-      await this.call((api) => api.restartQr());
-      // The server starts a new cycle; clear the dead end at once rather than wait for its `qr`.
+      const fresh = await this.call((api) => api.restartQr());
+      // Leave the dead end at once: the server's new snapshot, or ours, rather than wait for its `qr`.
       const current = this.session.state;
-      if (current) {
-        this.session.apply({
-          event: 'state',
-          data: { ...current, failure: null, expired: null, phase: 'starting', status: 'CONNECTING', statusReason: null },
-        });
-      }
+      const next = fresh ?? (current && { ...current, failure: null, expired: null, phase: 'starting', status: 'CONNECTING', statusReason: null });
+      if (next) this.session.apply({ event: 'state', data: next });
     },
     finishCloudApi: async (request) => {
       const body = await this.call((api) => api.post(WIDGET_PATHS.cloudApi, request));
@@ -101,6 +97,8 @@ export class TitanConnectWidget extends LitElement {
     },
     selectMethod: (method) => {
       this.picked = method;
+      // The button that asked for this is gone with its panel: give keyboard users the new tab.
+      void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#tab-${method}`)?.focus());
     },
   };
 

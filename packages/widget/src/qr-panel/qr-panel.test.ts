@@ -92,5 +92,16 @@ describe('<titan-qr-panel>', () => {
     find(widget, 'titan-qr-panel')!.shadowRoot!.querySelectorAll('button')[1]!.click();
     await waitForText(widget, 'Link with your phone number');
     assert.equal(widget.shadowRoot?.querySelector('[aria-selected=true]')?.id, 'tab-pairing');
+    await waitFor(() => widget.shadowRoot?.activeElement?.id === 'tab-pairing', 'focus moved to the pairing tab');
+  });
+
+  it('a restart answered with a fresh snapshot shows its QR without waiting for the stream', async () => {
+    server.opening = [{ event: 'state', data: widgetState({ qr: null, expired: { reason: 'QR_TIMEOUT' } }) }];
+    server.replies.set(WIDGET_PATHS.qrRestart, { status: 200, body: { success: true, data: widgetState({ qr: qr({ svgPath: fakeQrPath(29, 3) }) }) } });
+    const widget = await mountWidget();
+    await waitForText(widget, 'The QR code expired');
+    find(widget, 'titan-qr-panel')!.shadowRoot!.querySelector('button')!.click();
+    const path = await waitFor(() => find(widget, 'svg[role=img] path'), 'the new qr');
+    assert.equal(path.getAttribute('d'), fakeQrPath(29, 3));
   });
 });
