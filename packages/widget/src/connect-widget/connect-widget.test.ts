@@ -132,6 +132,23 @@ describe('<titan-connect-widget>', () => {
     await waitForText(widget, 'This link has expired; ask the app for a new one.');
   });
 
+  it('the link expires at expiresAt even on a quiet stream, and the stream is closed', async () => {
+    server.opening = [{ event: 'state', data: widgetState({ expiresAt: new Date(Date.now() + 300).toISOString() }) }];
+    const widget = await mountWidget();
+    await waitForText(widget, 'Scan the QR code');
+    await waitForText(widget, 'This link has expired; ask the app for a new one.');
+    await waitFor(() => server.openStreams === 0, 'stream closed');
+  });
+
+  it('a connected widget stays connected when its link expires', async () => {
+    const expiresAt = new Date(Date.now() + 300).toISOString();
+    server.opening = [{ event: 'state', data: widgetState({ expiresAt, status: 'CONNECTED', statusReason: null, connected: connected() }) }];
+    const widget = await mountWidget();
+    await waitForText(widget, 'WhatsApp connected');
+    await waitFor(() => Date.now() > Date.parse(expiresAt) + 200, 'past expiry');
+    assert.includes(visibleText(widget), 'WhatsApp connected');
+  });
+
   it('a widget URL without a token is an expired link', async () => {
     const widget = await mountWidget({ 'widget-url': 'https://titan.example/widget/connect' });
     await waitForText(widget, 'This link has expired');
