@@ -1,0 +1,41 @@
+// The same browser flow with `TITAN_ENGINE=emulated`: the real Baileys engine (unmodified
+// Baileys inside) linking against the in-process WhatsApp edge emulator. Its own file, so its
+// own process: emulated mode changes Baileys' module-level certificate root.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hostMessagesAfterConnect, linkWithPairingCode, scanQrShown, startE2e, type E2e } from './harness.ts';
+
+let e2e: E2e;
+before(async () => {
+  e2e = await startE2e({ engine: 'emulated' });
+});
+after(() => e2e?.close());
+
+test('emulated engine, script tag: the QR scanned by the emulator phone links through Baileys', async () => {
+  const { page } = await e2e.newPage();
+  await page.goto(`${e2e.backendUrl}/script-tag/?mode=qr`);
+  const session = await scanQrShown(e2e, page);
+  const connected = (await hostMessagesAfterConnect(page)).filter((m) => m.event === 'connected');
+  assert.deepEqual(
+    connected.map((m) => ({ type: m.type, method: m.method, session: m.session })),
+    [{ type: 'titan:widget', method: 'qr', session }],
+  );
+  const info = await e2e.sessionInfo(session);
+  assert.deepEqual({ status: info.status, method: info.method }, { status: 'CONNECTED', method: 'qr' });
+  assert.match(info.phone ?? '', /^\d+$/, 'Baileys reported the linked number');
+});
+
+test('emulated engine, SPA mount(): the pairing code typed on the emulator phone links', async () => {
+  const { page } = await e2e.newPage();
+  await page.goto(`${e2e.backendUrl}/spa/`);
+  await page.selectOption('select[name=mode]', 'all');
+  await page.click('button[type=submit]');
+  const session = await linkWithPairingCode(e2e, page, '+55 11 91234-5678');
+  const connected = (await hostMessagesAfterConnect(page)).filter((m) => m.event === 'connected');
+  assert.deepEqual(
+    connected.map((m) => ({ method: m.method, session: m.session })),
+    [{ method: 'pairing', session }],
+  );
+  const info = await e2e.sessionInfo(session);
+  assert.deepEqual({ status: info.status, method: info.method, phone: info.phone }, { status: 'CONNECTED', method: 'pairing', phone: '5511912345678' });
+});
