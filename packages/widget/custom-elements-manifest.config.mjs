@@ -9,11 +9,15 @@ export default {
     {
       // `dispatchEvent(new TitanReadyEvent(…))` is seen as an event without a name; the named
       // ones come from the `@event` tags, so the nameless duplicates are dropped.
-      name: 'drop-nameless-events',
+      name: 'public-contract-only',
       packageLinkPhase({ customElementsManifest }) {
         for (const mod of customElementsManifest.modules) {
           for (const declaration of mod.declarations ?? []) {
             if (declaration.events) declaration.events = declaration.events.filter((event) => event.name);
+            // The manifest is the public contract: private and protected members are not in it.
+            if (declaration.members) {
+              declaration.members = declaration.members.filter((member) => member.privacy !== 'private' && member.privacy !== 'protected');
+            }
           }
         }
       },
