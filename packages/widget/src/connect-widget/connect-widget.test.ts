@@ -155,6 +155,15 @@ describe('<titan-connect-widget>', () => {
     assert.equal(server.requestsTo(WIDGET_PATHS.events).length, 0);
   });
 
+  it('a widget-url set after mounting replaces a dead link with the new session', async () => {
+    server.opening = [{ event: 'state', data: widgetState() }];
+    const widget = await mountWidget({ 'widget-url': 'https://titan.example/widget/connect' });
+    await waitForText(widget, 'This link has expired');
+    widget.setAttribute('widget-url', `${location.origin}/widget/connect?token=fresh`);
+    await waitForText(widget, 'Scan the QR code');
+    assert.equal(server.requestsTo(WIDGET_PATHS.events)[0]!.headers.get('Authorization'), 'Bearer fresh');
+  });
+
   it('network lost: "Reconnecting…", then resumes with Last-Event-ID', async () => {
     server.opening = [{ event: 'state', data: widgetState() }];
     const widget = await mountWidget();

@@ -26,6 +26,7 @@ export class SessionController implements ReactiveController {
   private stream: EventStream | null = null;
   private expiryTimer: ReturnType<typeof setTimeout> | undefined;
   private openedFor: string | null = null;
+  private connected = false;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -35,16 +36,18 @@ export class SessionController implements ReactiveController {
   }
 
   hostConnected(): void {
+    this.connected = true;
     this.open();
   }
 
   hostDisconnected(): void {
+    this.connected = false;
     this.close();
   }
 
-  /** Follows a changed `widget-url`: a new URL is a new widget session. */
+  /** Follows a changed `widget-url`: a new URL is a new widget session (also after a dead one). */
   sync(): void {
-    if (this.stream && this.options.widgetUrl() !== this.openedFor) {
+    if (this.connected && this.options.widgetUrl() !== this.openedFor) {
       this.close();
       this.state = null;
       this.tokenRejected = false;

@@ -101,7 +101,7 @@ export class TitanPairingPanel extends LitElement {
           aria-invalid=${error ? 'true' : 'false'}
           aria-describedby="hint error"
           @input=${(e: InputEvent) => ((this.phone = (e.target as HTMLInputElement).value), (this.serverError = ''))}
-          @blur=${() => (this.touched = this.phone !== '')}
+          @blur=${() => (this.touched ||= this.phone !== '')}
         />
         <p id="hint" class="hint muted">
           ${region ? html`<strong>${regionName(region, this.ctx?.locale ?? 'en')}</strong> · ` : nothing}${msg(
