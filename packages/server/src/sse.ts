@@ -32,6 +32,13 @@ export function formatSseMessage(message: SseMessage): string {
   return out + '\n';
 }
 
+/** An event already framed (and encoded), ready for any number of streams. */
+export interface SseFrame {
+  readonly bytes: Buffer;
+}
+
+export const formatSseFrame = (message: SseMessage): SseFrame => ({ bytes: Buffer.from(formatSseMessage(message), 'utf8') });
+
 export interface SseOptions {
   /**
    * Comment sent when idle, ms. 15 s keeps the connection under the 30-60 s idle timeouts of
@@ -43,6 +50,11 @@ export interface SseOptions {
 export interface SseStream {
   /** Writes one event; returns false once the stream is closed. */
   send(message: SseMessage): boolean;
+  /**
+   * Writes an event framed once by `formatSseFrame`, for broadcasts: thousands of streams share
+   * one buffer instead of each framing and UTF-8 encoding the same text again.
+   */
+  sendFrame(frame: SseFrame): boolean;
   /** Writes a `:` comment line (ignored by EventSource). */
   comment(text?: string): void;
   /** Ends the response (idempotent). */
@@ -86,6 +98,11 @@ export function openSse(req: IncomingMessage, res: ServerResponse, options: SseO
     send(message) {
       if (closed) return false;
       res.write(formatSseMessage(message));
+      return true;
+    },
+    sendFrame(frame) {
+      if (closed) return false;
+      res.write(frame.bytes);
       return true;
     },
     comment(text = '') {

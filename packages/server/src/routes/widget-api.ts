@@ -6,7 +6,7 @@ import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import type { Linking, SequencedEvent } from '../linking/index.js';
 import type { WidgetAuth } from '../middleware/widget-auth.js';
-import { openSse } from '../sse.js';
+import { formatSseFrame, openSse, type SseFrame } from '../sse.js';
 import { normalisePhoneNumber } from './phone.js';
 
 export interface WidgetApiOptions {
@@ -32,17 +32,18 @@ function lastEventIdOf(header: string | undefined, query: unknown): number | nul
 }
 
 /**
- * One JSON text per event however many streams receive it: a broadcast to thousands of tabs
- * must not stringify a QR's SVG path thousands of times.
+ * One framed buffer per event however many streams receive it: a broadcast to thousands of tabs
+ * must not stringify a QR's SVG path, frame it and encode it thousands of times. Linking hands
+ * every stream the same event object, so it keys the cache.
  */
-const serialized = new WeakMap<SequencedEvent, string>();
-const dataOf = (event: SequencedEvent): string => {
-  let text = serialized.get(event);
-  if (text === undefined) {
-    text = JSON.stringify(event.data);
-    serialized.set(event, text);
+const frames = new WeakMap<SequencedEvent, SseFrame>();
+const frameOf = (event: SequencedEvent): SseFrame => {
+  let frame = frames.get(event);
+  if (frame === undefined) {
+    frame = formatSseFrame({ event: event.event, id: event.id, data: JSON.stringify(event.data) });
+    frames.set(event, frame);
   }
-  return text;
+  return frame;
 };
 
 /**
@@ -86,7 +87,7 @@ export function widgetApiRouter(deps: AppDeps, linking: Linking, options: Widget
     const stream = openSse(req, res, { heartbeatMs: options.heartbeatMs });
     // Closing the stream only unsubscribes: linking goes on for other tabs and the next visit.
     const unsubscribe = linking.subscribe(widgetSession.id, lastEventId, (event) => {
-      stream.send({ event: event.event, id: event.id, data: dataOf(event) });
+      stream.sendFrame(frameOf(event));
     });
     stream.onClose(unsubscribe);
   });

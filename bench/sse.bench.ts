@@ -1,0 +1,230 @@
+// How many SSE streams one instance holds (RSS with them open) and how fast one widget event
+// reaches all of them (p99), as a ratio to a bare `node:http` SSE server measured the same way
+// in the same run. Servers run in a child process (this file with `--target <kind>`), so the
+// 10,000 client sockets in this process neither share their event loop nor count in their RSS.
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchResult } from './run.ts';
+
+/** BENCH_SSE_STREAMS overrides (a smaller machine, or a quick look). */
+const STREAMS = Number(process.env.BENCH_SSE_STREAMS ?? 10_000);
+const BROADCASTS = 5;
+/** Unmeasured broadcasts first, so JIT warm-up is not counted as latency. */
+const WARMUP_BROADCASTS = 2;
+/** Connections being opened at once: a burst of reconnecting tabs, not a SYN flood. */
+const OPEN_CONCURRENCY = 200;
+
+type ToChild = { cmd: 'broadcast' } | { cmd: 'stats' };
+type FromChild = { ready: { port: number; path: string } } | { stats: { rss: number; heapUsed: number } } | { sent: number };
+
+const epochMs = (): number => performance.timeOrigin + performance.now();
+const STATE_MARK = Buffer.from('event: state');
+const BENCH_MARK = Buffer.from('"message":"');
+
+/** The child: either the real app (a Cloud API widget session, so `state` is small) or a bare SSE server. */
+async function serveTarget(kind: 'app' | 'bare'): Promise<void> {
+  const send = (m: FromChild) => process.send!(m);
+  const http = await import('node:http');
+  let broadcast: () => void;
+  let server: import('node:http').Server;
+  let path = '/events';
+  let cleanup = () => {};
+
+  if (kind === 'bare') {
+    const streams = new Set<import('node:http').ServerResponse>();
+    let id = 0;
+    server = http.createServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.write(`event: state\nid: 0\ndata: ${JSON.stringify({ phase: 'idle', methods: ['cloud-api'] })}\n\n`);
+      streams.add(res);
+      res.on('close', () => streams.delete(res));
+    });
+    broadcast = () => {
+      const frame = `event: failed\nid: ${++id}\ndata: ${JSON.stringify({ code: 'BENCH', message: String(epochMs()), retryable: true })}\n\n`;
+      for (const res of streams) res.write(frame);
+    };
+  } else {
+    const require = createRequire(new URL('../packages/server/package.json', import.meta.url));
+    const { pino } = require('pino') as typeof import('pino');
+    const { createApp } = await import('../packages/server/src/app.ts');
+    const { createApiKey } = await import('../packages/server/src/api-keys.ts');
+    const { SqliteStore } = await import('../packages/server/src/store/index.ts');
+    const { systemClock } = await import('../packages/server/src/clock.ts');
+    const { SimulatorEngine } = await import('../packages/server/src/whatsapp/simulator/engine.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'titan-sse-bench-'));
+    const store = new SqliteStore(join(dir, 'bench.db'));
+    const logger = pino({ level: 'warn' });
+    const engine = new SimulatorEngine({ store, speed: 1, logger });
+    const config = {
+      port: 0, publicUrl: 'http://127.0.0.1', dbPath: join(dir, 'bench.db'), secret: 'bench-secret-0123456789-abcdefghijklmnop',
+      engine: 'simulator' as const, simSpeed: 1, bootstrapApiKey: null, demo: false,
+      meta: { appId: '1234', configId: '5678', appSecret: null, graphUrl: 'http://127.0.0.1:9', graphVersion: 'v21.0', sdkUrl: 'https://connect.facebook.net/en_US/sdk.js' },
+    };
+    const app = createApp({ config, store, engine, clock: systemClock, logger, logRequests: false });
+    const linking = app.locals.linking as import('../packages/server/src/linking/index.ts').Linking;
+    const apiKey = createApiKey(store, { tenantId: 'bench', scopes: ['*'] }).key;
+    server = http.createServer(app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    const created = await fetch(`http://127.0.0.1:${port}/api/widget/sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ mode: 'cloud-api', sessionName: 'bench' }),
+    });
+    const token = ((await created.json()) as { data: { widgetToken: string } }).data.widgetToken;
+    const widgetSessionId = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string }).sub;
+    path = `/widget/api/events?token=${token}`;
+    // A `failed` event goes through the whole path: linking emit, ring, persist, every stream.
+    broadcast = () => linking.fail(widgetSessionId, { code: 'BENCH', message: String(epochMs()), retryable: true });
+    cleanup = () => {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  }
+
+  if (!server.listening) await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  server.maxConnections = STREAMS + 100;
+  server.headersTimeout = 0;
+  server.requestTimeout = 0;
+  process.on('message', (m: ToChild) => {
+    if (m.cmd === 'broadcast') {
+      broadcast();
+      send({ sent: 1 });
+    } else {
+      (globalThis as { gc?: () => void }).gc?.();
+      const { rss, heapUsed } = process.memoryUsage();
+      send({ stats: { rss, heapUsed } });
+    }
+  });
+  process.on('disconnect', () => {
+    server.closeAllConnections();
+    server.close();
+    cleanup();
+    process.exit(0);
+  });
+  send({ ready: { port: (server.address() as import('node:net').AddressInfo).port, path } });
+}
+
+/** Opens `n` raw-socket SSE clients; each records the latency of every BENCH event it reads. */
+async function openClients(port: number, path: string, n: number) {
+  const latencies: number[] = [];
+  const sockets: net.Socket[] = [];
+  let failed = 0;
+  const openOne = () =>
+    new Promise<void>((resolve) => {
+      const socket = net.connect({ port, host: '127.0.0.1' });
+      let open = false;
+      socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`));
+      // Buffers, not strings: decoding and regex work per chunk would make this client, not
+      // the server under test, the slowest part of the measurement.
+      socket.on('data', (chunk: Buffer) => {
+        const now = epochMs();
+        if (!open && chunk.includes(STATE_MARK)) {
+          open = true;
+          resolve();
+        }
+        // An event's first bytes and its timestamp arrive in one chunk (frames are < 200 bytes).
+        let at = chunk.indexOf(BENCH_MARK);
+        while (at >= 0) {
+          let t = 0;
+          let i = at + BENCH_MARK.length;
+          let scale = 0;
+          for (; i < chunk.length; i++) {
+            const c = chunk[i]!;
+            if (c === 46) scale = 1;
+            else if (c >= 48 && c <= 57) {
+              if (scale) t += (c - 48) / 10 ** scale++;
+              else t = t * 10 + (c - 48);
+            } else break;
+          }
+          latencies.push(now - t);
+          at = chunk.indexOf(BENCH_MARK, i);
+        }
+      });
+      socket.on('error', () => {
+        if (!open) {
+          failed++;
+          resolve();
+        }
+      });
+      sockets.push(socket);
+    });
+  let next = 0;
+  await Promise.all(Array.from({ length: OPEN_CONCURRENCY }, async () => {
+    while (next < n) {
+      next++;
+      await openOne();
+    }
+  }));
+  return { latencies, sockets, failed };
+}
+
+const p = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+};
+
+async function runTarget(kind: 'app' | 'bare') {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--target', kind], {
+    execArgv: ['--conditions=source', '--import', 'tsx', '--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = <K extends string>(key: K) =>
+    new Promise<any>((resolve, reject) => {
+      const onMessage = (m: FromChild) => {
+        if (key in m) {
+          child.off('message', onMessage);
+          resolve((m as Record<string, unknown>)[key]);
+        }
+      };
+      child.on('message', onMessage);
+      child.once('exit', (code) => reject(new Error(`sse bench target exited with ${code}`)));
+    });
+  try {
+    const { port, path } = await next('ready');
+    const started = performance.now();
+    const clients = await openClients(port, path, STREAMS);
+    const openSeconds = (performance.now() - started) / 1000;
+    const held = STREAMS - clients.failed;
+    child.send({ cmd: 'stats' } satisfies ToChild);
+    const { rss } = await next('stats');
+    for (let i = 0; i < WARMUP_BROADCASTS + BROADCASTS; i++) {
+      if (i === WARMUP_BROADCASTS) clients.latencies.length = 0;
+      const want = clients.latencies.length + held;
+      child.send({ cmd: 'broadcast' } satisfies ToChild);
+      await next('sent');
+      const deadline = performance.now() + 15_000;
+      while (clients.latencies.length < want && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const delivered = clients.latencies.length / (held * BROADCASTS);
+    for (const s of clients.sockets) s.destroy();
+    return { held, rss, openSeconds, p50: p(clients.latencies, 0.5), p99: p(clients.latencies, 0.99), delivered };
+  } finally {
+    child.disconnect();
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+export default async function sseBench(): Promise<BenchResult[]> {
+  const app = await runTarget('app');
+  const bare = await runTarget('bare');
+  console.log(`  (${STREAMS} streams requested; ${BROADCASTS} broadcasts; app opened them in ${app.openSeconds.toFixed(1)} s)`);
+  return [
+    { name: 'SSE streams held by one instance (GET /widget/api/events)', value: app.held, unit: 'streams', target: { op: '>=', value: 10_000 } },
+    { name: 'server RSS with those streams open', value: Math.round(app.rss / 2 ** 20), unit: 'MB', target: { op: '<=', value: 600 } },
+    { name: 'bare node:http SSE server RSS, same streams', value: Math.round(bare.rss / 2 ** 20), unit: 'MB' },
+    { name: 'broadcast to all streams, p50', value: app.p50, unit: 'ms' },
+    { name: 'broadcast to all streams, p99', value: app.p99, unit: 'ms', target: { op: '<=', value: 100 } },
+    { name: 'bare node:http SSE broadcast, p99', value: bare.p99, unit: 'ms' },
+    { name: 'broadcast p99 / bare node:http (ratio, lower is better)', value: app.p99 / bare.p99, unit: '' },
+    { name: 'events delivered / expected (app)', value: app.delivered, unit: '', target: { op: '>=', value: 1 } },
+  ];
+}
+
+if (process.argv.includes('--target')) await serveTarget(process.argv[process.argv.indexOf('--target') + 1] as 'app' | 'bare');
