@@ -1,7 +1,7 @@
 // The whole product in a real browser: the example backend creates widget sessions with its API
 // key, the example pages embed the widget three ways, the virtual phone of the simulator engine
 // links, and the host page and Titan's API agree on the result.
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import type { Page } from 'playwright-core';
@@ -22,6 +22,7 @@ before(async () => {
   e2e = await startE2e({ engine: 'simulator' });
 });
 after(() => e2e?.close());
+afterEach(async () => assert.deepEqual(await e2e.closePages(), [], 'no uncaught script errors in the pages'));
 
 /** The one `connected` message the host page recorded, checked against the contract. */
 function onlyConnected(messages: Record<string, unknown>[], session: string, method: string) {
@@ -153,22 +154,30 @@ function expire(token: string): string {
   return signToken({ ...claims, iat: now - 1000, exp: now - 100 });
 }
 
-test('a tampered token in the plain iframe shows the 403 "Invalid widget token" page', async () => {
-  const { page } = await e2e.newPage();
-  // The iframe's request, one character of its token changed on the way. (Not the host page's
-  // HTML: Chromium's local-network checks block a fulfilled page from framing localhost.)
-  await page.route(`${e2e.titanUrl}/widget/connect?**`, (route) => {
-    const url = new URL(route.request().url());
-    url.searchParams.set('token', tamper(url.searchParams.get('token')!));
-    return route.continue({ url: url.href });
+const BAD_TOKEN_CASES: [string, (token: string) => string | null, number, string, string][] = [
+  ['a tampered token', tamper, 403, 'Invalid widget token', 'may have been changed'],
+  ['no token (a cut-short link)', () => null, 401, 'Missing widget token', 'needs the full link'],
+];
+for (const [name, change, status, title, line] of BAD_TOKEN_CASES) {
+  test(`${name} in the plain iframe shows the ${status} "${title}" page`, async () => {
+    const { page } = await e2e.newPage();
+    // The iframe's request, its token changed on the way. (Not the host page's HTML: Chromium's
+    // local-network checks block a page fulfilled by the test from framing localhost.)
+    await page.route(`${e2e.titanUrl}/widget/connect?**`, (route) => {
+      const url = new URL(route.request().url());
+      const token = change(url.searchParams.get('token')!);
+      if (token === null) url.searchParams.delete('token');
+      else url.searchParams.set('token', token);
+      return route.continue({ url: url.href });
+    });
+    const widgetResponse = page.waitForResponse((r) => r.url().startsWith(`${e2e.titanUrl}/widget/connect`));
+    await page.goto(`${e2e.backendUrl}/iframe/`);
+    assert.equal((await widgetResponse).status(), status);
+    const widget = widgetFrame(page);
+    assert.equal(await widget.locator('h1').textContent(), title);
+    await widget.locator('p', { hasText: line }).waitFor();
   });
-  const widgetResponse = page.waitForResponse((r) => r.url().startsWith(`${e2e.titanUrl}/widget/connect`));
-  await page.goto(`${e2e.backendUrl}/iframe/`);
-  assert.equal((await widgetResponse).status(), 403);
-  const widget = widgetFrame(page);
-  assert.equal(await widget.locator('h1').textContent(), 'Invalid widget token');
-  await widget.locator('p', { hasText: 'may have been changed' }).waitFor();
-});
+}
 
 test('an expired token mounted by the SPA shows the 403 page that says it expired', async () => {
   const { page } = await e2e.newPage();

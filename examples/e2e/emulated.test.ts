@@ -1,7 +1,7 @@
 // The same browser flow with `TITAN_ENGINE=emulated`: the real Baileys engine (unmodified
 // Baileys inside) linking against the in-process WhatsApp edge emulator. Its own file, so its
 // own process: emulated mode changes Baileys' module-level certificate root.
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostMessagesAfterConnect, linkWithPairingCode, scanQrShown, startE2e, type E2e } from './harness.ts';
 
@@ -10,6 +10,7 @@ before(async () => {
   e2e = await startE2e({ engine: 'emulated' });
 });
 after(() => e2e?.close());
+afterEach(async () => assert.deepEqual(await e2e.closePages(), [], 'no uncaught script errors in the pages'));
 
 test('emulated engine, script tag: the QR scanned by the emulator phone links through Baileys', async () => {
   const { page } = await e2e.newPage();

@@ -30,6 +30,11 @@ export interface E2e {
   browser: Browser;
   /** A fresh browser context (no shared storage) and its page. */
   newPage(): Promise<{ context: BrowserContext; page: Page }>;
+  /**
+   * Closes every context opened since the last call (ending their widgets' SSE streams) and
+   * returns the uncaught script errors their pages had: for `afterEach`.
+   */
+  closePages(): Promise<string[]>;
   /** `GET /api/sessions/:name` with the API key. */
   sessionInfo(name: string): Promise<WhatsAppSessionInfo>;
   /** The virtual phone: `POST /dev/simulator/scan` or `/enter-code`; throws on a non-2xx answer. */
@@ -84,14 +89,23 @@ export async function startE2e({ engine = 'simulator' }: { engine?: 'simulator' 
       assert.ok(response.ok, `${init.method ?? 'GET'} ${path}: ${response.status} ${body.error ?? ''}`);
       return body.data;
     };
+    const contexts: BrowserContext[] = [];
+    const pageErrors: string[] = [];
     return {
       titanUrl,
       backendUrl,
       browser,
       async newPage() {
         const context = await browser.newContext();
+        contexts.push(context);
         context.setDefaultTimeout(WAIT_MS);
-        return { context, page: await context.newPage() };
+        const page = await context.newPage();
+        page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+        return { context, page };
+      },
+      async closePages() {
+        await Promise.all(contexts.splice(0).map((context) => context.close()));
+        return pageErrors.splice(0);
       },
       sessionInfo: async (name) =>
         (await api(`/api/sessions/${encodeURIComponent(name)}`, { headers: { Authorization: `Bearer ${API_KEY}` } })) as WhatsAppSessionInfo,
