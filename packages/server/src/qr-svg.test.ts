@@ -23,7 +23,7 @@ const TEXTS = [
 test('qrSvgPath draws exactly the dark modules of the QR symbol', () => {
   for (const text of TEXTS) {
     const { svgPath, modules } = qrSvgPath(text);
-    const expected = QRCode.create(text, { errorCorrectionLevel: 'M' }).modules;
+    const expected = QRCode.create([{ data: Buffer.from(text, 'utf8'), mode: 'byte' }], { errorCorrectionLevel: 'M' }).modules;
     assert.equal(modules, expected.size);
     assert.match(svgPath, /^(M\d+ \d+h\d+v1h-\d+z)+$/);
     const grid = paint(svgPath, modules);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatSseMessage, openSse, type SseStream } from './sse.js';
+import { formatSseFrame, formatSseMessage, openSse, type SseStream } from './sse.js';
 
 test('formatSseMessage frames an event', () => {
   const CASES: [Parameters<typeof formatSseMessage>[0], string][] = [
@@ -43,14 +43,17 @@ function read(port: number, until: (text: string) => boolean) {
 }
 
 test('openSse sends the stream headers and events, and heartbeats when idle', async () => {
-  const { server, port } = await serve((s) => s.send({ event: 'state', id: 1, data: '{}' }), 20);
+  const { server, port } = await serve((s) => {
+    s.send({ event: 'state', id: 1, data: '{}' });
+    s.sendFrame(formatSseFrame({ event: 'qr', id: 2, data: '"ü"' }));
+  }, 20);
   try {
     const { headers, text, req } = await read(port, (t) => t.includes('\n:\n\n'));
     req.destroy();
     assert.equal(headers['content-type'], 'text/event-stream; charset=utf-8');
     assert.equal(headers['cache-control'], 'no-store');
     assert.equal(headers['x-accel-buffering'], 'no');
-    assert.ok(text.startsWith('event: state\nid: 1\ndata: {}\n\n'), text);
+    assert.ok(text.startsWith('event: state\nid: 1\ndata: {}\n\nevent: qr\nid: 2\ndata: "ü"\n\n'), text);
     assert.match(text, /\n\n:\n\n/);
   } finally {
     server.close();

@@ -214,7 +214,8 @@ export class LinkingService implements Linking {
           ...qrSvgPath(event.qr),
         };
         cache.qr = qr;
-        if (!cache.pairingCode) this.setWaStatus(key, { status: 'CONNECTING', statusReason: 'SCAN_QR' });
+        // Later QRs of the cycle change nothing in the row; skipping the write halves the I/O.
+        if (!cache.pairingCode && event.attempt === 1) this.setWaStatus(key, { status: 'CONNECTING', statusReason: 'SCAN_QR' });
         for (const rt of this.runtimesOf(key)) {
           // A pending pairing code keeps the widget on its code; the QR still refreshes underneath.
           const phase = rt.snapshot.phase === 'pairing' ? 'pairing' : 'qr';
@@ -380,8 +381,10 @@ export class LinkingService implements Linking {
   }
 
   private persist(rt: Runtime): void {
-    const { phase, status: _status, statusReason: _reason, ...rest } = rt.snapshot;
+    // The QR and pairing code are not kept: they die with the socket, so after a restart they are
+    // useless, and a 13 kB SVG path per rotation would make SQLite's WAL (and its checkpoints)
+    // the bottleneck of many sessions linking at once. Status lives in the WhatsApp session row.
+    const { phase, status: _status, statusReason: _reason, qr: _qr, pairingCode: _code, ...rest } = rt.snapshot;
     this.deps.store.updateWidgetSession(rt.record.id, { phase, linkState: JSON.stringify(rest), lastEventId: rt.lastEventId });
   }
 }
-
