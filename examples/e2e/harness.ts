@@ -186,9 +186,14 @@ export async function messageListenerCount(context: BrowserContext, page: Page):
 /** The frame whose URL is exactly `url`, once it has navigated there. */
 export async function frameAt(page: Page, url: string): Promise<Frame> {
   for (;;) {
+    // Listen before looking, so a navigation between the two is not missed.
+    const navigated = page.waitForEvent('framenavigated');
     const frame = page.frames().find((f) => f.url() === url);
-    if (frame) return frame;
-    await page.waitForEvent('framenavigated');
+    if (frame) {
+      navigated.catch(() => {}); // settles when the context closes; nobody waits for it
+      return frame;
+    }
+    await navigated;
   }
 }
 
