@@ -47,7 +47,7 @@ export default async function linkingBench(): Promise<BenchResult[]> {
   }
 
   let qrEvents = 0;
-  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
   const cpuStart = process.cpuUsage();
   const started = performance.now();
