@@ -3,7 +3,7 @@
 // production) and the system Chromium. `startE2e()` returns one object whose `close()` stops
 // all three; call it from `after()` so it runs even when a test fails.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -51,7 +51,12 @@ const listen = (server: Server, host: string) =>
     server.listen(0, host, () => resolve((server.address() as AddressInfo).port));
   });
 
+/** The bundles the pages load: without them every wait below would only time out. */
+const BUILT = ['../../packages/widget/dist/page.js', '../../packages/loader/dist/loader.js', '../../packages/loader/dist/pure.js'];
+
 export async function startE2e({ engine = 'simulator' }: { engine?: 'simulator' | 'emulated' } = {}): Promise<E2e> {
+  const missing = BUILT.filter((file) => !existsSync(new URL(file, import.meta.url)));
+  if (missing.length > 0) throw new Error(`${missing.join(', ')} missing: run \`pnpm build\` first`);
   const dir = mkdtempSync(join(tmpdir(), 'titan-e2e-'));
   // Everything started so far, stopped in reverse by `close()` (also when start-up fails half way).
   const stops: (() => Promise<unknown> | unknown)[] = [() => rmSync(dir, { recursive: true, force: true })];
