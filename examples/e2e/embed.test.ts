@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import {
   SECRET,
+  assertIframeFollowsResize,
   forgeConnectedMessages,
   hostMessagesAfterConnect,
   linkWithPairingCode,
@@ -59,10 +60,11 @@ test('script tag: QR scan → the host page hears connected, the API says CONNEC
   assert.match((await page.locator('#status').textContent()) ?? '', /^Linked \d+ by qr\.$/);
 });
 
-test('plain iframe: forged messages are ignored, then the QR scan arrives once', async () => {
+test('plain iframe: the height follows resize; forged messages are ignored, then the QR scan arrives once', async () => {
   const { page } = await e2e.newPage();
   await page.goto(`${e2e.backendUrl}/iframe/?mode=qr`);
   await widgetFrame(page).locator('titan-qr-panel svg').first().waitFor();
+  await assertIframeFollowsResize(page);
   await forgeConnectedMessages(e2e, page);
   assert.deepEqual(await page.evaluate(`window.titanEvents.filter((m) => m.session === 'forged')`), []);
   assert.doesNotMatch((await page.locator('#status').textContent()) ?? '', /Linked/);
@@ -72,10 +74,11 @@ test('plain iframe: forged messages are ignored, then the QR scan arrives once',
   await assertConnected(session, 'qr');
 });
 
-test('SPA mount(): forged messages never reach onConnected; the QR scan does', async () => {
+test('SPA mount(): the height follows resize; forged messages never reach onConnected; the QR scan does', async () => {
   const { page } = await e2e.newPage();
   await openSpa(page, { mode: 'qr' });
   await widgetFrame(page).locator('titan-qr-panel svg').first().waitFor();
+  await assertIframeFollowsResize(page);
   await forgeConnectedMessages(e2e, page);
   assert.deepEqual(await page.evaluate(`window.titanEvents.filter((m) => m.session === 'forged')`), []);
   assert.doesNotMatch((await page.locator('#status').textContent()) ?? '', /Linked/, 'onConnected did not run');

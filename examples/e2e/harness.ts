@@ -176,6 +176,23 @@ export async function hostMessagesAfterConnect(page: Page): Promise<Record<strin
   return (await page.evaluate('JSON.parse(JSON.stringify(window.titanEvents))')) as Record<string, unknown>[];
 }
 
+/**
+ * The iframe follows the widget's `resize` messages: its height is the last one reported, and
+ * the widget page inside has no vertical overflow (no inner scrollbar). For host pages that
+ * record every message (`window.titanEvents`).
+ */
+export async function assertIframeFollowsResize(page: Page): Promise<void> {
+  const widget = page.frames().find((f) => f.url().includes('/widget/connect?token='));
+  assert.ok(widget, 'the widget frame');
+  // Polled: the widget may still be settling (a resize in flight) when this starts.
+  await widget.waitForFunction('document.documentElement.scrollHeight <= innerHeight');
+  await page.waitForFunction(`(() => {
+    const resizes = (window.titanEvents ?? []).filter((m) => m.event === 'resize');
+    const frame = document.querySelector('iframe');
+    return resizes.length > 0 && Math.round(frame.getBoundingClientRect().height) === resizes.at(-1).height;
+  })()`);
+}
+
 /** How many `message` listeners the page's window has, from the DevTools protocol (not guessed). */
 export async function messageListenerCount(context: BrowserContext, page: Page): Promise<number> {
   const cdp = await context.newCDPSession(page);
