@@ -276,9 +276,28 @@ describe('linking across a restart (same SQLite file)', () => {
     assert.deepEqual(ids.slice(1), [lastId + 1, lastId + 2], 'then the restart: starting, a fresh QR');
     assert.equal(stream.events.at(-1)?.event, 'qr');
     await assert.rejects(two.deps.engine.virtualPhone.scan(oldQr), { status: 400 });
+    assert.equal(two.deps.store.getWaSession('default', 'shop')!.statusReason, 'SCAN_QR');
     await two.deps.engine.virtualPhone.scan(state.qr!.qr);
     const connected = await stream.next('connected');
     assert.ok(connected.id > stream.events[0]!.id);
+    await teardown(two.deps, two.linking);
+  });
+
+  test('linking whose widget session ran out during the downtime ends as DISCONNECTED/QR_TIMEOUT', async () => {
+    const path = dbFile();
+    const clock = new ManualClock();
+    const one = setup({ store: new SqliteStore(path), clock });
+    const ws = insertWidgetSession(one.deps.store, {}, clock.now());
+    await one.linking.ensureStarted(ws.id);
+    await teardown(one.deps, one.linking);
+    one.deps.store.close();
+
+    clock.advance(900_001);
+    const two = setup({ store: new SqliteStore(path), clock });
+    await two.linking.resume();
+    const wa = two.deps.store.getWaSession('default', 'shop')!;
+    assert.deepEqual([wa.status, wa.statusReason], ['DISCONNECTED', 'QR_TIMEOUT']);
+    assert.equal(two.deps.engine.isRunning({ tenantId: 'default', name: 'shop' }), false);
     await teardown(two.deps, two.linking);
   });
 

@@ -189,6 +189,12 @@ export class LinkingService implements Linking {
       const rt = this.load(record.id);
       if (LINKING_PHASES.has(rt.snapshot.phase)) await this.begin(rt);
     }
+    // Linking that nobody resumed (its widget sessions ran out while the server was down) ended.
+    for (const wa of store.listWaSessionsByStatus('CONNECTING')) {
+      const key = { tenantId: wa.tenantId, name: wa.name };
+      if (engine.isRunning(key)) continue;
+      this.setWaStatus(key, { status: 'DISCONNECTED', statusReason: wa.statusReason === 'AUTO_RECONNECT' ? 'FAILED' : 'QR_TIMEOUT' });
+    }
   }
 
   async close(): Promise<void> {
