@@ -93,8 +93,10 @@ async function serveTarget(kind: 'app' | 'bare'): Promise<void> {
   server.requestTimeout = 0;
   process.on('message', (m: ToChild) => {
     if (m.cmd === 'broadcast') {
+      const start = performance.now();
       broadcast();
-      send({ sent: 1 });
+      // Node uncorks each response in a nextTick, so by setImmediate every frame is in the kernel.
+      setImmediate(() => send({ sent: performance.now() - start }));
     } else {
       (globalThis as { gc?: () => void }).gc?.();
       const { rss, heapUsed } = process.memoryUsage();
@@ -193,18 +195,21 @@ async function runTarget(kind: 'app' | 'bare') {
     const held = STREAMS - clients.failed;
     child.send({ cmd: 'stats' } satisfies ToChild);
     const { rss } = await next('stats');
+    const fanOut: number[] = [];
     for (let i = 0; i < WARMUP_BROADCASTS + BROADCASTS; i++) {
       if (i === WARMUP_BROADCASTS) clients.latencies.length = 0;
       const want = clients.latencies.length + held;
       child.send({ cmd: 'broadcast' } satisfies ToChild);
-      await next('sent');
+      const sent = (await next('sent')) as number;
+      if (i >= WARMUP_BROADCASTS) fanOut.push(sent);
       const deadline = performance.now() + 15_000;
       while (clients.latencies.length < want && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       await new Promise((r) => setTimeout(r, 100));
     }
     const delivered = clients.latencies.length / (held * BROADCASTS);
     for (const s of clients.sockets) s.destroy();
-    return { held, rss, openSeconds, p50: p(clients.latencies, 0.5), p99: p(clients.latencies, 0.99), delivered };
+    const fanOutMean = fanOut.reduce((a, b) => a + b, 0) / fanOut.length;
+    return { held, rss, openSeconds, p50: p(clients.latencies, 0.5), p99: p(clients.latencies, 0.99), delivered, fanOutMean };
   } finally {
     child.disconnect();
     await new Promise((r) => child.once('exit', r));
@@ -223,6 +228,8 @@ export default async function sseBench(): Promise<BenchResult[]> {
     { name: 'broadcast to all streams, p99', value: app.p99, unit: 'ms', target: { op: '<=', value: 100 } },
     { name: 'bare node:http SSE broadcast, p99', value: bare.p99, unit: 'ms' },
     { name: 'broadcast p99 / bare node:http (ratio, lower is better)', value: app.p99 / bare.p99, unit: '' },
+    { name: 'server fan-out (every frame handed to the kernel), mean', value: app.fanOutMean, unit: 'ms' },
+    { name: 'bare node:http fan-out, mean', value: bare.fanOutMean, unit: 'ms' },
     { name: 'events delivered / expected (app)', value: app.delivered, unit: '', target: { op: '>=', value: 1 } },
   ];
 }
