@@ -86,3 +86,19 @@ test('openSse runs close handlers once when the client goes away, then refuses t
   stream!.onClose(() => late++);
   assert.equal(late, 1, 'a handler added after close runs at once');
 });
+
+test('openSse on a client that already left is closed at once (no heartbeat left running)', async () => {
+  let stream: SseStream | null = null;
+  const server = http.createServer((req, res) => {
+    req.socket.destroy();
+    stream = openSse(req, res, { heartbeatMs: 5 });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => http.get({ port, host: '127.0.0.1' }).on('error', () => resolve()));
+  server.close();
+  assert.equal(stream!.closed, true);
+  let ran = 0;
+  stream!.onClose(() => ran++);
+  assert.equal(ran, 1);
+});

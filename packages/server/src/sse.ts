@@ -93,6 +93,9 @@ export function openSse(req: IncomingMessage, res: ServerResponse, options: SseO
   // `res` 'close' fires when the client goes away or the response ends; `req` 'close' does not
   // mean that (since Node 16 it fires once the request body is read).
   res.on('close', finish);
+  // The client may have gone while the route awaited (e.g. linking starting): 'close' has fired
+  // already and will not again, so without this the heartbeat and the subscription would leak.
+  if (res.destroyed || req.socket.destroyed) finish();
 
   const stream: SseStream = {
     send(message) {
