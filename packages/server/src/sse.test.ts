@@ -89,13 +89,20 @@ test('openSse runs close handlers once when the client goes away, then refuses t
 
 test('openSse on a client that already left is closed at once (no heartbeat left running)', async () => {
   let stream: SseStream | null = null;
+  let opened!: () => void;
+  const done = new Promise<void>((r) => (opened = r));
   const server = http.createServer((req, res) => {
     req.socket.destroy();
-    stream = openSse(req, res, { heartbeatMs: 5 });
+    // As when a route awaits before opening the stream: 'close' has fired by then.
+    res.on('close', () => setImmediate(() => {
+      stream = openSse(req, res, { heartbeatMs: 5 });
+      opened();
+    }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => http.get({ port, host: '127.0.0.1' }).on('error', () => resolve()));
+  http.get({ port, host: '127.0.0.1' }).on('error', () => {});
+  await done;
   server.close();
   assert.equal(stream!.closed, true);
   let ran = 0;
