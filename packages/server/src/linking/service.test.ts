@@ -247,6 +247,10 @@ describe('linking', () => {
     const stream = new Stream(linking, ws.id);
     linking.fail(ws.id, { code: 'META_EXCHANGE_FAILED', message: 'nope', retryable: true });
     assert.equal((await stream.next('failed')).data.code, 'META_EXCHANGE_FAILED');
+    const cloudOnly = insertWidgetSession(deps.store, { mode: 'cloud-api', sessionName: 'cloud' });
+    linking.fail(cloudOnly.id, { code: 'META_EXCHANGE_FAILED', message: 'nope', retryable: true });
+    await assert.rejects(linking.restartQr(cloudOnly.id), { status: 409 }, 'no QR cycle for a Cloud API widget');
+    assert.equal(deps.engine.isRunning({ tenantId: 'default', name: 'cloud' }), false);
     await teardown(deps, linking);
   });
 });
