@@ -249,8 +249,10 @@ describe('linking', () => {
     assert.equal((await stream.next('failed')).data.code, 'META_EXCHANGE_FAILED');
     const cloudOnly = insertWidgetSession(deps.store, { mode: 'cloud-api', sessionName: 'cloud' });
     linking.fail(cloudOnly.id, { code: 'META_EXCHANGE_FAILED', message: 'nope', retryable: true });
-    await assert.rejects(linking.restartQr(cloudOnly.id), { status: 409 }, 'no QR cycle for a Cloud API widget');
-    assert.equal(deps.engine.isRunning({ tenantId: 'default', name: 'cloud' }), false);
+    await linking.restartQr(cloudOnly.id);
+    assert.equal(deps.engine.isRunning({ tenantId: 'default', name: 'cloud' }), false, 'no QR cycle for a Cloud API widget');
+    assert.deepEqual([linking.state(cloudOnly.id).phase, linking.state(cloudOnly.id).failure], ['idle', null], 'failure cleared for a new signup');
+    await assert.rejects(linking.restartQr(cloudOnly.id), { status: 409 }, 'nothing to retry any more');
     await teardown(deps, linking);
   });
 });

@@ -105,7 +105,13 @@ export class LinkingService implements Linking {
     const rt = this.load(widgetSessionId);
     const { phase, expired, failure } = rt.snapshot;
     const retryable = (phase === 'expired' && expired?.reason === 'QR_TIMEOUT') || (phase === 'failed' && failure?.retryable === true);
-    if (!retryable || rt.record.mode === 'cloud-api') throw new HttpError(409, 'CONFLICT', 'A new QR code can only be requested after the last one timed out or failed.');
+    if (!retryable) throw new HttpError(409, 'CONFLICT', 'A new QR code can only be requested after the last one timed out or failed.');
+    if (rt.record.mode === 'cloud-api') {
+      // No WhatsApp socket for a Cloud API widget: "try again" only clears the failure so the
+      // panel can start a new Embedded Signup (a fresh code; the old one is spent).
+      this.emitState(rt, { phase: 'idle', failure: null, expired: null });
+      return;
+    }
     this.setWaStatus(rt.key, { status: 'CONNECTING', statusReason: 'SCAN_QR' });
     this.emitState(rt, { phase: 'starting', failure: null, expired: null, qr: null, pairingCode: null });
     if (this.deps.engine.isRunning(rt.key)) await this.deps.engine.restartQr(rt.key);
