@@ -184,8 +184,9 @@ export async function hostMessagesAfterConnect(page: Page): Promise<Record<strin
 export async function assertIframeFollowsResize(page: Page): Promise<void> {
   const widget = page.frames().find((f) => f.url().includes('/widget/connect?token='));
   assert.ok(widget, 'the widget frame');
-  // Polled: the widget may still be settling (a resize in flight) when this starts.
-  await widget.waitForFunction('document.documentElement.scrollHeight <= innerHeight');
+  // Polled: the widget may still be settling (a resize in flight) when this starts. A function,
+  // not a string: Playwright polls a string with eval, which the widget page's CSP refuses.
+  await widget.waitForFunction(() => document.documentElement.scrollHeight <= innerHeight);
   await page.waitForFunction(`(() => {
     const resizes = (window.titanEvents ?? []).filter((m) => m.event === 'resize');
     const frame = document.querySelector('iframe');
