@@ -1,7 +1,7 @@
 // Runs every test: node tests (server, protocol, emulator, examples end to end) with node's test
 // runner, then browser tests (widget, loader) with web-test-runner in the system Chromium.
 // `node scripts/test.mjs node|browser` runs one half. Extra arguments filter node test files.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -27,18 +27,48 @@ const nodeFiles = all
 const browserFiles = all.filter((f) => BROWSER_PACKAGES.some((p) => f.startsWith(p)));
 
 let failed = false;
-// --test-force-exit: Baileys leaves 30-60 s query and pre-key timers behind after a socket ends.
-const run = (cmd, args) => {
-  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } });
-  if (result.status !== 0) failed = true;
-};
+const totals = { passed: 0, failed: 0 };
+// Strips colour codes so the runners' own summary lines can be read.
+const plain = (text) => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+
+/** Runs one test runner, passing its output through, and adds its summary to `totals`. */
+const run = (cmd, args, count) =>
+  new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'test' } });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      output += chunk;
+    });
+    child.on('close', (code) => {
+      const [passed, failedCount] = count(plain(output));
+      totals.passed += passed;
+      totals.failed += failedCount;
+      if (code !== 0) {
+        failed = true;
+        if (failedCount === 0) totals.failed += 1; // a runner that crashed counts as a failure
+      }
+      resolve();
+    });
+  });
+
+const last = (text, re) => [...text.matchAll(re)].at(-1);
 
 if ((which === 'all' || which === 'node') && nodeFiles.length > 0) {
   console.log(`\n▶ node tests (${nodeFiles.length} files)`);
-  run(process.execPath, ['--conditions=source', '--import', 'tsx', '--test', '--test-force-exit', '--test-concurrency=2', ...nodeFiles]);
+  // --test-force-exit: Baileys leaves 30-60 s query and pre-key timers behind after a socket ends.
+  await run(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', '--test', '--test-reporter=tap', '--test-force-exit', '--test-concurrency=2', ...nodeFiles],
+    (out) => [Number(last(out, /^# pass (\d+)$/gm)?.[1] ?? 0), Number(last(out, /^# fail (\d+)$/gm)?.[1] ?? 0)],
+  );
 }
 if ((which === 'all' || which === 'browser') && browserFiles.length > 0) {
   console.log(`\n▶ browser tests (${browserFiles.length} files, Chromium)`);
-  run(join(root, 'node_modules/.bin/web-test-runner'), ['--config', 'web-test-runner.config.mjs']);
+  await run(join(root, 'node_modules/.bin/web-test-runner'), ['--config', 'web-test-runner.config.mjs'], (out) => {
+    const m = last(out, /(\d+) passed, (\d+) failed/g);
+    return [Number(m?.[1] ?? 0), Number(m?.[2] ?? 0)];
+  });
 }
+console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed`);
 process.exit(failed ? 1 : 0);
