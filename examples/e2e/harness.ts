@@ -54,7 +54,13 @@ const listen = (server: Server, host: string) =>
 /** The bundles the pages load: without them every wait below would only time out. */
 const BUILT = ['../../packages/widget/dist/page.js', '../../packages/loader/dist/loader.js', '../../packages/loader/dist/pure.js'];
 
-export async function startE2e({ engine = 'simulator' }: { engine?: 'simulator' | 'emulated' } = {}): Promise<E2e> {
+export interface E2eOptions {
+  engine?: 'simulator' | 'emulated';
+  /** Extra server environment, e.g. `META_*` pointing at the fake Graph API and FB SDK. */
+  env?: Record<string, string>;
+}
+
+export async function startE2e({ engine = 'simulator', env = {} }: E2eOptions = {}): Promise<E2e> {
   const missing = BUILT.filter((file) => !existsSync(new URL(file, import.meta.url)));
   if (missing.length > 0) throw new Error(`${missing.join(', ')} missing: run \`pnpm build\` first`);
   const dir = mkdtempSync(join(tmpdir(), 'titan-e2e-'));
@@ -73,6 +79,7 @@ export async function startE2e({ engine = 'simulator' }: { engine?: 'simulator' 
       TITAN_BOOTSTRAP_API_KEY: API_KEY,
       TITAN_DEMO: '0',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+      ...env,
     });
     stops.push(() => titan.close());
     const titanUrl = titan.config.publicUrl; // http://localhost:<port>
