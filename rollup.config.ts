@@ -3,48 +3,146 @@
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
+import { pathToFileURL } from 'node:url';
+import type { LocaleTransformer, localeTransformers as LocaleTransformers } from './packages/widget/node_modules/@lit/localize-tools/lib/rollup.js';
 import type { Plugin, RollupOptions } from 'rollup';
 
 const target = process.env.TITAN_TARGET;
 const pkg = (name: string) => `packages/${name}`;
 
-const plugins = (name: string) => [
-  nodeResolve({ exportConditions: ['browser', 'production'], extensions: ['.ts', '.js'] }),
+interface BuildOptions {
+  /** Extra package.json conditions (exports and imports). */
+  conditions?: string[];
+  tsconfig?: string;
+  transformers?: object;
+}
+
+const plugins = (name: string, options: BuildOptions = {}) => [
+  nodeResolve({ exportConditions: [...(options.conditions ?? []), 'browser', 'production'], extensions: ['.ts', '.js'] }),
   typescript({
-    tsconfig: `${pkg(name)}/tsconfig.json`,
+    tsconfig: options.tsconfig ?? `${pkg(name)}/tsconfig.json`,
     compilerOptions: { declaration: false, declarationMap: false, composite: false, sourceMap: false, outDir: undefined },
     filterRoot: process.cwd(),
     include: [`${pkg(name)}/src/**/*.ts`],
+    transformers: options.transformers,
     exclude: ['**/*.test.ts'],
   }),
   terser({ ecma: 2020, module: true, format: { comments: false } }),
 ];
 
-// Lit keeps template text as written; collapse the indentation of css`` and html`` literals
-// (a few hundred bytes gzipped of the widget's 20 KB budget). Only whitespace runs that hold a newline
-// are touched, which is meaningless in CSS and in HTML outside <pre>/<textarea>, which we never use.
+// Lit keeps template text as written; collapse the indentation of css`` and html`` literals,
+// nested templates included, and drop HTML comments (a few hundred bytes gzipped of the widget's
+// 20 KB budget). Only whitespace runs that hold a newline are touched, which is meaningless in CSS
+// and in HTML outside <pre>/<textarea>, which we never use.
+const tidyTemplateText = (text: string, tag: 'css' | 'html'): string => {
+  const collapsed = text.replace(/\n\s*/g, ' ');
+  if (tag === 'html') return collapsed.replace(/<!--[^]*?-->/g, '');
+  return collapsed.replace(/\/\*[^*]*\*+([^/*][^*]*\*+)*\//g, '').replace(/\s*([{};,>])\s*/g, '$1').replace(/:\s+/g, ':').replace(/;}/g, '}');
+};
+
+/** Reads a template literal's body from `at` (after its backtick); returns it tidied and where it ends. */
+function tidyTemplate(code: string, at: number, tag: 'css' | 'html'): [string, number] {
+  let out = '';
+  let text = '';
+  while (at < code.length) {
+    const char = code[at]!;
+    if (char === '\\') {
+      text += code.slice(at, at + 2);
+      at += 2;
+    } else if (char === '`') {
+      return [out + tidyTemplateText(text, tag) + '`', at + 1];
+    } else if (char === '$' && code[at + 1] === '{') {
+      const [expression, end] = tidyExpression(code, at + 2, tag);
+      out += tidyTemplateText(text, tag) + '${' + expression;
+      text = '';
+      at = end;
+    } else {
+      text += char;
+      at++;
+    }
+  }
+  throw new Error('minify-lit-templates: unterminated template literal');
+}
+
+/** Reads a `${…}` expression from `at` up to its closing brace; templates nested in it are tidied too. */
+function tidyExpression(code: string, at: number, tag: 'css' | 'html'): [string, number] {
+  let out = '';
+  let depth = 0;
+  while (at < code.length) {
+    const char = code[at]!;
+    if (char === '`') {
+      const [template, end] = tidyTemplate(code, at + 1, tag);
+      out += '`' + template;
+      at = end;
+      continue;
+    }
+    if (char === '"' || char === "'") {
+      let end = at + 1;
+      while (code[end] !== char) end += code[end] === '\\' ? 2 : 1;
+      out += code.slice(at, end + 1);
+      at = end + 1;
+      continue;
+    }
+    if (char === '{') depth++;
+    if (char === '}' && depth-- === 0) return [out + '}', at + 1];
+    out += char;
+    at++;
+  }
+  throw new Error('minify-lit-templates: unterminated template expression');
+}
+
 const minifyLitTemplates = (): Plugin => ({
   name: 'minify-lit-templates',
   transform(code, id) {
-    if (!id.includes('/packages/widget/src/') || !/\b(css|html) ?`/.test(code)) return null;
-    const out = code.replace(/\b(css|html) ?`[^`]*`/g, (literal, tag: string) => {
-      let text = literal.replace(/\n\s*/g, ' ');
-      if (tag === 'css' && !text.includes('${')) {
-        text = text.replace(/\/\*[^*]*\*+([^/*][^*]*\*+)*\//g, '').replace(/\s*([{};,>])\s*/g, '$1').replace(/:\s+/g, ':').replace(/;}/g, '}');
-      }
-      return text;
-    });
-    return { code: out, map: null };
+    if (!id.includes('/packages/widget/src/')) return null;
+    const start = /\b(css|html) ?`/g;
+    let out = '';
+    let at = 0;
+    for (let match = start.exec(code); match; match = start.exec(code)) {
+      const [template, end] = tidyTemplate(code, match.index + match[0].length, match[1] as 'css' | 'html');
+      out += code.slice(at, match.index + match[0].length) + template;
+      at = start.lastIndex = end;
+    }
+    return at === 0 ? null : { code: out + code.slice(at), map: null };
   },
 });
 
+// The hosted page is built once per language with lit-localize's transform mode: `msg()` calls
+// become that language's strings at build time, so a page loads neither the localize runtime nor
+// a translation chunk (about 3 KB of the 20 KB budget). `page.js` picks the build. The element
+// bundle for HTML authors keeps runtime mode, where `locale` can change while it runs.
+const widgetSrc = `${pkg('widget')}/src`;
+// Imported at run time from the widget's own node_modules (a static import would be bundled into
+// the config, whose dependencies do not resolve from the root).
+const localeTools = pathToFileURL(`${pkg('widget')}/node_modules/@lit/localize-tools/lib/rollup.js`).href;
+const { localeTransformers } = (await import(localeTools)) as { localeTransformers: typeof LocaleTransformers };
+// `#locale` resolves to `locale-static.ts` under the `titan-page` condition (packages/widget/package.json).
+const widgetPlugins = (transformer?: LocaleTransformer['localeTransformer']) => {
+  const [resolve, ts, minify] = transformer
+    ? plugins('widget', { conditions: ['titan-page'], tsconfig: `${pkg('widget')}/tsconfig.page.json`, transformers: { before: [transformer] } })
+    : plugins('widget');
+  return [resolve!, ts!, minifyLitTemplates(), minify!];
+};
+
 const widget: RollupOptions[] = [
   {
-    // The hosted widget page and the element for HTML authors share one chunk; each translation
-    // is a chunk of its own, loaded only for its language.
-    input: { page: `${pkg('widget')}/src/page.ts`, 'connect-widget': `${pkg('widget')}/src/index.ts` },
+    // The element for HTML authors; each translation is a chunk of its own, loaded only for its language.
+    input: { 'connect-widget': `${widgetSrc}/index.ts` },
     output: { dir: `${pkg('widget')}/dist`, format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
-    plugins: [...plugins('widget').slice(0, 2), minifyLitTemplates(), ...plugins('widget').slice(2)],
+    plugins: widgetPlugins(),
+  },
+  ...localeTransformers(`${pkg('widget')}/lit-localize.transform.json`).map(
+    ({ locale, localeTransformer }): RollupOptions => ({
+      input: { [`page-${locale}`]: `${widgetSrc}/page/page-main.ts` },
+      output: { dir: `${pkg('widget')}/dist`, format: 'es', entryFileNames: '[name].js', chunkFileNames: `[name]-${locale}-[hash].js` },
+      plugins: widgetPlugins(localeTransformer),
+    }),
+  ),
+  {
+    // `page.js`: a few hundred bytes that import the build of the page's language.
+    input: { page: `${widgetSrc}/page.ts` },
+    output: { dir: `${pkg('widget')}/dist`, format: 'es', entryFileNames: '[name].js' },
+    plugins: widgetPlugins(),
   },
 ];
 

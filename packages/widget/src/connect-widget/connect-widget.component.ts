@@ -8,7 +8,9 @@ import { widgetContext, type WidgetActions, type WidgetContext } from '../contex
 import { SessionController } from '../controllers/session-controller.js';
 import { viewOf } from '../controllers/session-state.js';
 import { TitanConnectedEvent, TitanErrorEvent, TitanExpiredEvent, TitanReadyEvent, TitanStatusEvent } from '../events/titan-events.js';
-import { getLocale, pickLocale, setLocale } from '../i18n/locale.js';
+// `#locale` (package.json `imports`): the runtime `locale.ts`, or `locale-static.ts` in the
+// hosted page's per-language builds.
+import { getLocale, pickLocale, setLocale } from '#locale';
 import { baseStyles } from '../shared/styles.js';
 import '../qr-panel/qr-panel.js';
 import '../pairing-panel/pairing-panel.js';

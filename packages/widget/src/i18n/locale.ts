@@ -1,21 +1,13 @@
-// Runtime localisation (`@lit/localize`). Each translation is its own chunk (about 1.2 KB
-// gzipped) loaded only for its language, so English pages carry none of them; the element asks
-// for the browser's language at once, so the chunk loads while the event stream is opening.
+// Runtime localisation (`@lit/localize`), for the element bundle HTML authors load: each
+// translation is its own chunk loaded only for its language, and `locale` can change at any time.
+// The hosted page is built apart, once per language (transform mode, `locale-static.ts`).
 import { configureLocalization } from '@lit/localize';
 import { sourceLocale, targetLocales } from '../generated/locale-codes.js';
 
-export type WidgetLocale = typeof sourceLocale | (typeof targetLocales)[number];
+export { pickLocale, type WidgetLocale } from './pick-locale.js';
 
 export const { getLocale, setLocale } = configureLocalization({
   sourceLocale,
   targetLocales,
   loadLocale: (locale) => (locale === 'es' ? import('../generated/locales/es.js') : import('../generated/locales/pt-BR.js')),
 });
-
-/** Picks a shipped locale for a BCP 47 tag: any Spanish is `es`, any Portuguese `pt-BR`, else English. */
-export const pickLocale = (tag: string | null | undefined): WidgetLocale => {
-  const language = (tag ?? '').toLowerCase().split(/[-_]/)[0];
-  if (language === 'es') return 'es';
-  if (language === 'pt') return 'pt-BR';
-  return 'en';
-};

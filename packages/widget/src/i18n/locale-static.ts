@@ -1,0 +1,12 @@
+// Stands in for `locale.ts` in the hosted page's builds (lit-localize transform mode, see
+// rollup.config.ts): each build has its language's strings inlined by `msg()`'s transform, so
+// there is no runtime lookup and no translation chunk, and the language cannot change.
+import { configureTransformLocalization } from '@lit/localize';
+import { sourceLocale } from '../generated/locale-codes.js';
+
+export { pickLocale, type WidgetLocale } from './pick-locale.js';
+
+export const { getLocale } = configureTransformLocalization({ sourceLocale });
+
+/** The page loaded the bundle of its language (`page.ts`); there is nothing to switch to. */
+export const setLocale = async (_locale: string): Promise<void> => {};
