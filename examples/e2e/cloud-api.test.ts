@@ -248,6 +248,18 @@ describe('with a platform Meta app (fake Graph API, fake FB SDK)', () => {
     assertNoSecrets('a message to the host page', (await page.evaluate('window.allMessages')) as string[]);
   });
 
+  test('with callbackUrl: the loader takes the top window to callbackUrl?…&method=cloud-api', async () => {
+    const { page } = await e2e.newPage();
+    await page.goto(`${e2e.backendUrl}/script-tag/?mode=cloud-api&callback=1`);
+    const { session } = await e2e.widgetState(await widgetTokenOf(page));
+    await continueButton(page).filter({ hasText: 'Continue with Facebook' }).click();
+    await page.waitForURL(`${e2e.backendUrl}/done?**`);
+    // `from=example` is the callback URL's own parameter: kept.
+    assert.deepEqual(Object.fromEntries(new URL(page.url()).searchParams), { from: 'example', session, status: 'connected', method: 'cloud-api' });
+    assert.equal(await page.locator('#method').textContent(), 'cloud-api');
+    assert.equal((await e2e.sessionInfo(session)).status, 'CONNECTED');
+  });
+
   test('SPA mount() in mode all: the Cloud API tab is offered, and linking through it reaches onConnected', async () => {
     const { page } = await e2e.newPage();
     await page.goto(`${e2e.backendUrl}/spa/`);
