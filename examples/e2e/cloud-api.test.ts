@@ -82,13 +82,14 @@ describe('with a platform Meta app (fake Graph API, fake FB SDK)', () => {
   let e2e: E2e;
   // The secrets the browser must never see: the app secret, the business token, the login codes.
   let secrets: string[];
-  let loginCode: string;
+  // What the fake Graph expects by default (the platform app, the SDK's default code).
+  let platform: FakeGraph['options'];
 
   before(async () => {
     graph = await startFakeGraph();
     sdk = await startFakeFbSdk();
-    loginCode = graph.options.code;
-    assert.equal(loginCode, (await (await fetch(`${sdk.origin}/__scenario`)).json()).code, 'the fakes agree on the login code');
+    platform = { ...graph.options };
+    assert.equal(platform.code, (await (await fetch(`${sdk.origin}/__scenario`)).json()).code, 'the fakes agree on the login code');
     e2e = await startE2e({
       env: {
         META_APP_ID: graph.options.appId,
@@ -105,8 +106,8 @@ describe('with a platform Meta app (fake Graph API, fake FB SDK)', () => {
     for (const stop of [() => e2e?.close(), () => graph?.close(), () => sdk?.close()]) await Promise.resolve(stop()).catch(() => {});
   });
   beforeEach(() => {
-    // `reset` keeps earlier overrides: go back to the code the fake SDK hands out by default.
-    graph.reset({ code: loginCode });
+    // `reset` keeps earlier overrides (a fresh code, a BYOA app): go back to the defaults.
+    graph.reset(platform);
     // The fake SDK refuses FB.init / FB.login with any other app or config id.
     sdk.setScenario({ expectAppId: graph.options.appId, expectConfigId: CONFIG_ID });
     secrets = [graph.options.appSecret, graph.options.businessToken, graph.options.code];
@@ -258,6 +259,35 @@ describe('with a platform Meta app (fake Graph API, fake FB SDK)', () => {
     assert.deepEqual(Object.fromEntries(new URL(page.url()).searchParams), { from: 'example', session, status: 'connected', method: 'cloud-api' });
     assert.equal(await page.locator('#method').textContent(), 'cloud-api');
     assert.equal((await e2e.sessionInfo(session)).status, 'CONNECTED');
+  });
+
+  test('BYOA, the widget page opened directly: FB.init and the exchange use the customer’s app, whose secret stays on the server', async () => {
+    const byoa = { appId: '2222222222', configId: '333333333333333', appSecret: 'customer-app-secret-a9d3' };
+    graph.reset({ appId: byoa.appId, appSecret: byoa.appSecret });
+    // The fake SDK refuses FB.init / FB.login with the platform app or its config id.
+    sdk.setScenario({ expectAppId: byoa.appId, expectConfigId: byoa.configId });
+    secrets.push(byoa.appSecret);
+    const created = await fetch(`${e2e.titanUrl}/api/widget/sessions`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ mode: 'cloud-api', metaApp: byoa }),
+    });
+    const { data } = (await created.json()) as { data: { session: string; widgetUrl: string; widgetToken: string } };
+    assert.equal(created.status, 201);
+    const state = await e2e.widgetState(data.widgetToken);
+    assert.deepEqual({ appId: state.meta?.appId, configId: state.meta?.configId }, { appId: byoa.appId, configId: byoa.configId });
+
+    const { context, page } = await e2e.newPage();
+    const served = recordTitanResponses(context, e2e.titanUrl);
+    await page.goto(data.widgetUrl);
+    await page.locator('titan-cloud-api-panel button[part=button]', { hasText: 'Continue with Facebook' }).click();
+    await page.locator('titan-status-view h2', { hasText: 'WhatsApp connected' }).waitFor();
+
+    assert.deepEqual(graph.requests[0]?.query, { client_id: byoa.appId, client_secret: byoa.appSecret, code: platform.code });
+    const info = await e2e.sessionInfo(data.session);
+    assert.deepEqual({ status: info.status, method: info.method }, { status: 'CONNECTED', method: 'cloud-api' });
+    assertNoSecrets('a widget response', (await Promise.all(served)).map((r) => r.body));
+    assertNoSecrets('/widget/api/state', [JSON.stringify(await e2e.widgetState(data.widgetToken))]);
   });
 
   test('SPA mount() in mode all: the Cloud API tab is offered, and linking through it reaches onConnected', async () => {
