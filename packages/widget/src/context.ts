@@ -1,6 +1,7 @@
 // Session state shared by the element and its sub-views (`@lit/context`), so each panel is a small
 // element that reads what it needs instead of being handed a dozen properties.
-import { createContext } from '@lit/context';
+import { ContextConsumer, createContext } from '@lit/context';
+import type { ReactiveElement } from 'lit';
 import type { CloudApiFinishRequest, ConnectedPayload, LinkMethod, PairingCodePayload, WidgetState } from '@titan-connect/protocol';
 
 /** Whether the event stream is live. `reconnecting`: it dropped and is being resumed. */
@@ -28,3 +29,9 @@ export interface WidgetContext {
 }
 
 export const widgetContext = createContext<WidgetContext>(Symbol('titan-widget'));
+
+/**
+ * A sub-view's view of the widget context; it re-renders its host on every change. (A controller,
+ * not the `@consume` decorator: same behaviour, without the decorator's code in the page budget.)
+ */
+export const consumeWidgetContext = (host: ReactiveElement) => new ContextConsumer(host, { context: widgetContext, subscribe: true });

@@ -1,10 +1,9 @@
 import { LitElement, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
-import { consume } from '@lit/context';
 import { localized, msg, str } from '@lit/localize';
 import type { ConnectedPayload, MetaPublicConfig } from '@titan-connect/protocol';
 import { WidgetApiError } from '../api/widget-api.js';
-import { widgetContext, type WidgetContext } from '../context.js';
+import { consumeWidgetContext, type WidgetContext } from '../context.js';
 import { formatPhone } from '../shared/format.js';
 import { baseStyles } from '../shared/styles.js';
 import { SignupAttempt, isTrustedOrigin, loginOptions, parseSignupMessage, type SignupOutcome } from './embedded-signup.js';
@@ -43,7 +42,11 @@ export class TitanCloudApiPanel extends LitElement {
    */
   static finishWaitMs = 15_000;
 
-  @consume({ context: widgetContext, subscribe: true }) @state() private ctx?: WidgetContext;
+  // A controller rather than `@consume`: the decorator's code would cost the page budget again.
+  private readonly widgetContext = consumeWidgetContext(this);
+  private get ctx(): WidgetContext | undefined {
+    return this.widgetContext.value;
+  }
 
   /** Where the signup stands (for tests and the gallery; the UI follows it). */
   @state() phase: CloudApiPhase = 'idle';

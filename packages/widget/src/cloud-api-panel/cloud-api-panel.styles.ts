@@ -11,15 +11,6 @@ export const styles = css`
     width: 28px;
     height: 28px;
     margin: 0.25rem auto 0.75rem;
-    border-radius: 50%;
-    border: 4px solid var(--_border);
-    border-top-color: var(--_primary);
-    animation: spin 0.9s linear infinite;
-  }
-  @keyframes spin {
-    to {
-      transform: rotate(1turn);
-    }
   }
   .problem {
     border-inline-start: 4px solid var(--_danger);

@@ -1,6 +1,6 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { provide } from '@lit/context';
+import { ContextProvider } from '@lit/context';
 import { localized, msg } from '@lit/localize';
 import { WIDGET_PATHS, type ConnectedPayload, type LinkMethod, type WidgetEvent, type WidgetState } from '@titan-connect/protocol';
 import { WidgetApiError } from '../api/widget-api.js';
@@ -56,7 +56,9 @@ export class TitanConnectWidget extends LitElement {
   /** Forces a UI language (`en`, `es`, `pt-BR`); otherwise the session's locale, then the browser's. */
   @property() locale: string | null = null;
 
-  @provide({ context: widgetContext }) private context!: WidgetContext;
+  /** What the sub-views see; given to them by `provider` (a controller rather than `@provide`, whose code would cost the page budget). */
+  private context!: WidgetContext;
+  private readonly provider = new ContextProvider(this, { context: widgetContext });
 
   /** The method the user picked; null until they pick one. */
   @state() private picked: LinkMethod | null = null;
@@ -143,13 +145,13 @@ export class TitanConnectWidget extends LitElement {
     if (this.methods.includes('cloud-api')) void import('../cloud-api-panel/cloud-api-panel.js');
     const locale = pickLocale(this.locale ?? this.session.state?.locale ?? navigator.language);
     if (locale !== getLocale()) void setLocale(locale);
-    this.context = {
+    this.provider.setValue((this.context = {
       state: this.session.state,
       connection: this.session.connection,
       method: this.method,
       locale,
       actions: this.actions,
-    };
+    }));
   }
 
   private onSessionEvent(event: WidgetEvent, previous: WidgetState | null): void {

@@ -1,10 +1,9 @@
 import { LitElement, html, nothing } from 'lit';
 import { state } from 'lit/decorators.js';
-import { consume } from '@lit/context';
 import { localized, msg, str } from '@lit/localize';
 import { formatPairingCode } from '@titan-connect/protocol';
 import { WidgetApiError } from '../api/widget-api.js';
-import { widgetContext, type WidgetContext } from '../context.js';
+import { consumeWidgetContext, type WidgetContext } from '../context.js';
 import { CountdownController } from '../controllers/countdown-controller.js';
 import { checkPhoneNumber, regionName, regionOf, type PhoneProblem } from '../phone/phone-number.js';
 import { formatPhone } from '../shared/format.js';
@@ -23,7 +22,11 @@ import { styles } from './pairing-panel.styles.js';
 export class TitanPairingPanel extends LitElement {
   static override styles = [baseStyles, styles];
 
-  @consume({ context: widgetContext, subscribe: true }) @state() private ctx?: WidgetContext;
+  // A controller rather than `@consume`: the decorator's code would cost the page budget again.
+  private readonly widgetContext = consumeWidgetContext(this);
+  private get ctx(): WidgetContext | undefined {
+    return this.widgetContext.value;
+  }
 
   @state() private phone = '';
   /** Inline errors show after the first submit or blur, not while the user is still typing. */

@@ -1,8 +1,7 @@
 import { LitElement, html } from 'lit';
 import { state } from 'lit/decorators.js';
-import { consume } from '@lit/context';
 import { localized, msg, str } from '@lit/localize';
-import { widgetContext, type WidgetContext } from '../context.js';
+import { consumeWidgetContext, type WidgetContext } from '../context.js';
 import { CountdownController } from '../controllers/countdown-controller.js';
 import { baseStyles } from '../shared/styles.js';
 import { styles } from './qr-panel.styles.js';
@@ -20,7 +19,11 @@ import { styles } from './qr-panel.styles.js';
 export class TitanQrPanel extends LitElement {
   static override styles = [baseStyles, styles];
 
-  @consume({ context: widgetContext, subscribe: true }) @state() private ctx?: WidgetContext;
+  // A controller rather than `@consume`: the decorator's code would cost the page budget again.
+  private readonly widgetContext = consumeWidgetContext(this);
+  private get ctx(): WidgetContext | undefined {
+    return this.widgetContext.value;
+  }
 
   @state() private restarting = false;
 
@@ -84,7 +87,7 @@ export class TitanQrPanel extends LitElement {
             >
               <path d=${qr.svgPath} fill="#000"></path>
             </svg>`
-          : html`<div class="placeholder" role="img" aria-label=${msg('Generating the QR code…')}></div>`}
+          : html`<div class="spinner placeholder" role="img" aria-label=${msg('Generating the QR code…')}></div>`}
       </figure>
       <p class="muted center countdown">
         ${qr && seconds !== null ? this.countdownText(seconds, qr.attempt >= qr.maxAttempts) : msg('Generating the QR code…')}

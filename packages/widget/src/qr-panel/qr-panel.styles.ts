@@ -18,18 +18,10 @@ export const styles = css`
     width: 100%;
     height: 100%;
   }
+  /* Light colours whatever the theme, like the QR itself. */
   .placeholder {
-    width: 40px;
-    height: 40px;
-    border-radius: 50%;
-    border: 4px solid #d0d7de;
+    border-color: #d0d7de;
     border-top-color: #00796b;
-    animation: spin 0.9s linear infinite;
-  }
-  @keyframes spin {
-    to {
-      transform: rotate(1turn);
-    }
   }
   .countdown {
     font-variant-numeric: tabular-nums;

@@ -1,8 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { consume } from '@lit/context';
 import { localized, msg, str } from '@lit/localize';
-import { widgetContext, type WidgetContext } from '../context.js';
+import { consumeWidgetContext, type WidgetContext } from '../context.js';
 import type { WidgetView } from '../controllers/session-state.js';
 import { formatPhone } from '../shared/format.js';
 import { baseStyles } from '../shared/styles.js';
@@ -30,18 +29,7 @@ export class TitanStatusView extends LitElement {
         display: block;
       }
       .spinner {
-        width: 40px;
-        height: 40px;
         margin: 0.5rem auto 1rem;
-        border-radius: 50%;
-        border: 4px solid var(--_border);
-        border-top-color: var(--_primary);
-        animation: spin 0.9s linear infinite;
-      }
-      @keyframes spin {
-        to {
-          transform: rotate(1turn);
-        }
       }
       .phone {
         font-size: 1.25rem;
@@ -54,7 +42,11 @@ export class TitanStatusView extends LitElement {
   /** Which screen to show. */
   @property({ attribute: false }) view: Exclude<WidgetView, 'linking'> = 'loading';
 
-  @consume({ context: widgetContext, subscribe: true }) @state() private ctx?: WidgetContext;
+  // A controller rather than `@consume`: the decorator's code would cost the page budget again.
+  private readonly widgetContext = consumeWidgetContext(this);
+  private get ctx(): WidgetContext | undefined {
+    return this.widgetContext.value;
+  }
 
   @state() private retrying = false;
 
