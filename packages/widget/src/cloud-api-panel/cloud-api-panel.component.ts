@@ -1,5 +1,4 @@
 import { LitElement, html, nothing } from 'lit';
-import { state } from 'lit/decorators.js';
 import { localized, msg, str } from '@lit/localize';
 import type { ConnectedPayload, MetaPublicConfig } from '@titan-connect/protocol';
 import { WidgetApiError } from '../api/widget-api.js';
@@ -34,6 +33,9 @@ type Failure =
  */
 @localized()
 export class TitanCloudApiPanel extends LitElement {
+  // `static properties`, not `@state()`/`@property()`: decorator calls cost the page budget.
+  static override properties = { phase: { state: true }, failure: { state: true }, connected: { state: true } };
+
   static override styles = [baseStyles, styles];
 
   /**
@@ -49,9 +51,9 @@ export class TitanCloudApiPanel extends LitElement {
   }
 
   /** Where the signup stands (for tests and the gallery; the UI follows it). */
-  @state() phase: CloudApiPhase = 'idle';
-  @state() private failure: Failure | null = null;
-  @state() private connected: ConnectedPayload | null = null;
+  phase: CloudApiPhase = 'idle';
+  private failure: Failure | null = null;
+  private connected: ConnectedPayload | null = null;
 
   private sdk: FacebookSdk | null = null;
   private attempt: SignupAttempt | null = null;

@@ -1,5 +1,4 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { property, state } from 'lit/decorators.js';
 import { ContextProvider } from '@lit/context';
 import { localized, msg } from '@lit/localize';
 import { WIDGET_PATHS, type ConnectedPayload, type LinkMethod, type WidgetEvent, type WidgetState } from '@titan-connect/protocol';
@@ -45,26 +44,35 @@ import { styles } from './connect-widget.styles.js';
  */
 @localized()
 export class TitanConnectWidget extends LitElement {
+  // `static properties`, not `@state()`/`@property()`: decorator calls cost the page budget.
+  static override properties = {
+    widgetUrl: { attribute: 'widget-url' },
+    theme: { reflect: true },
+    locale: {},
+    picked: { state: true },
+    announcement: { state: true },
+  };
+
   static override styles = [baseStyles, styles];
 
   /** The `widgetUrl` from your backend (`<server>/widget/connect?token=…`); defaults to the page's own URL. */
-  @property({ attribute: 'widget-url' }) widgetUrl: string | null = null;
+  widgetUrl: string | null = null;
 
   /** `light`, `dark`, or `auto` to follow the system. */
-  @property({ reflect: true }) theme: 'light' | 'dark' | 'auto' = 'auto';
+  theme: 'light' | 'dark' | 'auto' = 'auto';
 
   /** Forces a UI language (`en`, `es`, `pt-BR`); otherwise the session's locale, then the browser's. */
-  @property() locale: string | null = null;
+  locale: string | null = null;
 
   /** What the sub-views see; given to them by `provider` (a controller rather than `@provide`, whose code would cost the page budget). */
   private context!: WidgetContext;
   private readonly provider = new ContextProvider(this, { context: widgetContext });
 
   /** The method the user picked; null until they pick one. */
-  @state() private picked: LinkMethod | null = null;
+  private picked: LinkMethod | null = null;
 
   /** Text for screen readers: QR refreshes, success, reconnecting. */
-  @state() private announcement = '';
+  private announcement = '';
 
   private readonly session = new SessionController(this, {
     widgetUrl: () => this.widgetUrl ?? (typeof location === 'undefined' ? null : location.href),

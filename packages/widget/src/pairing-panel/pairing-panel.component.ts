@@ -1,5 +1,4 @@
 import { LitElement, html, nothing } from 'lit';
-import { state } from 'lit/decorators.js';
 import { localized, msg, str } from '@lit/localize';
 import { formatPairingCode } from '@titan-connect/protocol';
 import { WidgetApiError } from '../api/widget-api.js';
@@ -20,6 +19,17 @@ import { styles } from './pairing-panel.styles.js';
  */
 @localized()
 export class TitanPairingPanel extends LitElement {
+  // `static properties`, not `@state()`/`@property()`: decorator calls cost the page budget.
+  static override properties = {
+    phone: { state: true },
+    touched: { state: true },
+    serverError: { state: true },
+    busy: { state: true },
+    retryAt: { state: true },
+    copied: { state: true },
+    editing: { state: true },
+  };
+
   static override styles = [baseStyles, styles];
 
   // A controller rather than `@consume`: the decorator's code would cost the page budget again.
@@ -28,15 +38,15 @@ export class TitanPairingPanel extends LitElement {
     return this.widgetContext.value;
   }
 
-  @state() private phone = '';
+  private phone = '';
   /** Inline errors show after the first submit or blur, not while the user is still typing. */
-  @state() private touched = false;
-  @state() private serverError = '';
-  @state() private busy = false;
-  @state() private retryAt: string | null = null;
-  @state() private copied = false;
+  private touched = false;
+  private serverError = '';
+  private busy = false;
+  private retryAt: string | null = null;
+  private copied = false;
   /** "Use a different number": show the form even though a code exists. */
-  @state() private editing = false;
+  private editing = false;
 
   private readonly codeExpiry = new CountdownController(this, () => this.ctx?.state?.pairingCode?.expiresAt);
   private readonly retryWait = new CountdownController(this, () => this.retryAt);

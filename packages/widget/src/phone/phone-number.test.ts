@@ -33,6 +33,11 @@ describe('regionOf', () => {
     ['+351 912 345 678', 'PT'],
     ['+1 415', 'US'],
     ['0034 612', 'ES'],
+    // The first and last words of the region table, and 3-digit codes.
+    ['+7 912 345', 'RU'],
+    ['+880 1712', 'BD'],
+    ['+212 612', 'MA'],
+    ['+213 55', 'DZ'],
     ['+55', null],
     ['+999 123', null],
     ['', null],

@@ -23,17 +23,18 @@ export const checkPhoneNumber = (input: string): PhoneCheck => {
 };
 
 // Calling code → ISO region for the most common WhatsApp countries; the name comes from
-// `Intl.DisplayNames` in the user's language, so this table is the only data shipped.
-const REGIONS: Record<string, string> = {
-  '1': 'US', '7': 'RU', '20': 'EG', '27': 'ZA', '30': 'GR', '31': 'NL', '32': 'BE', '33': 'FR', '34': 'ES',
-  '36': 'HU', '39': 'IT', '40': 'RO', '41': 'CH', '43': 'AT', '44': 'GB', '45': 'DK', '46': 'SE', '47': 'NO',
-  '48': 'PL', '49': 'DE', '51': 'PE', '52': 'MX', '53': 'CU', '54': 'AR', '55': 'BR', '56': 'CL', '57': 'CO',
-  '58': 'VE', '60': 'MY', '61': 'AU', '62': 'ID', '63': 'PH', '64': 'NZ', '65': 'SG', '66': 'TH', '81': 'JP',
-  '82': 'KR', '84': 'VN', '86': 'CN', '90': 'TR', '91': 'IN', '92': 'PK', '94': 'LK', '98': 'IR', '212': 'MA',
-  '213': 'DZ', '234': 'NG', '233': 'GH', '254': 'KE', '255': 'TZ', '351': 'PT', '353': 'IE', '380': 'UA',
-  '502': 'GT', '503': 'SV', '504': 'HN', '505': 'NI', '506': 'CR', '507': 'PA', '591': 'BO', '593': 'EC',
-  '595': 'PY', '598': 'UY', '966': 'SA', '971': 'AE', '972': 'IL', '880': 'BD',
-};
+// `Intl.DisplayNames` in the user's language, so this table is the only data shipped. One string
+// of `<code><region>` words: half the bytes of an object literal.
+const REGIONS = Object.fromEntries(
+  (
+    '1US 7RU 20EG 27ZA 30GR 31NL 32BE 33FR 34ES 36HU 39IT 40RO 41CH 43AT 44GB 45DK 46SE 47NO 48PL 49DE 51PE 52MX 53CU ' +
+    '54AR 55BR 56CL 57CO 58VE 60MY 61AU 62ID 63PH 64NZ 65SG 66TH 81JP 82KR 84VN 86CN 90TR 91IN 92PK 94LK 98IR 212MA ' +
+    '213DZ 234NG 233GH 254KE 255TZ 351PT 353IE 380UA 502GT 503SV 504HN 505NI 506CR 507PA 591BO 593EC 595PY 598UY ' +
+    '966SA 971AE 972IL 880BD'
+  )
+    .split(' ')
+    .map((entry) => [entry.slice(0, -2), entry.slice(-2)]),
+) as Record<string, string>;
 
 /** The region of an international number's calling code (`5511…` → `BR`), or null. */
 export const regionOf = (input: string): string | null => {

@@ -1,5 +1,4 @@
 import { LitElement, html } from 'lit';
-import { state } from 'lit/decorators.js';
 import { localized, msg, str } from '@lit/localize';
 import { consumeWidgetContext, type WidgetContext } from '../context.js';
 import { CountdownController } from '../controllers/countdown-controller.js';
@@ -17,6 +16,9 @@ import { styles } from './qr-panel.styles.js';
  */
 @localized()
 export class TitanQrPanel extends LitElement {
+  // `static properties`, not `@state()`/`@property()`: decorator calls cost the page budget.
+  static override properties = { restarting: { state: true } };
+
   static override styles = [baseStyles, styles];
 
   // A controller rather than `@consume`: the decorator's code would cost the page budget again.
@@ -25,7 +27,7 @@ export class TitanQrPanel extends LitElement {
     return this.widgetContext.value;
   }
 
-  @state() private restarting = false;
+  private restarting = false;
 
   private readonly countdown = new CountdownController(this, () => this.ctx?.state?.qr?.expiresAt);
 

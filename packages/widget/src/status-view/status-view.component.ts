@@ -1,5 +1,4 @@
 import { LitElement, css, html } from 'lit';
-import { property, state } from 'lit/decorators.js';
 import { localized, msg, str } from '@lit/localize';
 import { consumeWidgetContext, type WidgetContext } from '../context.js';
 import type { WidgetView } from '../controllers/session-state.js';
@@ -15,6 +14,9 @@ import { baseStyles } from '../shared/styles.js';
  */
 @localized()
 export class TitanStatusView extends LitElement {
+  // `static properties`, not `@state()`/`@property()`: decorator calls cost the page budget.
+  static override properties = { view: { attribute: false }, retrying: { state: true } };
+
   static override styles = [
     baseStyles,
     css`
@@ -40,7 +42,7 @@ export class TitanStatusView extends LitElement {
   ];
 
   /** Which screen to show. */
-  @property({ attribute: false }) view: Exclude<WidgetView, 'linking'> = 'loading';
+  view: Exclude<WidgetView, 'linking'> = 'loading';
 
   // A controller rather than `@consume`: the decorator's code would cost the page budget again.
   private readonly widgetContext = consumeWidgetContext(this);
@@ -48,7 +50,7 @@ export class TitanStatusView extends LitElement {
     return this.widgetContext.value;
   }
 
-  @state() private retrying = false;
+  private retrying = false;
 
   /** Known failure codes in the user's language; anything else shows the server's sentence. */
   private failureText(code: string, fallback: string): string {
