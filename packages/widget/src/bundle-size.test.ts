@@ -55,6 +55,18 @@ describe('bundle size', () => {
     for (const locale of LOCALES) await fetchBuilt(`page-${locale}.js`);
   });
 
+  // The per-language builds are made by lit-localize's transform, which the source-level tests
+  // never run: check that each build holds its own strings and not the others'.
+  const QR_TITLES: Record<string, string> = { en: 'Scan the QR code', es: 'Escanea el código QR', 'pt-BR': 'Escaneie o código QR' };
+  for (const locale of LOCALES) {
+    it(`page-${locale}.js speaks ${locale} only`, async () => {
+      const code = await fetchBuilt(`page-${locale}.js`);
+      for (const [other, title] of Object.entries(QR_TITLES)) {
+        assert.equal(code.includes(title), other === locale, `${JSON.stringify(title)} in page-${locale}.js`);
+      }
+    });
+  }
+
   for (const locale of LOCALES) {
     it(`a ${locale} widget page loads ≤ 20 KB min+gzip, Cloud API panel included`, async () => {
       const { seen, lazy, cloudChunks, eager, cloud } = await pageBytes(locale);
