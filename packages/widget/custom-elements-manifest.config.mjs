@@ -41,6 +41,8 @@ export default {
       // ones come from the `@event` tags, so the nameless duplicates are dropped.
       name: 'public-contract-only',
       packageLinkPhase({ customElementsManifest }) {
+        // Modules come in the order the analyzer finished them; sorted, a rebuild changes nothing.
+        customElementsManifest.modules.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
         for (const mod of customElementsManifest.modules) {
           for (const declaration of mod.declarations ?? []) {
             if (declaration.events) declaration.events = declaration.events.filter((event) => event.name);
