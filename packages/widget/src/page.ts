@@ -4,9 +4,8 @@
 // is what keeps every page, Cloud API included, within the 20 KB budget.
 import { pickLocale } from './i18n/pick-locale.js';
 
-// The server writes the session's `locale` as `<html lang>`, and `en` when the session has none;
-// then the browser's language decides, as in the element.
-const lang = document.documentElement.lang;
-const locale = pickLocale(lang && lang !== 'en' ? lang : navigator.language);
+// The server writes the session's `locale` as `<html lang>`, and no `lang` when the session has
+// none; then the browser's language decides, as in the element.
+const locale = pickLocale(document.documentElement.lang || navigator.language);
 // Resolved next to this file in dist/, where rollup writes `page-en.js`, `page-es.js`, `page-pt-BR.js`.
 void import(`./page-${locale}.js`);

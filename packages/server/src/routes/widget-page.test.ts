@@ -37,6 +37,8 @@ describe('GET /widget/connect: the page', () => {
     assert.match(res.text, /<script type="module" src="\/widget\/assets\/page\.js"><\/script>/);
     assert.match(res.text, /<titan-connect-widget><\/titan-connect-widget>/);
     assert.match(res.text, /<html lang="pt-BR">/);
+    const browserLanguage = await page((await widgetSession({})).token).expect(200);
+    assert.match(browserLanguage.text, /<html>/, 'no locale asked for: no lang, so the page follows the browser');
     assert.ok(!res.text.includes(token), 'the token is read from location, not written into the page');
     assert.equal(res.headers['referrer-policy'], 'no-referrer');
     assert.equal(res.headers['cache-control'], 'no-store');

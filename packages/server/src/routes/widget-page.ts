@@ -44,9 +44,10 @@ const PAGE_STYLE =
   '.titan-error{max-width:28rem;margin:2rem auto;padding:1.5rem;border:1px solid #e2e2e2;border-radius:12px;color:#1f1f1f}' +
   '.titan-error h1{font-size:1.25rem;margin:0 0 .5rem}.titan-error p{margin:.5rem 0;line-height:1.45}';
 
-function page(title: string, lang: string, head: string, body: string): string {
+/** `lang` null: no attribute, so the widget follows the browser's language. */
+function page(title: string, lang: string | null, head: string, body: string): string {
   return `<!doctype html>
-<html lang="${escapeHtml(lang)}">
+<html${lang ? ` lang="${escapeHtml(lang)}"` : ''}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -116,7 +117,8 @@ export function widgetPageRouter(deps: AppDeps): Router {
       .send(
         page(
           'Connect WhatsApp',
-          widgetSession.locale ?? 'en',
+          // Only a locale the backend asked for; without one the page follows the browser.
+          widgetSession.locale,
           `<script type="module" src="${WIDGET_PATHS.assets}page.js"></script>\n`,
           // The element reads its widget-url (server origin + token) from location.href.
           '<titan-connect-widget></titan-connect-widget>',
