@@ -1,7 +1,7 @@
 // axe-core on every mode and state (light and dark), inside the shadow roots.
 import { assert } from './test/assert.js';
 import { mountWidget, waitForText } from './test/dom.js';
-import { FakeWidgetServer } from './test/fake-server.js';
+import { FakeWidgetServer, useFakeWidgetServer } from './test/fake-server.js';
 import { SCENARIOS } from './test/scenarios.js';
 
 interface AxeResults {
@@ -21,13 +21,7 @@ before(async () => {
 
 describe('accessibility (axe-core)', () => {
   let server: FakeWidgetServer;
-  beforeEach(() => {
-    server = new FakeWidgetServer().install();
-  });
-  afterEach(() => {
-    document.querySelectorAll('titan-connect-widget').forEach((el) => el.remove());
-    server.restore();
-  });
+  useFakeWidgetServer((installed) => (server = installed));
 
   for (const scenario of SCENARIOS) {
     it(`${scenario.name}: no violations`, async () => {

@@ -1,18 +1,12 @@
 import { WIDGET_PATHS, type LinkMethod, type WidgetMode } from '@titan-connect/protocol';
 import { assert } from '../test/assert.js';
 import { find, mountWidget, visibleText, waitFor, waitForText } from '../test/dom.js';
-import { FakeWidgetServer } from '../test/fake-server.js';
+import { FakeWidgetServer, useFakeWidgetServer } from '../test/fake-server.js';
 import { TOKEN, connected, widgetState } from '../test/fixtures.js';
 
 describe('<titan-connect-widget>', () => {
   let server: FakeWidgetServer;
-  beforeEach(() => {
-    server = new FakeWidgetServer().install();
-  });
-  afterEach(() => {
-    document.querySelectorAll('titan-connect-widget').forEach((el) => el.remove());
-    server.restore();
-  });
+  useFakeWidgetServer((installed) => (server = installed));
 
   it('shows loading until the first state, opening the stream with the token in Authorization', async () => {
     const widget = await mountWidget();

@@ -1,6 +1,6 @@
 import { assert } from '../test/assert.js';
 import { mountWidget, visibleText, waitFor, waitForText } from '../test/dom.js';
-import { FakeWidgetServer } from '../test/fake-server.js';
+import { FakeWidgetServer, useFakeWidgetServer } from '../test/fake-server.js';
 import { widgetState } from '../test/fixtures.js';
 import { pickLocale } from './locale.js';
 
@@ -18,13 +18,7 @@ describe('locale', () => {
   for (const [tag, expected] of PICKS) it(`pickLocale(${tag}) → ${expected}`, () => assert.equal(pickLocale(tag), expected));
 
   let server: FakeWidgetServer;
-  beforeEach(() => {
-    server = new FakeWidgetServer().install();
-  });
-  afterEach(() => {
-    document.querySelectorAll('titan-connect-widget').forEach((el) => el.remove());
-    server.restore();
-  });
+  useFakeWidgetServer((installed) => (server = installed));
 
   const TEXTS: [string, string, string][] = [
     ['es', 'Escanea el código QR', 'Número de teléfono'],

@@ -1,18 +1,12 @@
 import { WIDGET_PATHS, type LinkMethod } from '@titan-connect/protocol';
 import { assert } from '../test/assert.js';
 import { find, mountWidget, visibleText, waitFor, waitForText } from '../test/dom.js';
-import { FakeWidgetServer } from '../test/fake-server.js';
+import { FakeWidgetServer, useFakeWidgetServer } from '../test/fake-server.js';
 import { fakeQrPath, inSeconds, qr, widgetState } from '../test/fixtures.js';
 
 describe('<titan-qr-panel>', () => {
   let server: FakeWidgetServer;
-  beforeEach(() => {
-    server = new FakeWidgetServer().install();
-  });
-  afterEach(() => {
-    document.querySelectorAll('titan-connect-widget').forEach((el) => el.remove());
-    server.restore();
-  });
+  useFakeWidgetServer((installed) => (server = installed));
 
   it('draws the server QR path crisp, as an image with a text alternative, with the steps', async () => {
     server.opening = [{ event: 'state', data: widgetState({ qr: qr({ modules: 29 }) }) }];

@@ -104,3 +104,16 @@ export class FakeWidgetServer {
     return new Response(stream, { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
   }
 }
+
+/**
+ * Mocha hooks for a test file: a fresh fake server before each test; after it, every widget
+ * removed from the page and `fetch` given back.
+ */
+export function useFakeWidgetServer(set: (server: FakeWidgetServer) => void): void {
+  let server: FakeWidgetServer;
+  beforeEach(() => set((server = new FakeWidgetServer().install())));
+  afterEach(() => {
+    document.querySelectorAll('titan-connect-widget').forEach((el) => el.remove());
+    server.restore();
+  });
+}
