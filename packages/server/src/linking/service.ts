@@ -1,7 +1,6 @@
 // The linking layer: each widget session's state machine (idle → starting → qr | pairing →
 // connected | failed | expired), fed by engine events, persisted, and fanned out to its streams.
 import {
-  formatPairingCode,
   WIDGET_TOKEN_TTL_SECONDS,
   type ConnectedPayload,
   type FailedPayload,
@@ -13,12 +12,11 @@ import {
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import { sendCloudApiText } from '../meta/messages.js';
-import { qrSvgPath } from '../qr-svg.js';
 import type { WaSessionPatch, WidgetSessionRecord } from '../store/index.js';
 import type { EngineEvent, SessionKey } from '../whatsapp/engine.js';
 import { EventRing } from './event-ring.js';
 import type { CloudApiConnection, Linking, SequencedEvent } from './index.js';
-import { parseSnapshot, redirectUrl, widgetState, type LinkSnapshot } from './snapshot.js';
+import { pairingCodePayload, parseSnapshot, qrPayload, redirectUrl, widgetState, type LinkSnapshot } from './snapshot.js';
 
 type Send = (event: SequencedEvent) => void;
 
@@ -218,13 +216,7 @@ export class LinkingService implements Linking {
     this.current.set(keyId(key), cache);
     switch (event.type) {
       case 'qr': {
-        const qr: QrPayload = {
-          qr: event.qr,
-          expiresAt: new Date(event.expiresAt).toISOString(),
-          attempt: event.attempt,
-          maxAttempts: event.maxAttempts,
-          ...qrSvgPath(event.qr),
-        };
+        const qr = qrPayload(event);
         cache.qr = qr;
         // Later QRs of the cycle change nothing in the row; skipping the write halves the I/O.
         if (!cache.pairingCode && event.attempt === 1) this.setWaStatus(key, { status: 'CONNECTING', statusReason: 'SCAN_QR' });
@@ -236,11 +228,7 @@ export class LinkingService implements Linking {
         return;
       }
       case 'pairing_code': {
-        const pairingCode: PairingCodePayload = {
-          code: formatPairingCode(event.code),
-          phoneNumber: event.phoneNumber,
-          expiresAt: new Date(event.expiresAt).toISOString(),
-        };
+        const pairingCode = pairingCodePayload(event);
         cache.pairingCode = pairingCode;
         this.setWaStatus(key, { status: 'CONNECTING', statusReason: 'PAIRING_CODE' });
         for (const rt of this.runtimesOf(key)) {

@@ -13,7 +13,10 @@ import type {
   StatusReason,
   WidgetState,
 } from '@titan-connect/protocol';
+import { formatPairingCode } from '@titan-connect/protocol';
 import type { AppConfig } from '../config.types.js';
+import { qrSvgPath } from '../qr-svg.js';
+import type { EngineEvent } from '../whatsapp/engine.js';
 import type { WidgetSessionRecord } from '../store/index.js';
 
 export interface LinkSnapshot {
@@ -111,3 +114,19 @@ export function widgetState(config: AppConfig, ws: WidgetSessionRecord, snapshot
     messageTargetOrigin: messageTargetOrigin(ws),
   };
 }
+
+/** The `qr` event of an engine QR, with the QR drawn as one SVG path by the server. */
+export const qrPayload = (event: Extract<EngineEvent, { type: 'qr' }>): QrPayload => ({
+  qr: event.qr,
+  expiresAt: new Date(event.expiresAt).toISOString(),
+  attempt: event.attempt,
+  maxAttempts: event.maxAttempts,
+  ...qrSvgPath(event.qr),
+});
+
+/** The `pairing_code` event of an engine pairing code, shown as XXXX-XXXX. */
+export const pairingCodePayload = (event: Extract<EngineEvent, { type: 'pairing_code' }>): PairingCodePayload => ({
+  code: formatPairingCode(event.code),
+  phoneNumber: event.phoneNumber,
+  expiresAt: new Date(event.expiresAt).toISOString(),
+});
