@@ -80,6 +80,17 @@ test('randomBase62 has the asked length and alphabet', () => {
   for (const n of [1, 4, 32, 100]) assert.match(randomBase62(n), new RegExp(`^[0-9A-Za-z]{${n}}$`));
 });
 
+test('randomBase62 stays uniform across refills of its byte pool', () => {
+  // 124,000 characters use ~30 pool refills; each of the 62 letters is expected 2,000 times
+  // (standard deviation ~44), so ±400 only fails on a real bias (e.g. reused or skipped bytes).
+  const counts = new Map<string, number>();
+  for (let i = 0; i < 1000; i++) for (const c of randomBase62(124)) counts.set(c, (counts.get(c) ?? 0) + 1);
+  assert.equal(counts.size, 62);
+  for (const [c, n] of counts) assert.ok(Math.abs(n - 2000) < 400, `${c} drawn ${n} times`);
+  const ids = new Set(Array.from({ length: 5000 }, () => randomBase62(22)));
+  assert.equal(ids.size, 5000);
+});
+
 test('tenant ids are validated', () => {
   assert.throws(() => createApiKey(store, { tenantId: 'bad tenant', scopes: ['*'] }), /invalid tenant/);
 });

@@ -4,7 +4,7 @@
 // can guess it from its hash, slow or fast; a slow KDF only protects low-entropy passwords, and
 // it would cost every API request tens of milliseconds of CPU. The id is public and indexes the
 // row, so verifying is one primary-key lookup and one constant-time compare.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
 import { API_SCOPES, type ApiScope, isApiScope } from '@titan-connect/protocol';
 import type { ApiKeyRecord } from './store/types.js';
 
@@ -15,13 +15,28 @@ const SECRET_LENGTH = 32;
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const KEY_PATTERN = /^titan_sk_([A-Za-z0-9]{8,64})_([A-Za-z0-9]{16,128})$/;
 
+/**
+ * Random bytes drawn from one 4 kB buffer refilled when used up: `randomBytes` per id costs a
+ * call into OpenSSL each time (~2.5% of a widget-session request); the bytes are the same CSPRNG
+ * output either way. Each byte is handed out once.
+ */
+const POOL_SIZE = 4096;
+const pool = Buffer.alloc(POOL_SIZE);
+let poolOffset = POOL_SIZE;
+function nextRandomByte(): number {
+  if (poolOffset === POOL_SIZE) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  return pool[poolOffset++]!;
+}
+
 /** Uniform random base62 (rejection sampling: 248 is the largest multiple of 62 below 256). */
 export function randomBase62(length: number): string {
   let out = '';
   while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < 248 && out.length < length) out += BASE62[byte % 62];
-    }
+    const byte = nextRandomByte();
+    if (byte < 248) out += BASE62[byte % 62];
   }
   return out;
 }

@@ -89,6 +89,25 @@ describe('POST /api/widget/sessions: happy path', () => {
     assert.match(res.body.error, /sessionName/);
   });
 
+  test('concurrent requests share a commit yet each gets its own answer: 201s stored, a connected name 409', async () => {
+    await create({ sessionName: 'taken' }).expect(201);
+    server.store.updateWaSession('acme', 'taken', { status: 'CONNECTED' });
+    // Sent together, so they land in one batched transaction; the 409 must not undo the others.
+    const names = ['one', 'two', 'taken', 'three', 'two'];
+    const responses = await Promise.all(names.map((sessionName) => create({ sessionName })));
+    assert.deepEqual(
+      responses.map((r) => r.status),
+      [201, 201, 409, 201, 201],
+    );
+    for (const name of ['one', 'two', 'three']) assert.equal(server.store.getWaSession('acme', name)?.status, 'DISCONNECTED');
+    assert.equal(server.store.listWidgetSessionsFor('acme', 'two').length, 2);
+    assert.equal(server.store.listWidgetSessionsFor('acme', 'taken').length, 1, 'the refused request stored nothing');
+    // Every 201 was answered with a row already in the file.
+    for (const res of responses.filter((r) => r.status === 201)) {
+      assert.ok(server.store.getWidgetSession(verifyWidgetToken(TEST_SECRET, res.body.data.widgetToken, T0).sub));
+    }
+  });
+
   test('default names are distinct and match the sessionName rule', async () => {
     const names = new Set<string>();
     for (let i = 0; i < 20; i++) names.add((await create().expect(201)).body.data.session);

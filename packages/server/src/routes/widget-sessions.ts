@@ -96,12 +96,12 @@ export interface CreatedWidgetSession {
   response: CreateWidgetSessionResponse;
 }
 
-/** Creates a widget session for a tenant (the route, and the demo backend, call this). */
-export function createWidgetSession(deps: AppDeps, tenantId: string, rawBody: unknown): CreatedWidgetSession {
+/** Validates the body and builds the widget session, its token and the response; writes nothing. */
+function buildWidgetSession(deps: AppDeps, tenantId: string, rawBody: unknown): CreatedWidgetSession {
   const parsed = createWidgetSessionBody.safeParse(rawBody);
   if (!parsed.success) throw validationError(parsed.error);
   const body = parsed.data;
-  const { config, store } = deps;
+  const { config } = deps;
   const mode: WidgetMode = body.mode ?? 'all';
 
   if ((mode === 'cloud-api' || body.metaApp) && !body.metaApp && !config.meta.appId) {
@@ -139,17 +139,6 @@ export function createWidgetSession(deps: AppDeps, tenantId: string, rawBody: un
     lastEventId: 0,
   };
 
-  // One transaction: the CONNECTED check and the inserts see the same row, so two concurrent
-  // requests cannot both pass the check for one name.
-  store.db.transaction(() => {
-    const existing = store.getWaSession(tenantId, sessionName);
-    if (existing?.status === 'CONNECTED') {
-      throw new HttpError(409, 'SESSION_ALREADY_CONNECTED', `sessionName: "${sessionName}" is already connected; delete it first to link again.`);
-    }
-    if (!existing) store.ensureWaSession(tenantId, sessionName, now);
-    store.insertWidgetSession(widgetSession);
-  })();
-
   return {
     widgetSession,
     response: {
@@ -165,11 +154,41 @@ export function createWidgetSession(deps: AppDeps, tenantId: string, rawBody: un
   };
 }
 
+/**
+ * Stores a widget session and its WhatsApp session row. Run inside one transaction: the
+ * CONNECTED check and the inserts see the same row, so two concurrent requests cannot both pass
+ * the check for one name. A new name (the usual case) needs no read: the insert says it was new.
+ */
+function saveWidgetSession(store: AppDeps['store'], widgetSession: WidgetSessionRecord): void {
+  const { tenantId, sessionName, createdAt } = widgetSession;
+  if (!store.insertWaSessionIfAbsent(tenantId, sessionName, createdAt) && store.getWaSession(tenantId, sessionName)?.status === 'CONNECTED') {
+    throw new HttpError(409, 'SESSION_ALREADY_CONNECTED', `sessionName: "${sessionName}" is already connected; delete it first to link again.`);
+  }
+  store.insertWidgetSession(widgetSession);
+}
+
+/** Creates a widget session for a tenant in its own transaction (the demo backend calls this). */
+export function createWidgetSession(deps: AppDeps, tenantId: string, rawBody: unknown): CreatedWidgetSession {
+  const created = buildWidgetSession(deps, tenantId, rawBody);
+  deps.store.db.transaction(() => saveWidgetSession(deps.store, created.widgetSession))();
+  return created;
+}
+
+/**
+ * The route's path: the same, committed together with the other requests of this event-loop
+ * turn (`transactBatched`); the 201 still goes out only after the commit.
+ */
+export async function createWidgetSessionBatched(deps: AppDeps, tenantId: string, rawBody: unknown): Promise<CreatedWidgetSession> {
+  const created = buildWidgetSession(deps, tenantId, rawBody);
+  await deps.store.transactBatched(() => saveWidgetSession(deps.store, created.widgetSession));
+  return created;
+}
+
 /** Mounted under `/api` after `apiKeyAuth` and the JSON body parser. */
 export function widgetSessionsRouter(deps: AppDeps): Router {
   const router = Router();
-  router.post('/widget/sessions', requireScope('sessions:manage'), (req, res) => {
-    const { response, widgetSession } = createWidgetSession(deps, res.locals.apiKey!.tenantId, req.body);
+  router.post('/widget/sessions', requireScope('sessions:manage'), async (req, res) => {
+    const { response, widgetSession } = await createWidgetSessionBatched(deps, res.locals.apiKey!.tenantId, req.body);
     deps.logger.info({ tenantId: widgetSession.tenantId, session: widgetSession.sessionName, mode: widgetSession.mode }, 'widget session created');
     res.status(201).json(response);
   });

@@ -130,3 +130,52 @@ test('auth keys: writes are all-or-nothing and null deletes', () => {
   store.deleteAuthState(key);
   assert.equal(store.readKeys(key, 'pre-key', ['2']).size, 0);
 });
+
+test('insertWaSessionIfAbsent says whether it inserted and never overwrites', () => {
+  assert.equal(store.insertWaSessionIfAbsent('acme', 'main', 10), true);
+  store.updateWaSession('acme', 'main', { status: 'CONNECTED', updatedAt: 20 });
+  assert.equal(store.insertWaSessionIfAbsent('acme', 'main', 30), false);
+  assert.equal(store.getWaSession('acme', 'main')!.status, 'CONNECTED');
+  assert.deepEqual(store.listTenants(), ['acme'], 'the tenant is created with its first session');
+});
+
+/** Frames in the WAL right now (a passive checkpoint reports them). */
+const walFrames = (): number => (store.db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]!.log;
+
+test('transactBatched: calls of one turn resolve after one shared commit; a throwing one rolls back alone', async () => {
+  store.ensureTenant('acme');
+  const results = await Promise.allSettled([
+    store.transactBatched(() => (store.insertWidgetSession(widgetSession({ id: 'ws_a' })), 'a')),
+    store.transactBatched(() => {
+      store.insertWidgetSession(widgetSession({ id: 'ws_b' }));
+      throw new Error('refused');
+    }),
+    store.transactBatched(() => (store.insertWidgetSession(widgetSession({ id: 'ws_c' })), 'c')),
+  ]);
+  assert.deepEqual(
+    results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)),
+    ['a', 'refused', 'c'],
+  );
+  reopen();
+  assert.ok(store.getWidgetSession('ws_a'), 'committed before it resolved');
+  assert.equal(store.getWidgetSession('ws_b'), null);
+  assert.ok(store.getWidgetSession('ws_c'));
+});
+
+test('transactBatched writes the shared pages once per batch, not once per call', async () => {
+  store.ensureTenant('acme');
+  const insert = (i: number, prefix: string) => store.insertWidgetSession(widgetSession({ id: `ws_${prefix}${i}` }));
+  store.db.pragma('wal_checkpoint(TRUNCATE)');
+  for (let i = 0; i < 20; i++) store.db.transaction(() => insert(i, 'single'))();
+  const separate = walFrames();
+  store.db.pragma('wal_checkpoint(TRUNCATE)');
+  await Promise.all(Array.from({ length: 20 }, (_, i) => store.transactBatched(() => insert(i, 'batch'))));
+  const batched = walFrames();
+  assert.ok(batched * 5 <= separate, `${batched} WAL frames batched vs ${separate} one commit each`);
+});
+
+test('transactBatched rejects every call when the commit cannot happen', async () => {
+  const pending = [store.transactBatched(() => 1), store.transactBatched(() => 2)];
+  store.close();
+  for (const p of pending) await assert.rejects(p, /not open/);
+});

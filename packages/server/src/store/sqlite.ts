@@ -86,6 +86,11 @@ export class SqliteStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    // Checkpoint every ~16 MB of WAL instead of SQLite's default ~4 MB: a checkpoint copies each
+    // page changed since the last one once, however often it changed, so rarer checkpoints copy
+    // the hot pages (the tails of the widget-session table and its indexes) fewer times. Measured:
+    // a widget-session insert ~75 -> ~50 µs. Durability is unchanged (commits still reach the WAL).
+    this.db.pragma('wal_autocheckpoint = 4000');
     this.migrate();
   }
 
@@ -120,6 +125,46 @@ export class SqliteStore {
       this.statements.set(sql, statement);
     }
     return statement;
+  }
+
+  private pending: { work: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
+
+  /**
+   * Group commit: runs `work` in a transaction shared with every other call made in the same
+   * turn of the event loop, and resolves once that transaction has committed, so a caller that
+   * answers after awaiting still answers only with its rows in the file. Each `work` runs in its
+   * own savepoint: one that throws rolls back alone and rejects alone. Why: a commit appends
+   * every page it changed to the WAL (six 4 kB pages for a widget session), and concurrent
+   * requests change the same pages; one commit for all of them writes those pages once.
+   */
+  transactBatched<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => this.flushBatch());
+      this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
+    });
+  }
+
+  private flushBatch(): void {
+    const batch = this.pending;
+    this.pending = [];
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      // Nested better-sqlite3 transactions are savepoints.
+      const runOne = this.db.transaction((work: () => unknown) => work());
+      this.db.transaction(() => {
+        for (const { work } of batch) {
+          try {
+            outcomes.push({ ok: true, value: runOne(work) });
+          } catch (error) {
+            outcomes.push({ ok: false, value: error });
+          }
+        }
+      })();
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, i) => (outcomes[i]!.ok ? item.resolve(outcomes[i]!.value) : item.reject(outcomes[i]!.value)));
   }
 
   // --- settings ---------------------------------------------------------------------------------
@@ -200,14 +245,24 @@ export class SqliteStore {
 
   /** Creates the session if it does not exist; returns it as stored. */
   ensureWaSession(tenantId: string, name: string, now = Date.now()): WaSessionRecord {
-    this.ensureTenant(tenantId, now);
-    this
-      .prepare(
-        `INSERT OR IGNORE INTO wa_sessions (tenant_id, name, status, status_reason, created_at, updated_at)
-         VALUES (?, ?, 'DISCONNECTED', NULL, ?, ?)`,
-      )
-      .run(tenantId, name, now, now);
+    this.insertWaSessionIfAbsent(tenantId, name, now);
     return this.getWaSession(tenantId, name)!;
+  }
+
+  /**
+   * Inserts a DISCONNECTED session unless one exists; true when it did. One statement where
+   * `ensureWaSession` takes two (its select-back), for callers that need no record back.
+   */
+  insertWaSessionIfAbsent(tenantId: string, name: string, now = Date.now()): boolean {
+    this.ensureTenant(tenantId, now);
+    return (
+      this
+        .prepare(
+          `INSERT OR IGNORE INTO wa_sessions (tenant_id, name, status, status_reason, created_at, updated_at)
+           VALUES (?, ?, 'DISCONNECTED', NULL, ?, ?)`,
+        )
+        .run(tenantId, name, now, now).changes > 0
+    );
   }
 
   updateWaSession(tenantId: string, name: string, patch: WaSessionPatch): WaSessionRecord | null {
