@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createApiKey, ensureApiKey, hasScope, parseApiKey, parseScopes, randomBase62, revokeApiKey, verifyApiKey } from './api-keys.js';
+import { API_KEY_CACHE_MS, createApiKey, ensureApiKey, hasScope, parseApiKey, parseScopes, randomBase62, revokeApiKey, verifyApiKey } from './api-keys.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SqliteStore } from './store/index.js';
 
 let store: SqliteStore;
@@ -93,4 +96,40 @@ test('randomBase62 stays uniform across refills of its byte pool', () => {
 
 test('tenant ids are validated', () => {
   assert.throws(() => createApiKey(store, { tenantId: 'bad tenant', scopes: ['*'] }), /invalid tenant/);
+});
+
+test('a key revoked by another process stops working within API_KEY_CACHE_MS; one revoked here at once', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'titan-keys-'));
+  const server = new SqliteStore(join(dir, 'titan.db'));
+  // The CLI: another connection to the same file, whose writes this one's cache cannot see.
+  const cli = new SqliteStore(join(dir, 'titan.db'));
+  try {
+    const t0 = 1_000_000;
+    const viaCli = createApiKey(cli, { tenantId: 'acme', scopes: ['*'], now: t0 });
+    const viaServer = createApiKey(server, { tenantId: 'acme', scopes: ['*'], now: t0 });
+    assert.ok(verifyApiKey(server, viaCli.key, t0), 'a key made by the CLI works at once (misses are not cached)');
+    assert.ok(verifyApiKey(server, viaServer.key, t0));
+
+    revokeApiKey(cli, viaCli.record.id, t0);
+    const CASES: [atMs: number, works: boolean][] = [
+      [t0 + 1, true],
+      [t0 + API_KEY_CACHE_MS - 1, true],
+      [t0 + API_KEY_CACHE_MS, false],
+      [t0 - 1, false], // a clock that went backwards re-reads
+    ];
+    for (const [at, works] of CASES) assert.equal(verifyApiKey(server, viaCli.key, at) !== null, works, `at t0+${at - t0}`);
+
+    // The cached row never spares the secret check.
+    const wrongSecret = `titan_sk_${viaServer.record.id}_${'x'.repeat(32)}`;
+    assert.equal(verifyApiKey(server, wrongSecret, t0 + 1), null);
+
+    revokeApiKey(server, viaServer.record.id, t0 + 1);
+    assert.equal(verifyApiKey(server, viaServer.key, t0 + 2), null, 'revoked in this process: refused at once');
+    ensureApiKey(server, viaServer.key, { tenantId: 'acme', scopes: ['*'] });
+    assert.ok(verifyApiKey(server, viaServer.key, t0 + 3), 're-enabled in this process: accepted at once');
+  } finally {
+    cli.close();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

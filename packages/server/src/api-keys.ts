@@ -136,6 +136,7 @@ function insertKey(store: KeyStore, parsed: ParsedApiKey, options: CreateApiKeyO
     revokedAt: null,
   };
   store.insertApiKey(record);
+  forgetKey(store, record.id);
   return record;
 }
 
@@ -143,19 +144,63 @@ function insertKey(store: KeyStore, parsed: ParsedApiKey, options: CreateApiKeyO
 const DUMMY_HASH = hashSecret('0'.repeat(SECRET_LENGTH));
 /** `last_used_at` is a hint for humans; writing it at most once a minute keeps reads cheap. */
 const TOUCH_INTERVAL_MS = 60_000;
+/**
+ * How long a key's row is trusted without reading it again. A read per request was ~6% of a
+ * widget-session request; 5 s bounds how long a key revoked by the CLI (another process, so no
+ * in-memory invalidation) keeps working here. Revoking or re-creating through this module drops
+ * the entry at once. Only rows that exist are kept, so the cache holds at most one per key.
+ */
+export const API_KEY_CACHE_MS = 5_000;
 
-/** The identity of a valid, unrevoked key, or null. */
+interface CachedKey {
+  record: ApiKeyRecord;
+  readAt: number;
+}
+/** Per store (tests open several), by key id. */
+const cacheByStore = new WeakMap<KeyStore, Map<string, CachedKey>>();
+
+function cacheOf(store: KeyStore): Map<string, CachedKey> {
+  let cache = cacheByStore.get(store);
+  if (!cache) {
+    cache = new Map();
+    cacheByStore.set(store, cache);
+  }
+  return cache;
+}
+
+/** The row of a key id, from the cache while it is younger than `API_KEY_CACHE_MS`. */
+function readKey(store: KeyStore, id: string, now: number): ApiKeyRecord | null {
+  const cache = cacheOf(store);
+  const cached = cache.get(id);
+  // A clock that went backwards makes the entry stale rather than immortal.
+  if (cached && now >= cached.readAt && now - cached.readAt < API_KEY_CACHE_MS) return cached.record;
+  const record = store.getApiKey(id);
+  if (record) cache.set(id, { record, readAt: now });
+  else cache.delete(id);
+  return record;
+}
+
+const forgetKey = (store: KeyStore, id: string): void => void cacheByStore.get(store)?.delete(id);
+
+/** The identity of a valid, unrevoked key, or null. The secret is hashed and compared every time. */
 export function verifyApiKey(store: KeyStore, key: string, now = Date.now()): ApiKeyIdentity | null {
   const parsed = parseApiKey(key);
   if (!parsed) return null;
-  const record = store.getApiKey(parsed.id);
+  const record = readKey(store, parsed.id, now);
   const expected = Buffer.from(record?.secretHash ?? DUMMY_HASH);
   const actual = Buffer.from(hashSecret(parsed.secret));
   const same = expected.length === actual.length && timingSafeEqual(expected, actual);
   if (!record || !same || record.revokedAt !== null) return null;
-  if (record.lastUsedAt === null || now - record.lastUsedAt > TOUCH_INTERVAL_MS) store.touchApiKey(record.id, now);
+  if (record.lastUsedAt === null || now - record.lastUsedAt > TOUCH_INTERVAL_MS) {
+    store.touchApiKey(record.id, now);
+    record.lastUsedAt = now;
+  }
   return { id: record.id, tenantId: record.tenantId, scopes: record.scopes };
 }
 
 export const listApiKeys = (store: KeyStore, tenantId?: string): ApiKeyRecord[] => store.listApiKeys(tenantId);
-export const revokeApiKey = (store: KeyStore, id: string, now = Date.now()): boolean => store.revokeApiKey(id, now);
+
+export function revokeApiKey(store: KeyStore, id: string, now = Date.now()): boolean {
+  forgetKey(store, id);
+  return store.revokeApiKey(id, now);
+}
