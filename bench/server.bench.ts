@@ -1,6 +1,7 @@
-// Throughput of `POST /api/widget/sessions` (API key check, zod, two SQLite inserts, a JWT)
-// as a ratio to a bare Express JSON route, both measured here with autocannon at 50
-// connections. The servers run in a child process so the load generator does not share their
+// Throughput of `POST /api/widget/sessions` (API key check, zod, two SQLite inserts committed
+// before the 201, a JWT) as a ratio to a bare Express JSON route, both measured here with
+// autocannon at 50 connections. Each request gets a new default session name, so every request
+// inserts a WhatsApp session row as well as the widget session. The servers run in a child process so the load generator does not share their
 // event loop; the same file is that child when started with `--target`.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
