@@ -172,8 +172,10 @@ const p = (values: number[], q: number) => {
 };
 
 async function runTarget(kind: 'app' | 'bare') {
+  // BENCH_CPU_PROF=<dir> writes a CPU profile of each server there.
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--target', kind], {
-    execArgv: ['--conditions=source', '--import', 'tsx', '--expose-gc'],
+    execArgv: [...prof, '--conditions=source', '--import', 'tsx', '--expose-gc'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const next = <K extends string>(key: K) =>

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { formatSseFrame, formatSseMessage, openSse, type SseStream } from './sse.js';
 
 test('formatSseMessage frames an event', () => {
@@ -108,4 +108,47 @@ test('openSse on a client that already left is closed at once (no heartbeat left
   let ran = 0;
   stream!.onClose(() => ran++);
   assert.equal(ran, 1);
+});
+
+/** Sends `request` on a raw socket and returns every byte the server wrote until it hung up. */
+function rawExchange(port: number, request: string) {
+  return new Promise<string>((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1' }, () => socket.write(request));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.on('error', reject);
+  });
+}
+
+test('sendFrame puts the same bytes on the wire as res.write, chunked (HTTP/1.1) or not (HTTP/1.0)', async () => {
+  const frame = formatSseFrame({ event: 'qr', id: 2, data: '"ü"' });
+  const text = 'event: qr\nid: 2\ndata: "ü"\n\n';
+  const CASES: [string, string, string][] = [
+    // Keep-alive is off so the server hangs up after end(); chunking does not depend on it.
+    ['HTTP/1.1', 'Connection: close\r\n', `9\r\n:opened\n\n\r\n${`${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`.repeat(2)}0\r\n\r\n`],
+    ['HTTP/1.0', '', `:opened\n\n${text}${text}`],
+  ];
+  const server = http.createServer((req, res) => {
+    const stream = openSse(req, res);
+    stream.comment('opened');
+    assert.equal(stream.sendFrame(frame), true);
+    // Twice, on a later turn too: one buffer shared by every write and every stream.
+    setImmediate(() => {
+      stream.sendFrame(frame);
+      stream.close();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    for (const [version, extra, body] of CASES) {
+      const raw = await rawExchange(port, `GET / ${version}\r\nHost: 127.0.0.1\r\n${extra}\r\n`);
+      const at = raw.indexOf('\r\n\r\n');
+      assert.equal(/transfer-encoding: chunked/i.test(raw.slice(0, at)), version === 'HTTP/1.1', raw);
+      assert.equal(raw.slice(at + 4), body, version);
+    }
+  } finally {
+    server.close();
+  }
 });
