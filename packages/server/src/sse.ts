@@ -93,6 +93,16 @@ export function openSse(req: IncomingMessage, res: ServerResponse, options: SseO
   req.socket.setNoDelay(true);
   res.flushHeaders();
 
+  // Express gives every response its own hidden class (it swaps each one's prototype), so
+  // `res.write`'s property reads go megamorphic: ~4 µs a stream, most of a 10,000-stream
+  // broadcast. The socket is an ordinary one, so `sendFrame` writes it directly: the same bytes
+  // `res.write` would send (one chunk of a chunked body) in one call. Only when this response
+  // owns the socket, is chunked and holds nothing back (checked once: headers are out, so none
+  // of that changes until it ends); otherwise (HTTP/1.0, a queued pipelined response) res.write.
+  const socket = res.socket as (Socket & { _httpMessage?: unknown }) | null;
+  const internals = res as ServerResponse & ResponseInternals;
+  const direct = socket?._httpMessage === res && internals.chunkedEncoding === true && internals.outputData?.length === 0 && res.headersSent ? socket : null;
+
   let closed = false;
   const closeHandlers: (() => void)[] = [];
   const heartbeat = setInterval(() => stream.comment(), heartbeatMs);
@@ -119,18 +129,8 @@ export function openSse(req: IncomingMessage, res: ServerResponse, options: SseO
     },
     sendFrame(frame) {
       if (closed) return false;
-      // Express gives every response its own hidden class (it swaps each one's prototype), so
-      // `res.write`'s property reads go megamorphic: ~4 µs a stream, most of a 10,000-stream
-      // broadcast. The socket is an ordinary one: the same bytes `res.write` would send (one
-      // chunk of a chunked body), written there in one call. Only while this response owns the
-      // socket and holds nothing back; otherwise (HTTP/1.0, a queued pipelined response) res.write.
-      const socket = res.socket as (Socket & { _httpMessage?: unknown }) | null;
-      const internals = res as ServerResponse & ResponseInternals;
-      if (socket?._httpMessage === res && internals.chunkedEncoding === true && internals.outputData?.length === 0 && res.headersSent && socket.writable) {
-        socket.write(frame.chunk);
-      } else {
-        res.write(frame.bytes);
-      }
+      if (direct !== null && direct.writable) direct.write(frame.chunk);
+      else res.write(frame.bytes);
       return true;
     },
     comment(text = '') {
