@@ -121,14 +121,14 @@ export function demoRouter(deps: AppDeps): Router {
   router.get('/demo/demo.js', (_req, res) => {
     res.set({ 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' }).send(DEMO_JS);
   });
-  router.post('/demo/session', jsonBody(), (req, res) => {
+  router.post('/demo/session', jsonBody(), async (req, res) => {
     const mode = (req.body as { mode?: unknown }).mode;
     if (mode !== undefined && !(WIDGET_MODES as readonly unknown[]).includes(mode)) {
       throw new HttpError(400, 'VALIDATION_FAILED', `mode: must be one of ${WIDGET_MODES.join(', ')}`);
     }
     // Cloud API needs a Meta app; the demo falls back to "all" rather than failing without one.
     const wanted = mode === 'cloud-api' && !deps.config.meta.appId ? 'all' : mode;
-    const { response } = createWidgetSession(deps, DEMO_TENANT, wanted ? { mode: wanted } : {});
+    const { response } = await createWidgetSession(deps, DEMO_TENANT, wanted ? { mode: wanted } : {});
     res.status(201).json(response.data);
   });
   return router;

@@ -5,6 +5,7 @@ import { SESSION_NAME_PATTERN, WIDGET_TOKEN_AUDIENCE } from '@titan-connect/prot
 import { SecretBox } from '../secrets.js';
 import { makeTestServer, T0, TEST_SECRET, type TestServer } from '../test-support/server.js';
 import { verifyWidgetToken } from '../tokens.js';
+import { createWidgetSession, createWidgetSessionBatched } from './widget-sessions.js';
 
 let server: TestServer;
 let key: string;
@@ -113,6 +114,33 @@ describe('POST /api/widget/sessions: happy path', () => {
     for (let i = 0; i < 20; i++) names.add((await create().expect(201)).body.data.session);
     assert.equal(names.size, 20);
     for (const name of names) assert.match(name, SESSION_NAME_PATTERN);
+  });
+});
+
+describe('generated session names never reuse an existing session', () => {
+  const namer = (names: string[]) => () => names.shift() ?? 'never';
+  const deps = () => ({ config: server.config, store: server.store, clock: server.clock }) as never;
+
+  for (const [label, create] of [['route (batched)', createWidgetSessionBatched], ['demo (own transaction)', createWidgetSession]] as const) {
+    test(`${label}: a generated name that exists is drawn again`, async () => {
+      server.store.ensureWaSession('acme', 'widget-taken', T0);
+      const { widgetSession } = await create(deps(), 'acme', {}, namer(['widget-taken', 'widget-taken', 'widget-free']));
+      assert.equal(widgetSession.sessionName, 'widget-free');
+      assert.deepEqual(server.store.listWidgetSessionsFor('acme', 'widget-taken'), [], "no widget session was attached to another user's session");
+      assert.equal(server.store.listWidgetSessionsFor('acme', 'widget-free').length, 1);
+    });
+  }
+
+  test('after five collisions in a row the answer is a 409, and nothing is stored', async () => {
+    server.store.ensureWaSession('acme', 'widget-taken', T0);
+    await assert.rejects(createWidgetSessionBatched(deps(), 'acme', {}, () => 'widget-taken'), { status: 409, code: 'CONFLICT' });
+    assert.deepEqual(server.store.listWidgetSessionsFor('acme', 'widget-taken'), []);
+  });
+
+  test('a name the backend chose keeps its meaning: a disconnected one is re-linked', async () => {
+    server.store.ensureWaSession('acme', 'shop', T0);
+    const { widgetSession } = await createWidgetSessionBatched(deps(), 'acme', { sessionName: 'shop' }, () => 'unused');
+    assert.equal(widgetSession.sessionName, 'shop');
   });
 });
 

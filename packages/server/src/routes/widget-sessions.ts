@@ -93,11 +93,22 @@ export const defaultSessionName = (nowMs: number): string => `widget-${nowMs.toS
 
 export interface CreatedWidgetSession {
   widgetSession: WidgetSessionRecord;
+  /** The name was made by the server (no `sessionName` in the body). */
+  generatedName: boolean;
   response: CreateWidgetSessionResponse;
 }
 
 /** Validates the body and builds the widget session, its token and the response; writes nothing. */
-function buildWidgetSession(deps: AppDeps, tenantId: string, rawBody: unknown): CreatedWidgetSession {
+/** Makes the name of a session created without `sessionName` (a seam for tests). */
+export type SessionNamer = (nowMs: number) => string;
+
+/** How often a generated name is drawn again when it is already taken (≈ 1 in 1.7 M per pair in one ms). */
+const GENERATED_NAME_TRIES = 5;
+
+/** A generated name that already exists: never hand one user's widget another user's session. */
+class GeneratedNameTaken extends Error {}
+
+function buildWidgetSession(deps: AppDeps, tenantId: string, rawBody: unknown, nameFor: SessionNamer): CreatedWidgetSession {
   const parsed = createWidgetSessionBody.safeParse(rawBody);
   if (!parsed.success) throw validationError(parsed.error);
   const body = parsed.data;
@@ -119,7 +130,7 @@ function buildWidgetSession(deps: AppDeps, tenantId: string, rawBody: unknown): 
   }
 
   const now = deps.clock.now();
-  const sessionName = body.sessionName ?? defaultSessionName(now);
+  const sessionName = body.sessionName ?? nameFor(now);
   const id = `ws_${randomBase62(22)}`;
   const { token, claims } = signWidgetToken(config.secret, { sub: id, tid: tenantId, ses: sessionName }, now);
   const expiresAt = claims.exp * 1000;
@@ -141,6 +152,7 @@ function buildWidgetSession(deps: AppDeps, tenantId: string, rawBody: unknown): 
 
   return {
     widgetSession,
+    generatedName: body.sessionName === undefined,
     response: {
       success: true,
       data: {
@@ -159,29 +171,48 @@ function buildWidgetSession(deps: AppDeps, tenantId: string, rawBody: unknown): 
  * CONNECTED check and the inserts see the same row, so two concurrent requests cannot both pass
  * the check for one name. A new name (the usual case) needs no read: the insert says it was new.
  */
-function saveWidgetSession(store: AppDeps['store'], widgetSession: WidgetSessionRecord): void {
+function saveWidgetSession(store: AppDeps['store'], { widgetSession, generatedName }: CreatedWidgetSession): void {
   const { tenantId, sessionName, createdAt } = widgetSession;
-  if (!store.insertWaSessionIfAbsent(tenantId, sessionName, createdAt) && store.getWaSession(tenantId, sessionName)?.status === 'CONNECTED') {
-    throw new HttpError(409, 'SESSION_ALREADY_CONNECTED', `sessionName: "${sessionName}" is already connected; delete it first to link again.`);
+  if (!store.insertWaSessionIfAbsent(tenantId, sessionName, createdAt)) {
+    if (generatedName) throw new GeneratedNameTaken();
+    if (store.getWaSession(tenantId, sessionName)?.status === 'CONNECTED') {
+      throw new HttpError(409, 'SESSION_ALREADY_CONNECTED', `sessionName: "${sessionName}" is already connected; delete it first to link again.`);
+    }
   }
   store.insertWidgetSession(widgetSession);
 }
 
+/** Builds and saves, drawing a generated name again while it collides with an existing one. */
+async function createWith(
+  deps: AppDeps,
+  tenantId: string,
+  rawBody: unknown,
+  nameFor: SessionNamer,
+  save: (created: CreatedWidgetSession) => void | Promise<void>,
+): Promise<CreatedWidgetSession> {
+  for (let attempt = 1; ; attempt++) {
+    const created = buildWidgetSession(deps, tenantId, rawBody, nameFor);
+    try {
+      await save(created);
+      return created;
+    } catch (error) {
+      if (!(error instanceof GeneratedNameTaken)) throw error;
+      if (attempt === GENERATED_NAME_TRIES) throw new HttpError(409, 'CONFLICT', 'Could not find a free session name; try again.');
+    }
+  }
+}
+
 /** Creates a widget session for a tenant in its own transaction (the demo backend calls this). */
-export function createWidgetSession(deps: AppDeps, tenantId: string, rawBody: unknown): CreatedWidgetSession {
-  const created = buildWidgetSession(deps, tenantId, rawBody);
-  deps.store.db.transaction(() => saveWidgetSession(deps.store, created.widgetSession))();
-  return created;
+export function createWidgetSession(deps: AppDeps, tenantId: string, rawBody: unknown, nameFor: SessionNamer = defaultSessionName): Promise<CreatedWidgetSession> {
+  return createWith(deps, tenantId, rawBody, nameFor, (created) => deps.store.db.transaction(() => saveWidgetSession(deps.store, created))());
 }
 
 /**
  * The route's path: the same, committed together with the other requests of this event-loop
  * turn (`transactBatched`); the 201 still goes out only after the commit.
  */
-export async function createWidgetSessionBatched(deps: AppDeps, tenantId: string, rawBody: unknown): Promise<CreatedWidgetSession> {
-  const created = buildWidgetSession(deps, tenantId, rawBody);
-  await deps.store.transactBatched(() => saveWidgetSession(deps.store, created.widgetSession));
-  return created;
+export function createWidgetSessionBatched(deps: AppDeps, tenantId: string, rawBody: unknown, nameFor: SessionNamer = defaultSessionName): Promise<CreatedWidgetSession> {
+  return createWith(deps, tenantId, rawBody, nameFor, (created) => deps.store.transactBatched(() => saveWidgetSession(deps.store, created)));
 }
 
 /** Mounted under `/api` after `apiKeyAuth` and the JSON body parser. */
