@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../clock.js';
 import { HttpError } from '../../errors.js';
 import type { Store } from '../../store/index.js';
-import type { EngineEvent, EngineListener, LinkingEngine, SessionKey, StartOptions, VirtualPhone } from '../engine.js';
+import type { EngineListener, LinkingEngine, SessionKey, StartOptions, VirtualPhone } from '../engine.js';
+import { EngineListeners } from '../listeners.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './disconnect.js';
 import { SessionSocket, type MakeSocket } from './session-socket.js';
 import { WaVersionSource, type FetchWaVersion } from './version.js';
@@ -40,7 +41,7 @@ export class BaileysEngine implements LinkingEngine {
   readonly kind: 'baileys' | 'emulated';
   readonly virtualPhone: VirtualPhone | null;
   private readonly sessions = new Map<string, SessionSocket>();
-  private readonly listeners = new Set<EngineListener>();
+  private readonly listeners: EngineListeners;
   private readonly versions: WaVersionSource;
   private readonly backoff: BackoffPolicy;
   private readonly clock: Clock;
@@ -48,6 +49,7 @@ export class BaileysEngine implements LinkingEngine {
 
   constructor(private readonly options: BaileysEngineOptions) {
     this.kind = options.kind ?? 'baileys';
+    this.listeners = new EngineListeners(options.logger);
     this.virtualPhone = options.virtualPhone ?? null;
     this.clock = options.clock ?? systemClock;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
@@ -114,8 +116,7 @@ export class BaileysEngine implements LinkingEngine {
   }
 
   subscribe(listener: EngineListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   /** Server shutdown: closes every socket, silently (see `SessionSocket.stop`). */
@@ -143,7 +144,7 @@ export class BaileysEngine implements LinkingEngine {
       clock: this.clock,
       logger: this.options.logger.child({ tenantId: key.tenantId, session: key.name }),
       baileysLogger: this.baileysLogger,
-      emit: (event) => this.emit(event),
+      emit: (event) => this.listeners.emit(event),
       onFinished: () => {
         if (this.sessions.get(id) === session) this.sessions.delete(id);
       },
@@ -153,16 +154,6 @@ export class BaileysEngine implements LinkingEngine {
     return session;
   }
 
-  private emit(event: EngineEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        // One broken subscriber must not stop the others, nor the socket that emitted.
-        this.options.logger.error({ err: error, event: event.type }, 'engine listener threw');
-      }
-    }
-  }
 }
 
 function assertPhone(phoneNumber: string): void {

@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../../clock.js';
 import { HttpError } from '../../errors.js';
 import type { Store } from '../../store/index.js';
 import type { EngineEvent, EngineListener, LinkingEngine, SessionKey, StartOptions, VirtualPhone } from '../engine.js';
+import { EngineListeners } from '../listeners.js';
 import { buildPairingQr, newCompanionKeys, newPairingCode, newQrRef, type CompanionKeys } from './codes.js';
 
 /** baileys: the first QR lives 60 s, later ones 20 s; the server sends 6 refs. */
@@ -80,7 +81,7 @@ export class SimulatorEngine implements LinkingEngine {
   readonly kind = 'simulator' as const;
   readonly virtualPhone: VirtualPhone;
   private readonly sessions = new Map<string, SimSession>();
-  private readonly listeners = new Set<EngineListener>();
+  private readonly listeners: EngineListeners;
   private readonly store: Store;
   private readonly clock: Clock;
   private readonly speed: number;
@@ -93,6 +94,7 @@ export class SimulatorEngine implements LinkingEngine {
     this.clock = options.clock ?? systemClock;
     this.speed = options.speed;
     this.logger = options.logger;
+    this.listeners = new EngineListeners(options.logger);
     this.failures = options.failures;
     this.virtualPhone = { scan: async (qr) => this.scan(qr), enterCode: async (code) => this.enterCode(code) };
   }
@@ -131,7 +133,7 @@ export class SimulatorEngine implements LinkingEngine {
     session.pairing = { code: newPairingCode(), phoneNumber };
     const ttl = this.scaled(PAIRING_CODE_TTL_MS);
     session.timer = setTimeout(() => this.timeout(session), ttl);
-    this.emit({ type: 'pairing_code', key, code: session.pairing.code, phoneNumber, expiresAt: this.clock.now() + ttl });
+    this.listeners.emit({ type: 'pairing_code', key, code: session.pairing.code, phoneNumber, expiresAt: this.clock.now() + ttl });
   }
 
   async restartQr(key: SessionKey): Promise<void> {
@@ -168,8 +170,7 @@ export class SimulatorEngine implements LinkingEngine {
   }
 
   subscribe(listener: EngineListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   async close(): Promise<void> {
@@ -184,17 +185,17 @@ export class SimulatorEngine implements LinkingEngine {
       if (session) this.clearTimer(session);
       const retrying = session ?? this.track(key);
       retrying.phase = 'connecting';
-      this.emit({ type: 'disconnected', key, ...FAILURE_EVENTS['network-down'], reason: 'AUTO_RECONNECT', reconnecting: true });
+      this.listeners.emit({ type: 'disconnected', key, ...FAILURE_EVENTS['network-down'], reason: 'AUTO_RECONNECT', reconnecting: true });
       retrying.timer = setTimeout(() => {
         this.drop(retrying);
-        this.emit({ type: 'disconnected', key, ...FAILURE_EVENTS['network-down'] });
+        this.listeners.emit({ type: 'disconnected', key, ...FAILURE_EVENTS['network-down'] });
       }, this.scaled(NETWORK_RETRY_MS));
       return;
     }
     if (session) this.drop(session);
     // 401 from WhatsApp: the credentials are dead, delete them so nothing reconnects with them.
     if (failure === 'logged-out') this.store.deleteAuthState(authKey(key));
-    this.emit({ type: 'disconnected', key, ...FAILURE_EVENTS[failure] });
+    this.listeners.emit({ type: 'disconnected', key, ...FAILURE_EVENTS[failure] });
   }
 
   // --- virtual phone --------------------------------------------------------------------------
@@ -237,7 +238,7 @@ export class SimulatorEngine implements LinkingEngine {
     session.qr = buildPairingQr(newQrRef(), session.keys);
     const ttl = this.scaled(session.attempt === 1 ? QR_FIRST_TTL_MS : QR_NEXT_TTL_MS);
     session.timer = setTimeout(() => this.nextQr(session), ttl);
-    this.emit({
+    this.listeners.emit({
       type: 'qr',
       key: session.key,
       qr: session.qr,
@@ -250,7 +251,7 @@ export class SimulatorEngine implements LinkingEngine {
   /** "QR refs attempts ended" (or the pairing code ran out): the socket closes, nothing linked. */
   private timeout(session: SimSession): void {
     this.drop(session);
-    this.emit({ type: 'qr_timeout', key: session.key });
+    this.listeners.emit({ type: 'qr_timeout', key: session.key });
   }
 
   private link(session: SimSession, creds: SimulatorCreds, fresh = false): void {
@@ -261,7 +262,7 @@ export class SimulatorEngine implements LinkingEngine {
     session.qr = null;
     session.pairing = null;
     session.creds = creds;
-    this.emit({ type: 'connected', key: session.key, method: creds.method, phone: creds.phone, pushName: creds.pushName });
+    this.listeners.emit({ type: 'connected', key: session.key, method: creds.method, phone: creds.phone, pushName: creds.pushName });
   }
 
   private parseCreds(raw: string): SimulatorCreds | null {
@@ -291,13 +292,4 @@ export class SimulatorEngine implements LinkingEngine {
     return Math.max(1, Math.round(ms / this.speed));
   }
 
-  private emit(event: EngineEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (err) {
-        this.logger.error({ err, event: event.type }, 'linking engine listener threw');
-      }
-    }
-  }
 }
