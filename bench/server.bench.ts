@@ -35,6 +35,7 @@ async function serveTargets(): Promise<void> {
   const { createApiKey } = await import('../packages/server/src/api-keys.ts');
   const { SqliteStore } = await import('../packages/server/src/store/index.ts');
   const { systemClock } = await import('../packages/server/src/clock.ts');
+  const { idleEngine, testConfig } = await import('../packages/server/src/test-support/server.ts');
   const dir = mkdtempSync(join(tmpdir(), 'titan-bench-'));
 
   const bare = express();
@@ -47,30 +48,9 @@ async function serveTargets(): Promise<void> {
   const apiKey = createApiKey(store, { tenantId: 'bench', scopes: ['sessions:manage'] }).key;
   // Logging as in production (info, one line per request), written to /dev/null.
   const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
-  const engine = {
-    kind: 'simulator' as const,
-    start: async () => {},
-    requestPairingCode: async () => {},
-    restartQr: async () => {},
-    logout: async () => {},
-    stop: async () => {},
-    sendText: async () => '',
-    isRunning: () => false,
-    subscribe: () => () => {},
-    virtualPhone: null,
-    close: async () => {},
-  };
-  const config = {
-    port: 0,
-    publicUrl: 'http://localhost:3000',
-    dbPath: join(dir, 'bench.db'),
-    secret: 'bench-secret-0123456789-abcdefghijklmnop',
-    engine: 'simulator' as const,
-    simSpeed: 1,
-    bootstrapApiKey: null,
-    demo: false,
-    meta: { appId: null, configId: null, appSecret: null, graphUrl: 'http://127.0.0.1:9', graphVersion: 'v21.0', sdkUrl: 'https://connect.facebook.net/en_US/sdk.js' },
-  };
+  // The app as the tests build it: a do-nothing engine (only the route's own work is measured).
+  const config = testConfig({ dbPath: join(dir, 'bench.db'), secret: 'bench-secret-0123456789-abcdefghijklmnop' });
+  const engine = idleEngine();
   const app = createApp({ config, store, engine, clock: systemClock, logger });
 
   const listen = (handler: typeof bare) =>

@@ -4,30 +4,14 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { Clock } from '../../clock.js';
 import type { AppConfig } from '../../config.types.js';
+import { testConfig } from '../../test-support/server.js';
 import type { AppDeps } from '../../deps.js';
 import { SqliteStore } from '../../store/index.js';
 import type { WidgetSessionRecord } from '../../store/index.js';
 import { SimulatorEngine, type SimulatorEngineOptions } from '../../whatsapp/simulator/engine.js';
 
-export const testConfig = (overrides: Partial<AppConfig> = {}): AppConfig => ({
-  port: 0,
-  publicUrl: 'http://localhost:3000',
-  dbPath: ':memory:',
-  secret: 'test-secret-test-secret-test-secret',
-  engine: 'simulator',
-  simSpeed: 1,
-  bootstrapApiKey: null,
-  meta: {
-    appId: null,
-    configId: null,
-    appSecret: null,
-    graphUrl: 'http://127.0.0.1:1',
-    graphVersion: 'v21.0',
-    sdkUrl: 'http://127.0.0.1:1/sdk.js',
-  },
-  demo: false,
-  ...overrides,
-});
+// One test config for the whole server (route and app tests use the same one).
+export { testConfig } from '../../test-support/server.js';
 
 /** A clock the test moves by hand. */
 export class ManualClock implements Clock {
