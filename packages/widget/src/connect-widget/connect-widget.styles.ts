@@ -3,6 +3,18 @@ import { css } from 'lit';
 // Theme tokens: public `--titan-*` properties feed private `--_*` ones, which the sub-views
 // inherit through their shadow roots. Dark applies with `theme="dark"`, or with `theme="auto"`
 // (the default) when the system prefers it.
+// One dark palette for both ways of asking for it.
+const darkPalette = css`
+  --_primary-text: #5fd3c3;
+  --_bg: #111b21;
+  --_fg: #e9edef;
+  --_muted: #aebac1;
+  --_border: #2a3942;
+  --_surface: #202c33;
+  --_danger: #ff8a80;
+  --_focus: #5fd3c3;
+`;
+
 export const styles = css`
   :host {
     --_primary: var(--titan-color-primary, #00796b);
@@ -22,25 +34,11 @@ export const styles = css`
     line-height: 1.45;
   }
   :host([theme='dark']) {
-    --_primary-text: #5fd3c3;
-    --_bg: #111b21;
-    --_fg: #e9edef;
-    --_muted: #aebac1;
-    --_border: #2a3942;
-    --_surface: #202c33;
-    --_danger: #ff8a80;
-    --_focus: #5fd3c3;
+    ${darkPalette}
   }
   @media (prefers-color-scheme: dark) {
     :host(:not([theme='light'])) {
-      --_primary-text: #5fd3c3;
-      --_bg: #111b21;
-      --_fg: #e9edef;
-      --_muted: #aebac1;
-      --_border: #2a3942;
-      --_surface: #202c33;
-      --_danger: #ff8a80;
-      --_focus: #5fd3c3;
+      ${darkPalette}
     }
   }
   .card {
