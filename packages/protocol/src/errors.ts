@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'CONFLICT',
   'RATE_LIMITED',
   'INTERNAL_ERROR',
+  'SERVICE_UNAVAILABLE',
+  'ORIGIN_NOT_ALLOWED',
   // Widget token
   'MISSING_WIDGET_TOKEN',
   'INVALID_WIDGET_TOKEN',
@@ -30,13 +32,19 @@ export const ERROR_CODES = [
   'META_EXCHANGE_FAILED',
   'META_SIGNUP_CANCELLED',
   'LINKING_FAILED',
+  'COMPANION_LIMIT',
+  // Cloud API sending
+  'META_SEND_FAILED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const isErrorCode = (value: unknown): value is ErrorCode =>
+  typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
 
 /** The JSON body of every error response. */
 export interface ErrorBody {
   error: string;
-  code: ErrorCode | (string & {});
+  code: ErrorCode;
 }
 
 export const isErrorBody = (value: unknown): value is ErrorBody =>

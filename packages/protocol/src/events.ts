@@ -1,4 +1,5 @@
 import type { LinkMethod, WidgetMode } from './modes.js';
+import type { ErrorCode } from './errors.js';
 import type { SessionStatus, StatusReason } from './session.js';
 
 /** Where the widget session is in its linking. Persisted by the server. */
@@ -47,7 +48,7 @@ export interface ConnectedPayload {
 
 /** `failed` event. */
 export interface FailedPayload {
-  code: string;
+  code: ErrorCode;
   message: string;
   /** True when the user can try again in this widget session (e.g. a fresh QR). */
   retryable: boolean;
@@ -91,14 +92,29 @@ export interface WidgetState {
   messageTargetOrigin: string;
 }
 
+/**
+ * The server's decision after an event. Every SSE event but `state` carries it as `data.state`;
+ * the widget merges it and never derives a status from an event's name (a QR rotating under a
+ * pairing code leaves `PAIRING_CODE` in place).
+ */
+export interface LinkStatus {
+  phase: LinkPhase;
+  status: SessionStatus;
+  statusReason: StatusReason | null;
+  methods: LinkMethod[];
+}
+
+/** An event payload with the state after it. */
+export type WithLinkStatus<T> = T & { state: LinkStatus };
+
 /** Every SSE event: `event:` name and its JSON `data:`. */
 export interface WidgetEventMap {
   state: WidgetState;
-  qr: QrPayload;
-  pairing_code: PairingCodePayload;
-  connected: ConnectedPayload;
-  failed: FailedPayload;
-  expired: ExpiredPayload;
+  qr: WithLinkStatus<QrPayload>;
+  pairing_code: WithLinkStatus<PairingCodePayload>;
+  connected: WithLinkStatus<ConnectedPayload>;
+  failed: WithLinkStatus<FailedPayload>;
+  expired: WithLinkStatus<ExpiredPayload>;
 }
 export type WidgetEventName = keyof WidgetEventMap;
 export const WIDGET_EVENT_NAMES = ['state', 'qr', 'pairing_code', 'connected', 'failed', 'expired'] as const satisfies readonly WidgetEventName[];

@@ -7,7 +7,7 @@ import type { ErrorCode } from '@titan-connect/protocol';
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: ErrorCode | (string & {}),
+    readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {

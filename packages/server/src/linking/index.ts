@@ -1,12 +1,17 @@
 // The linking layer: widget session state machine, engine events → widget events, SSE fan-out.
 // The contract is here; `LinkingService` (service.ts) implements it.
-import type { ConnectedPayload, FailedPayload, WidgetEvent, WidgetState } from '@titan-connect/protocol';
+import type { ConnectedPayload, FailedPayload, WidgetEvent, WidgetEventMap, WidgetEventName, WidgetState } from '@titan-connect/protocol';
 import type { AppDeps } from '../deps.js';
 import type { SessionKey } from '../whatsapp/engine.js';
 import { LinkingService } from './service.js';
 
 /** One event as sent on the SSE stream of a widget session. */
 export type SequencedEvent = WidgetEvent & { id: number };
+
+/** An event before the service stamps it with the state after it (`data.state`). */
+export type UnstampedEvent = {
+  [K in WidgetEventName]: { event: K; data: K extends 'state' ? WidgetState : Omit<WidgetEventMap[K], 'state'> };
+}[WidgetEventName];
 
 /** Cloud API result that marks a WhatsApp session CONNECTED with method `cloud-api`. */
 export interface CloudApiConnection {

@@ -159,7 +159,10 @@ describe('linking', () => {
     await linking.ensureStarted(ws.id);
     await assert.rejects(linking.restartQr(ws.id), { status: 409 });
     const stream = new Stream(linking, ws.id);
-    assert.deepEqual((await stream.next('expired')).data, { reason: 'QR_TIMEOUT' });
+    assert.deepEqual((await stream.next('expired')).data, {
+      reason: 'QR_TIMEOUT',
+      state: { phase: 'expired', status: 'DISCONNECTED', statusReason: 'QR_TIMEOUT', methods: ['qr', 'pairing'] },
+    });
     const wa = deps.store.getWaSession('default', 'shop')!;
     assert.deepEqual([wa.status, wa.statusReason], ['DISCONNECTED', 'QR_TIMEOUT']);
     const before = stream.events.length;

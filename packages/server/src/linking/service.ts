@@ -6,7 +6,7 @@ import {
   type FailedPayload,
   type PairingCodePayload,
   type QrPayload,
-  type WidgetEvent,
+  type LinkStatus,
   type WidgetState,
 } from '@titan-connect/protocol';
 import type { AppDeps } from '../deps.js';
@@ -15,8 +15,8 @@ import { sendCloudApiText } from '../meta/messages.js';
 import type { WaSessionPatch, WidgetSessionRecord } from '../store/index.js';
 import type { EngineEvent, SessionKey } from '../whatsapp/engine.js';
 import { EventRing } from './event-ring.js';
-import type { CloudApiConnection, Linking, SequencedEvent } from './index.js';
-import { pairingCodePayload, parseSnapshot, qrPayload, redirectUrl, widgetState, type LinkSnapshot } from './snapshot.js';
+import type { CloudApiConnection, Linking, SequencedEvent, UnstampedEvent } from './index.js';
+import { methodsFor, pairingCodePayload, parseSnapshot, qrPayload, redirectUrl, widgetState, type LinkSnapshot } from './snapshot.js';
 
 type Send = (event: SequencedEvent) => void;
 
@@ -364,10 +364,13 @@ export class LinkingService implements Linking {
   }
 
   /** Applies `patch`, numbers the event, persists both, keeps it for resume and sends it to every stream. */
-  private emit(rt: Runtime, event: WidgetEvent, patch: Partial<LinkSnapshot>): void {
+  private emit(rt: Runtime, event: UnstampedEvent, patch: Partial<LinkSnapshot>): void {
     rt.snapshot = { ...rt.snapshot, ...patch };
     rt.lastEventId++;
-    const sequenced = { ...event, id: rt.lastEventId } as SequencedEvent;
+    const { phase, status, statusReason } = rt.snapshot;
+    const state: LinkStatus = { phase, status, statusReason, methods: methodsFor(this.deps.config, rt.record) };
+    const data = event.event === 'state' ? event.data : { ...event.data, state };
+    const sequenced = { event: event.event, data, id: rt.lastEventId } as SequencedEvent;
     this.persist(rt);
     rt.ring.push(sequenced, rt.snapshot);
     for (const send of rt.subscribers) {

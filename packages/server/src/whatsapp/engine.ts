@@ -1,4 +1,4 @@
-import type { StatusReason } from '@titan-connect/protocol';
+import type { ErrorCode, StatusReason } from '@titan-connect/protocol';
 import type { EngineKind } from '../config.types.js';
 
 /** A WhatsApp session is named per tenant. */
@@ -22,7 +22,7 @@ export type EngineEvent =
       type: 'disconnected';
       key: SessionKey;
       reason: StatusReason;
-      code: string;
+      code: ErrorCode;
       message: string;
       retryable: boolean;
       reconnecting: boolean;

@@ -1,5 +1,6 @@
 // What to do when a Baileys socket closes. Pure: the status code (and a little context) in, one
 // decision out, so every branch of the policy is a table row in the test.
+import type { ErrorCode } from '@titan-connect/protocol';
 
 /** Bounded exponential back-off for transient failures (network, 408/428/503). */
 export interface BackoffPolicy {
@@ -27,7 +28,7 @@ export type DisconnectDecision =
   /** Every QR ref was shown and none was scanned. */
   | { kind: 'qr_timeout' }
   | { kind: 'retry'; attempt: number; delayMs: number; message: string }
-  | { kind: 'fail'; code: string; message: string; retryable: boolean };
+  | { kind: 'fail'; code: ErrorCode; message: string; retryable: boolean };
 
 export interface DisconnectContext {
   /** `lastDisconnect.error` of the `connection.update` close event (a Boom, or anything). */
