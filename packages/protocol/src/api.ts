@@ -22,12 +22,16 @@ export interface CreateWidgetSessionResponse {
   };
 }
 
+/** `WA_EMBEDDED_SIGNUP` events that finish a signup (CANCEL and ERROR do not). */
+export const EMBEDDED_SIGNUP_FINISH_EVENTS = ['FINISH', 'FINISH_ONLY_WABA', 'FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING'] as const;
+export type EmbeddedSignupFinishEvent = (typeof EMBEDDED_SIGNUP_FINISH_EVENTS)[number];
+
 /** `POST /widget/api/cloud-api` body: the login `code` joined with the `WA_EMBEDDED_SIGNUP` finish. */
 export interface CloudApiFinishRequest {
   code: string;
   wabaId: string;
   phoneNumberId?: string;
-  event: 'FINISH' | 'FINISH_ONLY_WABA' | 'FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING';
+  event: EmbeddedSignupFinishEvent;
 }
 
 /** Paths shared by server, widget and loader. */

@@ -5,3 +5,4 @@ export * from './token.js';
 export * from './events.js';
 export * from './messages.js';
 export * from './api.js';
+export * from './phone.js';

@@ -6,7 +6,7 @@
 // row, so verifying is one primary-key lookup and one constant-time compare.
 import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
 import { API_SCOPES, type ApiScope, isApiScope } from '@titan-connect/protocol';
-import type { ApiKeyRecord } from './store/types.js';
+import type { ApiKeyRecord, Store } from './store/types.js';
 
 export const API_KEY_PREFIX = 'titan_sk_';
 const ID_LENGTH = 12;
@@ -80,13 +80,7 @@ export function parseScopes(list: string): ApiScope[] {
 const TENANT_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/;
 export const isTenantId = (value: string): boolean => TENANT_PATTERN.test(value);
 
-interface KeyStore {
-  insertApiKey(key: ApiKeyRecord): void;
-  getApiKey(id: string): ApiKeyRecord | null;
-  listApiKeys(tenantId?: string): ApiKeyRecord[];
-  revokeApiKey(id: string, now?: number): boolean;
-  touchApiKey(id: string, now?: number): void;
-}
+type KeyStore = Pick<Store, 'insertApiKey' | 'getApiKey' | 'listApiKeys' | 'revokeApiKey' | 'touchApiKey'>;
 
 export interface CreateApiKeyOptions {
   tenantId: string;
@@ -96,11 +90,11 @@ export interface CreateApiKeyOptions {
 }
 
 /** Creates a key; the returned `key` is the only time the full text exists. */
-export function createApiKey(store: KeyStore, options: CreateApiKeyOptions): { key: string; record: ApiKeyRecord } {
+export async function createApiKey(store: KeyStore, options: CreateApiKeyOptions): Promise<{ key: string; record: ApiKeyRecord }> {
   if (!isTenantId(options.tenantId)) throw new Error(`invalid tenant id "${options.tenantId}"`);
   const id = randomBase62(ID_LENGTH);
   const secret = randomBase62(SECRET_LENGTH);
-  const record = insertKey(store, { id, secret }, options);
+  const record = await insertKey(store, { id, secret }, options);
   return { key: `${API_KEY_PREFIX}${id}_${secret}`, record };
 }
 
@@ -108,10 +102,10 @@ export function createApiKey(store: KeyStore, options: CreateApiKeyOptions): { k
  * Makes sure this exact key exists with the given tenant and scopes (`TITAN_BOOTSTRAP_API_KEY`).
  * Re-running with the same key keeps its id, so its `created_at` history stays one row.
  */
-export function ensureApiKey(store: KeyStore, key: string, options: CreateApiKeyOptions): ApiKeyRecord {
+export async function ensureApiKey(store: KeyStore, key: string, options: CreateApiKeyOptions): Promise<ApiKeyRecord> {
   const parsed = parseApiKey(key);
   if (!parsed) throw new Error('not an API key (titan_sk_<id>_<secret>)');
-  const existing = store.getApiKey(parsed.id);
+  const existing = await store.getApiKey(parsed.id);
   if (
     existing &&
     existing.revokedAt === null &&
@@ -124,7 +118,7 @@ export function ensureApiKey(store: KeyStore, key: string, options: CreateApiKey
   return insertKey(store, parsed, { ...options, now: existing?.createdAt ?? options.now });
 }
 
-function insertKey(store: KeyStore, parsed: ParsedApiKey, options: CreateApiKeyOptions): ApiKeyRecord {
+async function insertKey(store: KeyStore, parsed: ParsedApiKey, options: CreateApiKeyOptions): Promise<ApiKeyRecord> {
   const record: ApiKeyRecord = {
     id: parsed.id,
     tenantId: options.tenantId,
@@ -135,7 +129,7 @@ function insertKey(store: KeyStore, parsed: ParsedApiKey, options: CreateApiKeyO
     lastUsedAt: null,
     revokedAt: null,
   };
-  store.insertApiKey(record);
+  await store.insertApiKey(record);
   forgetKey(store, record.id);
   return record;
 }
@@ -169,12 +163,12 @@ function cacheOf(store: KeyStore): Map<string, CachedKey> {
 }
 
 /** The row of a key id, from the cache while it is younger than `API_KEY_CACHE_MS`. */
-function readKey(store: KeyStore, id: string, now: number): ApiKeyRecord | null {
+async function readKey(store: KeyStore, id: string, now: number): Promise<ApiKeyRecord | null> {
   const cache = cacheOf(store);
   const cached = cache.get(id);
   // A clock that went backwards makes the entry stale rather than immortal.
   if (cached && now >= cached.readAt && now - cached.readAt < API_KEY_CACHE_MS) return cached.record;
-  const record = store.getApiKey(id);
+  const record = await store.getApiKey(id);
   if (record) cache.set(id, { record, readAt: now });
   else cache.delete(id);
   return record;
@@ -183,24 +177,24 @@ function readKey(store: KeyStore, id: string, now: number): ApiKeyRecord | null 
 const forgetKey = (store: KeyStore, id: string): void => void cacheByStore.get(store)?.delete(id);
 
 /** The identity of a valid, unrevoked key, or null. The secret is hashed and compared every time. */
-export function verifyApiKey(store: KeyStore, key: string, now = Date.now()): ApiKeyIdentity | null {
+export async function verifyApiKey(store: KeyStore, key: string, now = Date.now()): Promise<ApiKeyIdentity | null> {
   const parsed = parseApiKey(key);
   if (!parsed) return null;
-  const record = readKey(store, parsed.id, now);
+  const record = await readKey(store, parsed.id, now);
   const expected = Buffer.from(record?.secretHash ?? DUMMY_HASH);
   const actual = Buffer.from(hashSecret(parsed.secret));
   const same = expected.length === actual.length && timingSafeEqual(expected, actual);
   if (!record || !same || record.revokedAt !== null) return null;
   if (record.lastUsedAt === null || now - record.lastUsedAt > TOUCH_INTERVAL_MS) {
-    store.touchApiKey(record.id, now);
+    void store.touchApiKey(record.id, now).catch(() => {});
     record.lastUsedAt = now;
   }
   return { id: record.id, tenantId: record.tenantId, scopes: record.scopes };
 }
 
-export const listApiKeys = (store: KeyStore, tenantId?: string): ApiKeyRecord[] => store.listApiKeys(tenantId);
+export const listApiKeys = (store: KeyStore, tenantId?: string): Promise<ApiKeyRecord[]> => store.listApiKeys(tenantId);
 
-export function revokeApiKey(store: KeyStore, id: string, now = Date.now()): boolean {
+export function revokeApiKey(store: KeyStore, id: string, now = Date.now()): Promise<boolean> {
   forgetKey(store, id);
   return store.revokeApiKey(id, now);
 }

@@ -19,6 +19,8 @@ import { sessionsRouter } from './routes/sessions.js';
 import { widgetApiRouter } from './routes/widget-api.js';
 import { widgetPageRouter } from './routes/widget-page.js';
 import { widgetSessionsRouter } from './routes/widget-sessions.js';
+import { Sessions } from './services/sessions.js';
+import { WidgetSessions, type SessionNamer } from './services/widget-sessions.js';
 
 export interface CreateAppOptions extends AppDeps {
   /** The linking layer; built from the deps when absent (tests may pass a fake). */
@@ -27,11 +29,16 @@ export interface CreateAppOptions extends AppDeps {
   assets?: AssetDirs;
   /** Log one line per request (off in benchmarks). Default true. */
   logRequests?: boolean;
+  /** Names sessions created without `sessionName` (tests force collisions). */
+  sessionNamer?: SessionNamer;
 }
 
 export function createApp(options: CreateAppOptions): Express {
-  const { linking: givenLinking, assets, logRequests = true, ...deps } = options;
+  const { linking: givenLinking, assets, logRequests = true, sessionNamer, ...deps } = options;
   const linking = givenLinking ?? createLinking(deps);
+  // Routes call these services; the services call the store, the linking layer and the engine.
+  const widgetSessions = new WidgetSessions(deps, linking, sessionNamer);
+  const sessions = new Sessions(deps, linking);
   const app = express();
   // main.ts resumes and closes the linking; tests reach it here too.
   app.locals.linking = linking;
@@ -50,21 +57,21 @@ export function createApp(options: CreateAppOptions): Express {
 
   // Backend API: API key first, so an anonymous caller learns nothing from body errors.
   app.use('/api', apiKeyAuth(deps), jsonBody());
-  app.use('/api', widgetSessionsRouter(deps));
-  app.use('/api/sessions', sessionsRouter(deps, linking));
+  app.use('/api', widgetSessionsRouter(deps, widgetSessions));
+  app.use('/api/sessions', sessionsRouter(sessions));
 
   // The hosted page, then the widget's JSON/SSE API (CORS before auth so preflights and auth
   // errors are readable cross-origin; origin check once the token named the session).
-  app.use('/widget/connect', widgetPageRouter(deps));
-  app.use('/widget/api', widgetCors(), widgetTokenAuth(deps), widgetOriginCheck(deps), jsonBody());
-  app.use('/widget/api', cloudApiRouter(deps, linking));
+  app.use('/widget/connect', widgetPageRouter(deps, widgetSessions));
+  app.use('/widget/api', widgetCors(), widgetTokenAuth(widgetSessions), widgetOriginCheck(deps), jsonBody());
+  app.use('/widget/api', cloudApiRouter(widgetSessions));
   app.use('/widget/api', widgetApiRouter(deps, linking));
 
   // The virtual phone exists only for engines that have one; elsewhere it is an unknown route.
-  if (deps.engine.virtualPhone) app.use('/dev/simulator', jsonBody(), devSimulatorRouter(deps, linking));
+  if (deps.engine.virtualPhone) app.use('/dev/simulator', jsonBody(), devSimulatorRouter(deps));
 
   app.use(assetsRouter(deps.logger, assets));
-  if (deps.config.demo) app.use(demoRouter(deps));
+  if (deps.config.demo) app.use(demoRouter(deps, widgetSessions));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -28,7 +28,7 @@ class UsageError extends Error {}
 const iso = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString());
 
 /** Runs one command; returns the exit code. */
-export function runCli(argv: readonly string[], io: CliIo): number {
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -64,7 +64,7 @@ export function runCli(argv: readonly string[], io: CliIo): number {
           throw new UsageError((error as Error).message);
         }
         if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-        const { key, record } = createApiKey(open(), { tenantId: values.tenant, scopes, label: values.label ?? null });
+        const { key, record } = await createApiKey(open(), { tenantId: values.tenant, scopes, label: values.label ?? null });
         io.out(`Created key ${record.id} for tenant "${record.tenantId}" with scopes ${record.scopes.join(',')}.`);
         io.out('Copy it now: it is stored hashed and cannot be shown again.');
         io.out(key);
@@ -72,7 +72,7 @@ export function runCli(argv: readonly string[], io: CliIo): number {
       }
       case 'list': {
         if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-        const keys = listApiKeys(open(), values.tenant);
+        const keys = await listApiKeys(open(), values.tenant);
         if (keys.length === 0) {
           io.out(values.tenant ? `No keys for tenant "${values.tenant}".` : 'No keys.');
           return 0;
@@ -89,7 +89,7 @@ export function runCli(argv: readonly string[], io: CliIo): number {
         if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
         // Accept the full key too: people paste what they have; only its id part is used.
         const keyId = /^titan_sk_([A-Za-z0-9]+)_/.exec(id)?.[1] ?? id;
-        if (!revokeApiKey(open(), keyId)) {
+        if (!(await revokeApiKey(open(), keyId))) {
           io.err(`titan: no active key with id "${keyId}"`);
           return 1;
         }
@@ -110,13 +110,13 @@ export function runCli(argv: readonly string[], io: CliIo): number {
     }
     throw error;
   } finally {
-    (store as SqliteStore | null)?.close();
+    await (store as SqliteStore | null)?.close();
   }
 }
 
 const isEntryPoint = process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
 if (isEntryPoint) {
-  process.exitCode = runCli(process.argv.slice(2), {
+  process.exitCode = await runCli(process.argv.slice(2), {
     env: process.env,
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AppConfig, EngineKind } from './config.types.js';
+import type { Store } from './store/types.js';
 import { parseApiKey } from './api-keys.js';
 
 export class ConfigError extends Error {
@@ -154,22 +155,19 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
 /** Store setting that holds the generated secret when `TITAN_SECRET` is unset. */
 export const SECRET_SETTING = 'secret';
 
-interface SecretStore {
-  getSetting(key: string): string | null;
-  setSetting(key: string, value: string): void;
-}
+type SecretStore = Pick<Store, 'getSetting' | 'setSetting'>;
 
 /**
  * `TITAN_SECRET`, or the secret generated on the first start and kept in the store. The warning
  * matters: whoever can read the SQLite file can then forge widget tokens and open the sealed
  * secrets, so production should keep the secret outside the database.
  */
-export function resolveSecret(config: LoadedConfig, store: SecretStore, logger: Pick<Logger, 'warn'>): string {
+export async function resolveSecret(config: LoadedConfig, store: SecretStore, logger: Pick<Logger, 'warn'>): Promise<string> {
   if (config.secret !== null) return config.secret;
-  let secret = store.getSetting(SECRET_SETTING);
+  let secret = await store.getSetting(SECRET_SETTING);
   if (secret === null) {
     secret = randomBytes(32).toString('base64url');
-    store.setSetting(SECRET_SETTING, secret);
+    await store.setSetting(SECRET_SETTING, secret);
     logger.warn('TITAN_SECRET is not set: generated one and stored it in the database; set TITAN_SECRET in production');
   } else {
     logger.warn('TITAN_SECRET is not set: using the secret stored in the database; set TITAN_SECRET in production');

@@ -90,3 +90,39 @@ test('bad configuration: the process prints one line naming the variable and exi
     assert.equal(run.stdout, '');
   }
 });
+
+test('a production start (TITAN_ENGINE=baileys) never loads the WhatsApp emulator; an emulated one does', () => {
+  const main = new URL('./main.ts', import.meta.url).href;
+  // A resolve hook that records every module URL; the child prints whether an emulator file was among them.
+  const hook = `export async function resolve(specifier, context, next) {
+    const result = await next(specifier, context);
+    if (result.url.includes('/wa-emulator/')) globalThis.port?.postMessage(result.url);
+    return result;
+  }
+  export function initialize(data) { globalThis.port = data.port; }`;
+  const script = `
+    import { register } from 'node:module';
+    import { MessageChannel } from 'node:worker_threads';
+    const { port1, port2 } = new MessageChannel();
+    const loaded = [];
+    port1.on('message', (url) => loaded.push(url));
+    port1.unref();
+    register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}), { data: { port: port2 }, transferList: [port2] });
+    const { startServer } = await import(${JSON.stringify(main)});
+    const { pino } = await import('pino');
+    const running = await startServer(process.env, pino({ level: 'silent' }));
+    await running.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    console.log(JSON.stringify(loaded.length));
+    process.exit(0);`;
+  for (const [engine, loadsEmulator] of [['baileys', false], ['emulated', true]] as const) {
+    const run = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, PORT: '0', TITAN_DB: join(dir, `engine-${engine}.db`), TITAN_DEMO: '0', TITAN_ENGINE: engine },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const count = Number(run.stdout.trim().split('\n').at(-1));
+    assert.equal(count > 0, loadsEmulator, `${engine}: ${count} emulator modules loaded\n${run.stderr}`);
+  }
+});

@@ -13,7 +13,7 @@ import type { AppConfig } from './config.types.js';
 import type { Linking } from './linking/index.js';
 import { createLogger } from './logger.js';
 import { DEMO_TENANT } from './routes/demo.js';
-import { SqliteStore } from './store/index.js';
+import { SqliteStore, type Store } from './store/index.js';
 import { createEngine } from './whatsapp/index.js';
 
 export interface RunningServer {
@@ -29,10 +29,10 @@ export interface RunningServer {
  * all gets one for tenant `default` (scope `*`), printed once, so a newcomer can call the API
  * right after `pnpm start` without touching the CLI.
  */
-function bootstrapKeys(config: AppConfig, store: SqliteStore, now: number): string | null {
-  if (config.bootstrapApiKey) ensureApiKey(store, config.bootstrapApiKey, { tenantId: DEMO_TENANT, scopes: ['*'], label: 'bootstrap', now });
-  if (store.listApiKeys().length > 0) return null;
-  return createApiKey(store, { tenantId: DEMO_TENANT, scopes: ['*'], label: 'first start', now }).key;
+async function bootstrapKeys(config: AppConfig, store: Store, now: number): Promise<string | null> {
+  if (config.bootstrapApiKey) await ensureApiKey(store, config.bootstrapApiKey, { tenantId: DEMO_TENANT, scopes: ['*'], label: 'bootstrap', now });
+  if ((await store.listApiKeys()).length > 0) return null;
+  return (await createApiKey(store, { tenantId: DEMO_TENANT, scopes: ['*'], label: 'first start', now })).key;
 }
 
 export async function startServer(env: Record<string, string | undefined> = process.env, logger?: Logger): Promise<RunningServer> {
@@ -50,8 +50,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
     });
     const port = (server.address() as AddressInfo).port;
     const publicUrl = env.PUBLIC_URL?.trim() ? loaded.publicUrl : `http://localhost:${port}`;
-    const config: AppConfig = { ...loaded, port, publicUrl, secret: resolveSecret(loaded, store, log) };
-    const printedApiKey = bootstrapKeys(config, store, systemClock.now());
+    const config: AppConfig = { ...loaded, port, publicUrl, secret: await resolveSecret(loaded, store, log) };
+    const printedApiKey = await bootstrapKeys(config, store, systemClock.now());
     const engine = await createEngine(config, store, log);
     const app = createApp({ config, store, engine, clock: systemClock, logger: log });
     linking = app.locals.linking as Linking;
@@ -67,14 +67,14 @@ export async function startServer(env: Record<string, string | undefined> = proc
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await linking?.close();
         await engine.close();
-        store.close();
+        await store.close();
       },
     };
     return running;
   } catch (error) {
     await linking?.close().catch(() => {});
     if (server.listening) server.close();
-    store.close();
+    await store.close();
     throw error;
   }
 }

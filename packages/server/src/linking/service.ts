@@ -11,18 +11,19 @@ import {
 } from '@titan-connect/protocol';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
-import { sendCloudApiText } from '../meta/messages.js';
-import type { WaSessionPatch, WidgetSessionRecord } from '../store/index.js';
+import type { CloudApiConnection } from '../meta/embedded-signup.js';
+import type { LinkChange, StoredWidgetSession, WaSessionPatch } from '../store/index.js';
 import type { EngineEvent, SessionKey } from '../whatsapp/engine.js';
+import { sessionKeyId as keyId } from '../whatsapp/engine.js';
 import { EventRing } from './event-ring.js';
-import type { CloudApiConnection, Linking, SequencedEvent, UnstampedEvent } from './index.js';
+import type { Linking, SequencedEvent, UnstampedEvent } from './types.js';
 import { methodsFor, pairingCodePayload, parseSnapshot, qrPayload, redirectUrl, widgetState, type LinkSnapshot } from './snapshot.js';
 
 type Send = (event: SequencedEvent) => void;
 
 /** One widget session held in memory while it lives. */
 interface Runtime {
-  record: WidgetSessionRecord;
+  record: StoredWidgetSession;
   key: SessionKey;
   snapshot: LinkSnapshot;
   lastEventId: number;
@@ -31,7 +32,6 @@ interface Runtime {
   expiryTimer: NodeJS.Timeout | null;
 }
 
-const keyId = (key: SessionKey): string => `${key.tenantId}\u0000${key.name}`;
 const LINKING_PHASES = new Set(['starting', 'qr', 'pairing']);
 
 export class LinkingService implements Linking {
@@ -40,6 +40,13 @@ export class LinkingService implements Linking {
   private readonly byKey = new Map<string, Set<string>>();
   /** The engine's latest QR / pairing code per WhatsApp session, for widget sessions that join late. */
   private readonly current = new Map<string, { qr: QrPayload | null; pairingCode: PairingCodePayload | null }>();
+  /** Loads in flight, so two requests of one widget session share one runtime. */
+  private readonly loading = new Map<string, Promise<Runtime>>();
+  /**
+   * Store writes per WhatsApp session, chained: each change commits after the one before it, so a
+   * database that runs queries concurrently still ends with the last state.
+   */
+  private readonly writes = new Map<string, Promise<void>>();
   private readonly unsubscribeEngine: () => void;
 
   constructor(private readonly deps: AppDeps) {
@@ -49,14 +56,14 @@ export class LinkingService implements Linking {
   // --- Linking ----------------------------------------------------------------------------------
 
   async ensureStarted(widgetSessionId: string): Promise<void> {
-    const rt = this.load(widgetSessionId);
+    const rt = await this.load(widgetSessionId);
     if (rt.snapshot.phase !== 'idle' || rt.record.mode === 'cloud-api') return;
     await this.begin(rt);
   }
 
   /** idle (or resumed after a restart) → starting → whatever the engine reports next. */
   private async begin(rt: Runtime): Promise<void> {
-    const wa = this.deps.store.ensureWaSession(rt.key.tenantId, rt.key.name, this.now());
+    const wa = await this.deps.store.ensureWaSession(rt.key.tenantId, rt.key.name, this.now());
     if (wa.status === 'CONNECTED') {
       const connected = this.connectedPayload(rt, wa.method ?? 'qr', wa.phone, wa.pushName);
       this.emit(rt, { event: 'connected', data: connected }, { phase: 'connected', connected, status: 'CONNECTED', statusReason: null });
@@ -74,13 +81,13 @@ export class LinkingService implements Linking {
     await this.startEngine(rt);
   }
 
-  state(widgetSessionId: string): WidgetState {
-    const rt = this.load(widgetSessionId);
+  async state(widgetSessionId: string): Promise<WidgetState> {
+    const rt = await this.load(widgetSessionId);
     return widgetState(this.deps.config, rt.record, rt.snapshot);
   }
 
-  subscribe(widgetSessionId: string, lastEventId: number | null, send: Send): () => void {
-    const rt = this.load(widgetSessionId);
+  async subscribe(widgetSessionId: string, lastEventId: number | null, send: Send): Promise<() => void> {
+    const rt = await this.load(widgetSessionId);
     const resume = rt.ring.resume(lastEventId, { id: rt.lastEventId, snapshot: rt.snapshot });
     send({ id: resume.id, event: 'state', data: widgetState(this.deps.config, rt.record, resume.snapshot) });
     for (const event of resume.events) send(event);
@@ -89,7 +96,7 @@ export class LinkingService implements Linking {
   }
 
   async requestPairingCode(widgetSessionId: string, phoneNumber: string): Promise<void> {
-    const rt = this.load(widgetSessionId);
+    const rt = await this.load(widgetSessionId);
     if (rt.record.mode !== 'all' && rt.record.mode !== 'pairing') {
       throw new HttpError(409, 'CONFLICT', 'This widget session does not offer linking with a pairing code.');
     }
@@ -100,7 +107,7 @@ export class LinkingService implements Linking {
   }
 
   async restartQr(widgetSessionId: string): Promise<void> {
-    const rt = this.load(widgetSessionId);
+    const rt = await this.load(widgetSessionId);
     const { phase, expired, failure } = rt.snapshot;
     const retryable = (phase === 'expired' && expired?.reason === 'QR_TIMEOUT') || (phase === 'failed' && failure?.retryable === true);
     if (!retryable) throw new HttpError(409, 'CONFLICT', 'A new QR code can only be requested after the last one timed out or failed.');
@@ -116,9 +123,9 @@ export class LinkingService implements Linking {
     else await this.startEngine(rt);
   }
 
-  connectCloudApi(widgetSessionId: string, connection: CloudApiConnection): ConnectedPayload {
-    const rt = this.load(widgetSessionId);
-    this.deps.store.ensureWaSession(rt.key.tenantId, rt.key.name, this.now());
+  async connectCloudApi(widgetSessionId: string, connection: CloudApiConnection): Promise<ConnectedPayload> {
+    const rt = await this.load(widgetSessionId);
+    await this.deps.store.ensureWaSession(rt.key.tenantId, rt.key.name, this.now());
     this.setWaStatus(rt.key, {
       status: 'CONNECTED',
       statusReason: null,
@@ -142,20 +149,16 @@ export class LinkingService implements Linking {
         phase: 'connected', connected, status: 'CONNECTED', statusReason: null, qr: null, pairingCode: null, failure: null,
       });
     }
+    await this.settled(rt.key);
     return payload!;
   }
 
-  fail(widgetSessionId: string, failure: FailedPayload): void {
-    const rt = this.load(widgetSessionId);
+  async fail(widgetSessionId: string, failure: FailedPayload): Promise<void> {
+    const rt = await this.load(widgetSessionId);
     this.emit(rt, { event: 'failed', data: failure }, { phase: 'failed', failure });
   }
 
-  async logout(key: SessionKey): Promise<void> {
-    const wa = this.deps.store.getWaSession(key.tenantId, key.name);
-    if (!wa) throw new HttpError(404, 'NOT_FOUND', `No session named "${key.name}".`);
-    // Cloud API numbers have no device to log out; the business token goes with the row.
-    if (wa.method !== 'cloud-api') await this.deps.engine.logout(key);
-    this.deps.store.deleteWaSession(key.tenantId, key.name);
+  async sessionDeleted(key: SessionKey): Promise<void> {
     this.current.delete(keyId(key));
     const failure: FailedPayload = { code: 'LOGGED_OUT', message: 'The session was deleted.', retryable: false };
     for (const rt of this.runtimesOf(key)) {
@@ -165,44 +168,39 @@ export class LinkingService implements Linking {
         });
       }
     }
-  }
-
-  async sendText(key: SessionKey, to: string, text: string): Promise<string> {
-    const wa = this.deps.store.getWaSession(key.tenantId, key.name);
-    if (!wa) throw new HttpError(404, 'NOT_FOUND', `No session named "${key.name}".`);
-    if (wa.status !== 'CONNECTED') throw new HttpError(409, 'SESSION_NOT_CONNECTED', `Session "${key.name}" is not connected.`);
-    // Cloud API numbers send through Meta's Graph API, not a WhatsApp Web socket.
-    if (wa.method === 'cloud-api') return sendCloudApiText(this.deps, wa, to, text);
-    return this.deps.engine.sendText(key, to, text);
+    await this.settled(key);
   }
 
   async resume(): Promise<void> {
     const { store, engine, logger } = this.deps;
-    const reconnect = [
-      ...store.listWaSessionsByStatus('CONNECTED'),
-      ...store.listWaSessionsByStatus('CONNECTING').filter((s) => s.statusReason === 'AUTO_RECONNECT'),
-    ].filter((s) => s.method !== 'cloud-api' && store.hasAuthState({ tenantId: s.tenantId, sessionName: s.name }));
-    for (const wa of reconnect) {
+    const candidates = [
+      ...(await store.listWaSessionsByStatus('CONNECTED')),
+      ...(await store.listWaSessionsByStatus('CONNECTING')).filter((s) => s.statusReason === 'AUTO_RECONNECT'),
+    ].filter((s) => s.method !== 'cloud-api');
+    for (const wa of candidates) {
+      if (!(await store.hasAuthState({ tenantId: wa.tenantId, sessionName: wa.name }))) continue;
       await engine.start({ tenantId: wa.tenantId, name: wa.name }).catch((err: unknown) => {
         logger.error({ err, session: wa.name }, 'could not reconnect a linked session');
       });
     }
-    for (const record of store.listLiveWidgetSessions(this.now())) {
+    for (const record of await store.listLiveWidgetSessions(this.now())) {
       if (record.mode === 'cloud-api') continue;
       // The old QR or pairing code died with the old socket (load dropped them): a fresh QR cycle.
-      const rt = this.load(record.id);
+      const rt = await this.load(record.id);
       if (LINKING_PHASES.has(rt.snapshot.phase)) await this.begin(rt);
     }
     // Linking that nobody resumed (its widget sessions ran out while the server was down) ended.
-    for (const wa of store.listWaSessionsByStatus('CONNECTING')) {
+    for (const wa of await store.listWaSessionsByStatus('CONNECTING')) {
       const key = { tenantId: wa.tenantId, name: wa.name };
       if (engine.isRunning(key)) continue;
       this.setWaStatus(key, { status: 'DISCONNECTED', statusReason: wa.statusReason === 'AUTO_RECONNECT' ? 'FAILED' : 'QR_TIMEOUT' });
     }
+    await Promise.all(this.writes.values());
   }
 
   async close(): Promise<void> {
     this.unsubscribeEngine();
+    await Promise.all(this.writes.values());
     for (const rt of this.runtimes.values()) if (rt.expiryTimer) clearTimeout(rt.expiryTimer);
     this.runtimes.clear();
     this.byKey.clear();
@@ -286,26 +284,36 @@ export class LinkingService implements Linking {
   }
 
   /** The widget session in memory, loaded from the store on first use; 404 when unknown. */
-  private load(widgetSessionId: string): Runtime {
+  private async load(widgetSessionId: string): Promise<Runtime> {
     let rt = this.runtimes.get(widgetSessionId);
     if (!rt) {
-      const record = this.deps.store.getWidgetSession(widgetSessionId);
-      if (!record) throw new HttpError(404, 'NOT_FOUND', 'Unknown widget session.');
-      const key = { tenantId: record.tenantId, name: record.sessionName };
-      const wa = this.deps.store.getWaSession(key.tenantId, key.name);
-      const snapshot = parseSnapshot(record.linkState, record.phase);
-      if (wa) Object.assign(snapshot, { status: wa.status, statusReason: wa.statusReason });
-      // Loaded from the store means after a restart: a stored QR or pairing code belonged to a
-      // socket that is gone, so only the engine's live ones count.
-      if (LINKING_PHASES.has(snapshot.phase)) Object.assign(snapshot, this.current.get(keyId(key)) ?? { qr: null, pairingCode: null });
-      rt = { record, key, snapshot, lastEventId: record.lastEventId, ring: new EventRing(record.lastEventId, snapshot), subscribers: new Set(), expiryTimer: null };
-      this.runtimes.set(widgetSessionId, rt);
-      const ids = this.byKey.get(keyId(key)) ?? new Set<string>();
-      ids.add(widgetSessionId);
-      this.byKey.set(keyId(key), ids);
-      this.scheduleExpiry(rt);
+      let loading = this.loading.get(widgetSessionId);
+      if (!loading) {
+        loading = this.loadFromStore(widgetSessionId).finally(() => this.loading.delete(widgetSessionId));
+        this.loading.set(widgetSessionId, loading);
+      }
+      rt = await loading;
     }
     if (this.now() >= rt.record.expiresAt) this.expire(rt);
+    return rt;
+  }
+
+  private async loadFromStore(widgetSessionId: string): Promise<Runtime> {
+    const record = await this.deps.store.getWidgetSession(widgetSessionId);
+    if (!record) throw new HttpError(404, 'NOT_FOUND', 'Unknown widget session.');
+    const key = { tenantId: record.tenantId, name: record.sessionName };
+    const wa = await this.deps.store.getWaSession(key.tenantId, key.name);
+    const snapshot = parseSnapshot(record.linkState, record.phase);
+    if (wa) Object.assign(snapshot, { status: wa.status, statusReason: wa.statusReason });
+    // Loaded from the store means after a restart: a stored QR or pairing code belonged to a
+    // socket that is gone, so only the engine's live ones count.
+    if (LINKING_PHASES.has(snapshot.phase)) Object.assign(snapshot, this.current.get(keyId(key)) ?? { qr: null, pairingCode: null });
+    const rt: Runtime = { record, key, snapshot, lastEventId: record.lastEventId, ring: new EventRing(record.lastEventId, snapshot), subscribers: new Set(), expiryTimer: null };
+    this.runtimes.set(widgetSessionId, rt);
+    const ids = this.byKey.get(keyId(key)) ?? new Set<string>();
+    ids.add(widgetSessionId);
+    this.byKey.set(keyId(key), ids);
+    this.scheduleExpiry(rt);
     return rt;
   }
 
@@ -327,8 +335,8 @@ export class LinkingService implements Linking {
     if (LINKING_PHASES.has(rt.snapshot.phase) || rt.snapshot.phase === 'idle') {
       this.emit(rt, { event: 'expired', data: { reason: 'TOKEN_EXPIRED' } }, { phase: 'expired', expired: { reason: 'TOKEN_EXPIRED' }, qr: null, pairingCode: null });
       const othersLinking = this.runtimesOf(rt.key).some((o) => o !== rt && LINKING_PHASES.has(o.snapshot.phase) && this.now() < o.record.expiresAt);
-      const wa = this.deps.store.getWaSession(rt.key.tenantId, rt.key.name);
-      if (!othersLinking && wa && wa.status !== 'CONNECTED') {
+      // The runtime holds the session's status as the server last decided it.
+      if (!othersLinking && rt.snapshot.status !== 'CONNECTED') {
         void this.deps.engine.stop(rt.key);
         this.current.delete(keyId(rt.key));
         this.setWaStatus(rt.key, { status: 'DISCONNECTED', statusReason: 'QR_TIMEOUT' });
@@ -354,7 +362,25 @@ export class LinkingService implements Linking {
   }
 
   private setWaStatus(key: SessionKey, patch: WaSessionPatch): void {
-    this.deps.store.updateWaSession(key.tenantId, key.name, { ...patch, updatedAt: this.now() });
+    this.commit(key, { waSession: { tenantId: key.tenantId, name: key.name, patch: { ...patch, updatedAt: this.now() } } });
+  }
+
+  /** Queues a change behind the earlier ones of the same WhatsApp session. */
+  private commit(key: SessionKey, change: LinkChange): void {
+    const id = keyId(key);
+    const previous = this.writes.get(id) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.deps.store.commitLinkChange(change))
+      .catch((err: unknown) => this.deps.logger.error({ err, session: key.name }, 'could not store a linking change'));
+    this.writes.set(id, next);
+    void next.then(() => {
+      if (this.writes.get(id) === next) this.writes.delete(id);
+    });
+  }
+
+  /** Resolves when every change queued so far for `key` is in the store. */
+  private async settled(key: SessionKey): Promise<void> {
+    await this.writes.get(keyId(key));
   }
 
   /** A change with no event of its own goes out as a `state` event. */
@@ -388,6 +414,6 @@ export class LinkingService implements Linking {
     // useless, and a 13 kB SVG path per rotation would make SQLite's WAL (and its checkpoints)
     // the bottleneck of many sessions linking at once. Status lives in the WhatsApp session row.
     const { phase, status: _status, statusReason: _reason, qr: _qr, pairingCode: _code, ...rest } = rt.snapshot;
-    this.deps.store.updateWidgetSession(rt.record.id, { phase, linkState: JSON.stringify(rest), lastEventId: rt.lastEventId });
+    this.commit(rt.key, { widgetSessions: [{ id: rt.record.id, patch: { phase, linkState: JSON.stringify(rest), lastEventId: rt.lastEventId } }] });
   }
 }

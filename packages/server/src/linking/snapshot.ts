@@ -79,6 +79,9 @@ export function methodsFor(config: AppConfig, ws: WidgetSessionRecord): LinkMeth
   }
 }
 
+/** Whether the widget session offers Cloud API (its tab, and its finish route). */
+export const offersCloudApi = (config: AppConfig, ws: WidgetSessionRecord): boolean => methodsFor(config, ws).includes('cloud-api');
+
 /** postMessage goes only to the embedding origin when there is exactly one to go to. */
 export const messageTargetOrigin = (ws: WidgetSessionRecord): string =>
   ws.allowedOrigins.length === 1 ? ws.allowedOrigins[0]! : '*';

@@ -3,10 +3,19 @@
 import { randomInt } from 'node:crypto';
 import type { CloudApiFinishRequest } from '@titan-connect/protocol';
 import type { AppConfig } from '../config.types.js';
-import type { CloudApiConnection } from '../linking/index.js';
 import type { SecretBox } from '../secrets.js';
 import type { WidgetSessionRecord } from '../store/types.js';
 import { GraphError, type GraphClient } from './graph-client.js';
+
+/** Cloud API result that marks a WhatsApp session CONNECTED with method `cloud-api`. */
+export interface CloudApiConnection {
+  phone: string | null;
+  pushName: string | null;
+  wabaId: string;
+  phoneNumberId: string | null;
+  /** JSON for `wa_sessions.cloud_api` (business token already encrypted). */
+  stored: string;
+}
 
 /** The Meta app a widget session exchanges its code with. `appSecret` is plain: keep it in memory only. */
 export interface MetaAppCredentials {

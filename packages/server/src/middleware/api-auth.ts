@@ -28,7 +28,7 @@ export function bearerOrApiKey(req: Request): string | null {
 }
 
 export function apiKeyAuth(deps: Pick<AppDeps, 'store' | 'clock'>): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
+  return async (req: Request, res: Response, next: NextFunction) => {
     const credential = bearerOrApiKey(req);
     if (!credential) throw new HttpError(401, 'UNAUTHORIZED', 'Missing API key: send Authorization: Bearer <api key>.', CHALLENGE);
     // A widget token is a browser credential for one widget session; it must never unlock the
@@ -36,7 +36,7 @@ export function apiKeyAuth(deps: Pick<AppDeps, 'store' | 'clock'>): RequestHandl
     if (looksLikeJwt(credential)) {
       throw new HttpError(401, 'WIDGET_TOKEN_NOT_ALLOWED', 'A widget token cannot be used on /api routes; use an API key.', CHALLENGE);
     }
-    const identity = verifyApiKey(deps.store, credential, deps.clock.now());
+    const identity = await verifyApiKey(deps.store, credential, deps.clock.now());
     if (!identity) throw new HttpError(401, 'INVALID_API_KEY', 'Invalid or revoked API key.', CHALLENGE);
     res.locals.apiKey = identity;
     next();

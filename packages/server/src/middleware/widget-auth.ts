@@ -2,22 +2,17 @@
 // `Authorization: Bearer` (the element used directly). The token must match a stored widget
 // session of the same tenant and WhatsApp session, so it never reaches another session's state.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { WidgetTokenClaims } from '@titan-connect/protocol';
-import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
-import type { WidgetSessionRecord } from '../store/types.js';
-import { verifyWidgetToken, WidgetTokenError } from '../tokens.js';
+import type { WidgetAuth, WidgetSessions } from '../services/widget-sessions.js';
+import { WidgetTokenError } from '../tokens.js';
 import { bearerOrApiKey } from './api-auth.js';
 
-export interface WidgetAuth {
-  claims: WidgetTokenClaims;
-  widgetSession: WidgetSessionRecord;
-}
+export type { WidgetAuth };
 
 declare global {
   namespace Express {
     interface Locals {
-      /** Set by `widgetTokenAuth` on `/widget/api` routes. */
+      /** Set by `widgetTokenAuth` on `/widget/api` routes: the claims and a slim view of the widget session. */
       widget?: WidgetAuth;
     }
   }
@@ -34,16 +29,6 @@ export function widgetTokenOf(req: Request): string | null {
   return bearerOrApiKey(req);
 }
 
-/** Verifies a token and binds it to its widget session. Throws `WidgetTokenError`. */
-export function authenticateWidgetToken(deps: Pick<AppDeps, 'config' | 'store' | 'clock'>, token: string | null): WidgetAuth {
-  const claims = verifyWidgetToken(deps.config.secret, token, deps.clock.now());
-  const widgetSession = deps.store.getWidgetSession(claims.sub);
-  if (!widgetSession || widgetSession.tenantId !== claims.tid || widgetSession.sessionName !== claims.ses) {
-    throw new WidgetTokenError('invalid', 'Invalid widget token.');
-  }
-  return { claims, widgetSession };
-}
-
 /** The JSON error of a refused token: 401 when missing, 403 otherwise. */
 export function widgetTokenHttpError(error: WidgetTokenError): HttpError {
   if (error.problem === 'missing') return new HttpError(401, 'MISSING_WIDGET_TOKEN', 'Missing widget token: use the full widgetUrl.');
@@ -53,10 +38,10 @@ export function widgetTokenHttpError(error: WidgetTokenError): HttpError {
   return new HttpError(403, 'INVALID_WIDGET_TOKEN', 'Invalid widget token: ask the app for a new widget session.');
 }
 
-export function widgetTokenAuth(deps: Pick<AppDeps, 'config' | 'store' | 'clock'>): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
+export function widgetTokenAuth(widgetSessions: Pick<WidgetSessions, 'authenticate'>): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      res.locals.widget = authenticateWidgetToken(deps, widgetTokenOf(req));
+      res.locals.widget = await widgetSessions.authenticate(widgetTokenOf(req));
     } catch (error) {
       if (error instanceof WidgetTokenError) throw widgetTokenHttpError(error);
       throw error;

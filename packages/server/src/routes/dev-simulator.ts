@@ -4,12 +4,11 @@ import { Router } from 'express';
 import * as z from 'zod';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
-import type { Linking } from '../linking/index.js';
 
 const ScanBody = z.strictObject({ qr: z.string().min(1).max(2048) });
 const CodeBody = z.strictObject({ code: z.string().min(1).max(32) });
 
-export function devSimulatorRouter(deps: AppDeps, _linking: Linking): Router {
+export function devSimulatorRouter(deps: Pick<AppDeps, 'engine'>): Router {
   const router = Router();
   const phone = () => {
     if (!deps.engine.virtualPhone) throw new HttpError(404, 'NOT_FOUND', 'This engine has no virtual phone.');

@@ -1,11 +1,11 @@
 // `/widget/api/*` (token auth, mounted by app.ts after `widgetTokenAuth`): the state snapshot,
 // the SSE event stream, pairing codes and QR restarts of the token's own widget session.
 import { Router, type Response } from 'express';
-import * as z from 'zod';
+import { pairingCodeBody } from '../api-schemas.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import type { Linking, SequencedEvent } from '../linking/index.js';
-import type { WidgetAuth } from '../middleware/widget-auth.js';
+import type { WidgetAuth } from '../services/widget-sessions.js';
 import { formatSseFrame, openSse, type SseFrame } from '../sse.js';
 import { normalisePhoneNumber } from './phone.js';
 
@@ -15,8 +15,6 @@ export interface WidgetApiOptions {
   /** Pairing codes per widget session per minute. */
   pairingCodesPerMinute?: number;
 }
-
-const PairingCodeBody = z.strictObject({ phoneNumber: z.string().max(40) });
 
 const widgetOf = (res: Response): WidgetAuth => {
   const widget = res.locals.widget;
@@ -77,7 +75,7 @@ export function widgetApiRouter(deps: AppDeps, linking: Linking, options: Widget
   router.get('/state', async (_req, res) => {
     const { widgetSession } = widgetOf(res);
     await linking.ensureStarted(widgetSession.id);
-    res.set('Cache-Control', 'no-store').json({ success: true, data: linking.state(widgetSession.id) });
+    res.set('Cache-Control', 'no-store').json({ success: true, data: await linking.state(widgetSession.id) });
   });
 
   router.get('/events', async (req, res) => {
@@ -86,7 +84,7 @@ export function widgetApiRouter(deps: AppDeps, linking: Linking, options: Widget
     await linking.ensureStarted(widgetSession.id);
     const stream = openSse(req, res, { heartbeatMs: options.heartbeatMs });
     // Closing the stream only unsubscribes: linking goes on for other tabs and the next visit.
-    const unsubscribe = linking.subscribe(widgetSession.id, lastEventId, (event) => {
+    const unsubscribe = await linking.subscribe(widgetSession.id, lastEventId, (event) => {
       stream.sendFrame(frameOf(event));
     });
     stream.onClose(unsubscribe);
@@ -94,9 +92,9 @@ export function widgetApiRouter(deps: AppDeps, linking: Linking, options: Widget
 
   router.post('/pairing-code', async (req, res) => {
     const { widgetSession } = widgetOf(res);
-    const body = PairingCodeBody.safeParse(req.body);
+    const body = pairingCodeBody.safeParse(req.body);
     if (!body.success) throw new HttpError(400, 'VALIDATION_FAILED', 'phoneNumber: send { "phoneNumber": "+5511912345678" }.');
-    const phoneNumber = normalisePhoneNumber(body.data.phoneNumber);
+    const phoneNumber = normalisePhoneNumber(body.data.phoneNumber, { fictional: deps.engine.virtualPhone !== null });
     if (!phoneNumber) {
       throw new HttpError(400, 'VALIDATION_FAILED', 'phoneNumber: not a valid phone number; use the international format, e.g. +55 11 91234-5678.');
     }
@@ -104,14 +102,14 @@ export function widgetApiRouter(deps: AppDeps, linking: Linking, options: Widget
     await linking.requestPairingCode(widgetSession.id, phoneNumber);
     // The simulator and baileys hand the code back before resolving; an engine that is slower
     // leaves data null and the code arrives as a `pairing_code` event.
-    const pairingCode = linking.state(widgetSession.id).pairingCode;
+    const { pairingCode } = await linking.state(widgetSession.id);
     res.json({ success: true, data: pairingCode?.phoneNumber === phoneNumber ? pairingCode : null });
   });
 
   router.post('/qr/restart', async (_req, res) => {
     const { widgetSession } = widgetOf(res);
     await linking.restartQr(widgetSession.id);
-    res.json({ success: true, data: linking.state(widgetSession.id) });
+    res.json({ success: true, data: await linking.state(widgetSession.id) });
   });
 
   return router;

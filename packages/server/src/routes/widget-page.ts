@@ -4,24 +4,21 @@
 import { Router, type Response } from 'express';
 import { WIDGET_PATHS } from '@titan-connect/protocol';
 import type { AppDeps } from '../deps.js';
-import type { WidgetSessionRecord } from '../store/types.js';
-import { authenticateWidgetToken, widgetTokenOf } from '../middleware/widget-auth.js';
+import { widgetTokenOf } from '../middleware/widget-auth.js';
+import type { WidgetSessionView, WidgetSessions } from '../services/widget-sessions.js';
 import { WidgetTokenError, type WidgetTokenProblem } from '../tokens.js';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 
 /** Cloud API is offered when the mode allows it and a Meta app (platform or BYOA) exists. */
-export const offersCloudApi = (deps: Pick<AppDeps, 'config'>, ws: Pick<WidgetSessionRecord, 'mode' | 'metaApp'>): boolean =>
-  (ws.mode === 'all' || ws.mode === 'cloud-api') && (ws.metaApp !== null || deps.config.meta.appId !== null);
-
 /**
  * The page's CSP. Facebook's SDK (Cloud API only) needs its script origin, its login iframes
  * on *.facebook.com and XHRs back to them; every other page gets only 'self'. Styles allow
  * 'unsafe-inline' because Lit falls back to <style> elements where adoptedStyleSheets is missing.
  */
-export function widgetPageCsp(deps: Pick<AppDeps, 'config'>, ws: Pick<WidgetSessionRecord, 'mode' | 'metaApp' | 'allowedOrigins'>): string {
-  const cloud = offersCloudApi(deps, ws);
+export function widgetPageCsp(deps: Pick<AppDeps, 'config'>, ws: Pick<WidgetSessionView, 'methods' | 'allowedOrigins'>): string {
+  const cloud = ws.methods.includes('cloud-api');
   const sdk = cloud ? ` ${new URL(deps.config.meta.sdkUrl).origin}` : '';
   const facebook = cloud ? ' https://*.facebook.com' : '';
   const ancestors = ws.allowedOrigins.length > 0 ? ws.allowedOrigins.join(' ') : '*';
@@ -97,12 +94,12 @@ function sendError(res: Response, problem: WidgetTokenProblem): void {
     .send(page(title, 'en', '', `<main class="titan-error" role="alert"><h1>${title}</h1>${lines.map((l) => `<p>${l}</p>`).join('')}</main>`));
 }
 
-export function widgetPageRouter(deps: AppDeps): Router {
+export function widgetPageRouter(deps: AppDeps, widgetSessions: Pick<WidgetSessions, 'authenticate'>): Router {
   const router = Router();
-  router.get('/', (req, res) => {
-    let widgetSession: WidgetSessionRecord;
+  router.get('/', async (req, res) => {
+    let widgetSession: WidgetSessionView;
     try {
-      widgetSession = authenticateWidgetToken(deps, widgetTokenOf(req)).widgetSession;
+      widgetSession = (await widgetSessions.authenticate(widgetTokenOf(req))).widgetSession;
     } catch (error) {
       if (error instanceof WidgetTokenError) return sendError(res, error.problem);
       throw error;

@@ -1,2 +1,2 @@
-export { SqliteStore, type Store } from './sqlite.js';
+export { SqliteStore } from './sqlite.js';
 export type * from './types.js';

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ApiScope } from '@titan-connect/protocol';
@@ -6,6 +6,10 @@ import { MIGRATIONS } from './migrations.js';
 import type {
   ApiKeyRecord,
   AuthStateKey,
+  CreateWidgetSessionResult,
+  LinkChange,
+  Store,
+  StoredWidgetSession,
   WaSessionPatch,
   WaSessionRecord,
   WidgetSessionPatch,
@@ -41,7 +45,7 @@ const toWaSession = (r: Row): WaSessionRecord => ({
   updatedAt: Number(r.updated_at),
 });
 
-const toWidgetSession = (r: Row): WidgetSessionRecord => ({
+const toWidgetSession = (r: Row): StoredWidgetSession => ({
   id: String(r.id),
   tenantId: String(r.tenant_id),
   sessionName: String(r.session_name),
@@ -52,7 +56,7 @@ const toWidgetSession = (r: Row): WidgetSessionRecord => ({
   metaApp: r.meta_app ? (JSON.parse(String(r.meta_app)) as WidgetSessionRecord['metaApp']) : null,
   createdAt: Number(r.created_at),
   expiresAt: Number(r.expires_at),
-  phase: r.phase as WidgetSessionRecord['phase'],
+  phase: r.phase as StoredWidgetSession['phase'],
   linkState: str(r.link_state),
   lastEventId: Number(r.last_event_id),
 });
@@ -73,14 +77,20 @@ const WIDGET_COLUMNS: Record<keyof WidgetSessionPatch, string> = {
 };
 
 /**
- * The embedded store: one SQLite file in WAL mode. Every method is synchronous (better-sqlite3),
- * so a write has reached the file when the call returns.
+ * The embedded store: one SQLite file in WAL mode, created 0600 (it holds linked devices'
+ * credentials). better-sqlite3 is synchronous, so a write has reached the file when the promise
+ * settles; the methods are async only to meet the `Store` contract.
  */
-export class SqliteStore {
-  readonly db: Database.Database;
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
 
   constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true });
+      // SQLite gives its -wal and -shm files the mode of the database file.
+      closeSync(openSync(path, 'a', 0o600));
+    }
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -94,6 +104,11 @@ export class SqliteStore {
     return Number(this.db.pragma('user_version', { simple: true }));
   }
 
+  /** A pragma's value (tests check the journal mode). */
+  pragma(name: string): unknown {
+    return this.db.pragma(name, { simple: true });
+  }
+
   private migrate(): void {
     const from = this.schemaVersion;
     for (let v = from; v < MIGRATIONS.length; v++) {
@@ -104,7 +119,7 @@ export class SqliteStore {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 
@@ -132,7 +147,7 @@ export class SqliteStore {
    * every page it changed to the WAL (six 4 kB pages for a widget session), and concurrent
    * requests change the same pages; one commit for all of them writes those pages once.
    */
-  transactBatched<T>(work: () => T): Promise<T> {
+  private transactBatched<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.pending.length === 0) setImmediate(() => this.flushBatch());
       this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
@@ -163,29 +178,33 @@ export class SqliteStore {
   }
 
   // --- settings ---------------------------------------------------------------------------------
-  getSetting(key: string): string | null {
+  async getSetting(key: string): Promise<string | null> {
     const row = this.prepare('SELECT value FROM settings WHERE key = ?').get(key) as Row | undefined;
     return row ? String(row.value) : null;
   }
 
-  setSetting(key: string, value: string): void {
+  async setSetting(key: string, value: string): Promise<void> {
     this
       .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
       .run(key, value);
   }
 
   // --- tenants and API keys ---------------------------------------------------------------------
-  ensureTenant(id: string, now = Date.now()): void {
+  async ensureTenant(id: string, now = Date.now()): Promise<void> {
+    this.insertTenant(id, now);
+  }
+
+  private insertTenant(id: string, now: number): void {
     this.prepare('INSERT OR IGNORE INTO tenants (id, created_at) VALUES (?, ?)').run(id, now);
   }
 
-  listTenants(): string[] {
+  async listTenants(): Promise<string[]> {
     return (this.prepare('SELECT id FROM tenants ORDER BY id').all() as Row[]).map((r) => String(r.id));
   }
 
-  insertApiKey(key: ApiKeyRecord): void {
+  async insertApiKey(key: ApiKeyRecord): Promise<void> {
     this.db.transaction(() => {
-      this.ensureTenant(key.tenantId, key.createdAt);
+      this.insertTenant(key.tenantId, key.createdAt);
       this
         .prepare(
           `INSERT INTO api_keys (id, tenant_id, secret_hash, scopes, label, created_at, last_used_at, revoked_at)
@@ -197,59 +216,58 @@ export class SqliteStore {
     })();
   }
 
-  getApiKey(id: string): ApiKeyRecord | null {
+  async getApiKey(id: string): Promise<ApiKeyRecord | null> {
     const row = this.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
     return row ? toApiKey(row) : null;
   }
 
-  listApiKeys(tenantId?: string): ApiKeyRecord[] {
+  async listApiKeys(tenantId?: string): Promise<ApiKeyRecord[]> {
     const rows = tenantId
       ? this.prepare('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at').all(tenantId)
       : this.prepare('SELECT * FROM api_keys ORDER BY tenant_id, created_at').all();
     return (rows as Row[]).map(toApiKey);
   }
 
-  /** Returns false when no such key exists or it was already revoked. */
-  revokeApiKey(id: string, now = Date.now()): boolean {
+  async revokeApiKey(id: string, now = Date.now()): Promise<boolean> {
     return this.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes > 0;
   }
 
-  touchApiKey(id: string, now = Date.now()): void {
+  async touchApiKey(id: string, now = Date.now()): Promise<void> {
     this.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now, id);
   }
 
   // --- WhatsApp sessions --------------------------------------------------------------------------
-  getWaSession(tenantId: string, name: string): WaSessionRecord | null {
+  async getWaSession(tenantId: string, name: string): Promise<WaSessionRecord | null> {
+    return this.readWaSession(tenantId, name);
+  }
+
+  private readWaSession(tenantId: string, name: string): WaSessionRecord | null {
     const row = this.prepare('SELECT * FROM wa_sessions WHERE tenant_id = ? AND name = ?').get(tenantId, name) as
       | Row
       | undefined;
     return row ? toWaSession(row) : null;
   }
 
-  listWaSessions(tenantId: string): WaSessionRecord[] {
+  async listWaSessions(tenantId: string): Promise<WaSessionRecord[]> {
     return (this.prepare('SELECT * FROM wa_sessions WHERE tenant_id = ? ORDER BY created_at').all(tenantId) as Row[]).map(
       toWaSession,
     );
   }
 
-  listWaSessionsByStatus(status: WaSessionRecord['status']): WaSessionRecord[] {
+  async listWaSessionsByStatus(status: WaSessionRecord['status']): Promise<WaSessionRecord[]> {
     return (this.prepare('SELECT * FROM wa_sessions WHERE status = ? ORDER BY created_at').all(status) as Row[]).map(
       toWaSession,
     );
   }
 
-  /** Creates the session if it does not exist; returns it as stored. */
-  ensureWaSession(tenantId: string, name: string, now = Date.now()): WaSessionRecord {
+  async ensureWaSession(tenantId: string, name: string, now = Date.now()): Promise<WaSessionRecord> {
     this.insertWaSessionIfAbsent(tenantId, name, now);
-    return this.getWaSession(tenantId, name)!;
+    return this.readWaSession(tenantId, name)!;
   }
 
-  /**
-   * Inserts a DISCONNECTED session unless one exists; true when it did. One statement where
-   * `ensureWaSession` takes two (its select-back), for callers that need no record back.
-   */
-  insertWaSessionIfAbsent(tenantId: string, name: string, now = Date.now()): boolean {
-    this.ensureTenant(tenantId, now);
+  /** Inserts a DISCONNECTED session unless one exists; true when it did. */
+  private insertWaSessionIfAbsent(tenantId: string, name: string, now: number): boolean {
+    this.insertTenant(tenantId, now);
     return (
       this
         .prepare(
@@ -260,52 +278,74 @@ export class SqliteStore {
     );
   }
 
-  updateWaSession(tenantId: string, name: string, patch: WaSessionPatch): WaSessionRecord | null {
-    const keys = Object.keys(patch) as (keyof WaSessionPatch)[];
-    if (keys.length > 0) {
-      const set = keys.map((k) => `${WA_COLUMNS[k]} = @${k}`).join(', ');
-      this.prepare(`UPDATE wa_sessions SET ${set} WHERE tenant_id = @tenantId AND name = @name`).run({ ...patch, tenantId, name });
-    }
-    return this.getWaSession(tenantId, name);
+  async updateWaSession(tenantId: string, name: string, patch: WaSessionPatch): Promise<WaSessionRecord | null> {
+    this.patchWaSession(tenantId, name, patch);
+    return this.readWaSession(tenantId, name);
   }
 
-  deleteWaSession(tenantId: string, name: string): boolean {
+  private patchWaSession(tenantId: string, name: string, patch: WaSessionPatch): void {
+    const keys = Object.keys(patch) as (keyof WaSessionPatch)[];
+    if (keys.length === 0) return;
+    const set = keys.map((k) => `${WA_COLUMNS[k]} = @${k}`).join(', ');
+    this.prepare(`UPDATE wa_sessions SET ${set} WHERE tenant_id = @tenantId AND name = @name`).run({ ...patch, tenantId, name });
+  }
+
+  async deleteWaSession(tenantId: string, name: string): Promise<boolean> {
     return this.db.transaction(() => {
-      this.deleteAuthState({ tenantId, sessionName: name });
+      this.removeAuthState({ tenantId, sessionName: name });
       return this.prepare('DELETE FROM wa_sessions WHERE tenant_id = ? AND name = ?').run(tenantId, name).changes > 0;
     })();
   }
 
   // --- widget sessions ----------------------------------------------------------------------------
-  insertWidgetSession(ws: WidgetSessionRecord): void {
-    this
-      .prepare(
-        `INSERT INTO widget_sessions (id, tenant_id, session_name, mode, callback_url, allowed_origins, locale, meta_app,
-           created_at, expires_at, phase, link_state, last_event_id)
-         VALUES (@id, @tenantId, @sessionName, @mode, @callbackUrl, @allowedOrigins, @locale, @metaApp,
-           @createdAt, @expiresAt, @phase, @linkState, @lastEventId)`,
-      )
-      .run({
-        ...ws,
-        allowedOrigins: JSON.stringify(ws.allowedOrigins),
-        metaApp: ws.metaApp ? JSON.stringify(ws.metaApp) : null,
-      });
+  /**
+   * The route's path: committed together with the other requests of this event-loop turn
+   * (`transactBatched`); the promise settles only after the commit. A new name (the usual case)
+   * needs no read: the insert says it was new.
+   */
+  createWidgetSession(ws: WidgetSessionRecord, { generatedName }: { generatedName: boolean }): Promise<CreateWidgetSessionResult> {
+    return this.transactBatched((): CreateWidgetSessionResult => {
+      const { tenantId, sessionName, createdAt } = ws;
+      if (!this.insertWaSessionIfAbsent(tenantId, sessionName, createdAt)) {
+        if (generatedName) return 'name-taken';
+        if (this.readWaSession(tenantId, sessionName)?.status === 'CONNECTED') return 'already-connected';
+      }
+      this
+        .prepare(
+          `INSERT INTO widget_sessions (id, tenant_id, session_name, mode, callback_url, allowed_origins, locale, meta_app,
+             created_at, expires_at, phase, link_state, last_event_id)
+           VALUES (@id, @tenantId, @sessionName, @mode, @callbackUrl, @allowedOrigins, @locale, @metaApp,
+             @createdAt, @expiresAt, 'idle', NULL, 0)`,
+        )
+        .run({
+          id: ws.id,
+          tenantId,
+          sessionName,
+          mode: ws.mode,
+          callbackUrl: ws.callbackUrl,
+          locale: ws.locale,
+          createdAt,
+          expiresAt: ws.expiresAt,
+          allowedOrigins: JSON.stringify(ws.allowedOrigins),
+          metaApp: ws.metaApp ? JSON.stringify(ws.metaApp) : null,
+        });
+      return 'created';
+    });
   }
 
-  getWidgetSession(id: string): WidgetSessionRecord | null {
+  async getWidgetSession(id: string): Promise<StoredWidgetSession | null> {
     const row = this.prepare('SELECT * FROM widget_sessions WHERE id = ?').get(id) as Row | undefined;
     return row ? toWidgetSession(row) : null;
   }
 
-  updateWidgetSession(id: string, patch: WidgetSessionPatch): void {
+  private patchWidgetSession(id: string, patch: WidgetSessionPatch): void {
     const keys = Object.keys(patch) as (keyof WidgetSessionPatch)[];
     if (keys.length === 0) return;
     const set = keys.map((k) => `${WIDGET_COLUMNS[k]} = @${k}`).join(', ');
     this.prepare(`UPDATE widget_sessions SET ${set} WHERE id = @id`).run({ ...patch, id });
   }
 
-  /** Widget sessions still within their lifetime whose linking had started (to resume after a restart). */
-  listLiveWidgetSessions(now = Date.now()): WidgetSessionRecord[] {
+  async listLiveWidgetSessions(now: number): Promise<StoredWidgetSession[]> {
     return (
       this
         .prepare(`SELECT * FROM widget_sessions WHERE expires_at > ? AND phase IN ('starting', 'qr', 'pairing') ORDER BY created_at`)
@@ -313,8 +353,7 @@ export class SqliteStore {
     ).map(toWidgetSession);
   }
 
-  /** Widget sessions of one WhatsApp session, newest first. */
-  listWidgetSessionsFor(tenantId: string, sessionName: string): WidgetSessionRecord[] {
+  async listWidgetSessionsFor(tenantId: string, sessionName: string): Promise<StoredWidgetSession[]> {
     return (
       this
         .prepare('SELECT * FROM widget_sessions WHERE tenant_id = ? AND session_name = ? ORDER BY created_at DESC')
@@ -322,15 +361,22 @@ export class SqliteStore {
     ).map(toWidgetSession);
   }
 
+  async commitLinkChange(change: LinkChange): Promise<void> {
+    this.db.transaction(() => {
+      if (change.waSession) this.patchWaSession(change.waSession.tenantId, change.waSession.name, change.waSession.patch);
+      for (const { id, patch } of change.widgetSessions ?? []) this.patchWidgetSession(id, patch);
+    })();
+  }
+
   // --- Baileys auth state (creds + signal keys, BufferJSON text) --------------------------------
-  readCreds(key: AuthStateKey): string | null {
+  async readCreds(key: AuthStateKey): Promise<string | null> {
     const row = this
       .prepare('SELECT creds FROM wa_auth_creds WHERE tenant_id = ? AND session_name = ?')
       .get(key.tenantId, key.sessionName) as Row | undefined;
     return row ? String(row.creds) : null;
   }
 
-  writeCreds(key: AuthStateKey, creds: string): void {
+  async writeCreds(key: AuthStateKey, creds: string): Promise<void> {
     this
       .prepare(
         `INSERT INTO wa_auth_creds (tenant_id, session_name, creds) VALUES (?, ?, ?)
@@ -339,7 +385,7 @@ export class SqliteStore {
       .run(key.tenantId, key.sessionName, creds);
   }
 
-  readKeys(key: AuthStateKey, type: string, ids: readonly string[]): Map<string, string> {
+  async readKeys(key: AuthStateKey, type: string, ids: readonly string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     const stmt = this.prepare('SELECT value FROM wa_auth_keys WHERE tenant_id = ? AND session_name = ? AND type = ? AND id = ?');
     for (const id of ids) {
@@ -349,8 +395,7 @@ export class SqliteStore {
     return found;
   }
 
-  /** One transaction: every entry is written (value) or deleted (null), or none is. */
-  writeKeys(key: AuthStateKey, entries: readonly { type: string; id: string; value: string | null }[]): void {
+  async writeKeys(key: AuthStateKey, entries: readonly { type: string; id: string; value: string | null }[]): Promise<void> {
     const upsert = this.prepare(
       `INSERT INTO wa_auth_keys (tenant_id, session_name, type, id, value) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(tenant_id, session_name, type, id) DO UPDATE SET value = excluded.value`,
@@ -364,16 +409,18 @@ export class SqliteStore {
     })();
   }
 
-  hasAuthState(key: AuthStateKey): boolean {
-    return this.readCreds(key) !== null;
+  async hasAuthState(key: AuthStateKey): Promise<boolean> {
+    return (await this.readCreds(key)) !== null;
   }
 
-  deleteAuthState(key: AuthStateKey): void {
+  async deleteAuthState(key: AuthStateKey): Promise<void> {
+    this.removeAuthState(key);
+  }
+
+  private removeAuthState(key: AuthStateKey): void {
     this.db.transaction(() => {
       this.prepare('DELETE FROM wa_auth_creds WHERE tenant_id = ? AND session_name = ?').run(key.tenantId, key.sessionName);
       this.prepare('DELETE FROM wa_auth_keys WHERE tenant_id = ? AND session_name = ?').run(key.tenantId, key.sessionName);
     })();
   }
 }
-
-export type Store = SqliteStore;

@@ -27,6 +27,7 @@ export interface StoredMetaApp {
   appSecretEnc: string | null;
 }
 
+/** A widget session as the backend created it: what routes and services may see. */
 export interface WidgetSessionRecord {
   id: string;
   tenantId: string;
@@ -38,13 +39,20 @@ export interface WidgetSessionRecord {
   metaApp: StoredMetaApp | null;
   createdAt: number;
   expiresAt: number;
+}
+
+/** The linking layer's own columns of a widget session; nothing else reads or writes them. */
+export interface WidgetSessionLink {
   /** Where the linking is; `idle` until the widget first asks for it. */
   phase: LinkPhase;
-  /** The linking snapshot (current QR, pairing code, result), as JSON the linking layer owns. */
+  /** The linking snapshot (result, failure…), as JSON the linking layer owns. */
   linkState: string | null;
   /** Last SSE event id handed out for this widget session, so ids keep increasing across restarts. */
   lastEventId: number;
 }
+
+/** A widget session row with its linking columns (the linking layer's view). */
+export type StoredWidgetSession = WidgetSessionRecord & WidgetSessionLink;
 
 export interface WaSessionRecord {
   tenantId: string;
@@ -61,10 +69,78 @@ export interface WaSessionRecord {
 }
 
 export type WaSessionPatch = Partial<Omit<WaSessionRecord, 'tenantId' | 'name' | 'createdAt'>>;
-export type WidgetSessionPatch = Partial<Pick<WidgetSessionRecord, 'phase' | 'linkState' | 'lastEventId'>>;
+export type WidgetSessionPatch = Partial<WidgetSessionLink>;
 
 /** Where a WhatsApp session's Baileys auth state lives. */
 export interface AuthStateKey {
   tenantId: string;
   sessionName: string;
+}
+
+/** `createWidgetSession`'s outcome for the WhatsApp session name it asked for. */
+export type CreateWidgetSessionResult = 'created' | 'name-taken' | 'already-connected';
+
+/**
+ * One linking change, written in one transaction: the WhatsApp session's status and the linking
+ * columns of its widget sessions (and, later, the webhook outbox rows of that change).
+ */
+export interface LinkChange {
+  waSession?: { tenantId: string; name: string; patch: WaSessionPatch };
+  widgetSessions?: { id: string; patch: WidgetSessionPatch }[];
+}
+
+/** Baileys' auth state (creds + signal keys, BufferJSON text) and the engines' own settings. */
+export interface AuthStateStore {
+  getSetting(key: string): Promise<string | null>;
+  setSetting(key: string, value: string): Promise<void>;
+  readCreds(key: AuthStateKey): Promise<string | null>;
+  writeCreds(key: AuthStateKey, creds: string): Promise<void>;
+  readKeys(key: AuthStateKey, type: string, ids: readonly string[]): Promise<Map<string, string>>;
+  /** One transaction: every entry is written (value) or deleted (null), or none is. */
+  writeKeys(key: AuthStateKey, entries: readonly { type: string; id: string; value: string | null }[]): Promise<void>;
+  hasAuthState(key: AuthStateKey): Promise<boolean>;
+  deleteAuthState(key: AuthStateKey): Promise<void>;
+}
+
+/**
+ * Everything the server keeps. Async so a networked database can implement it; every
+ * implementation passes `test-support/store-contract.ts`. Services call it; routes never do.
+ */
+export interface Store extends AuthStateStore {
+  /** `sqlite` or `postgres`: for logs and `/readyz`. */
+  readonly kind: string;
+  close(): Promise<void>;
+
+  ensureTenant(id: string, now?: number): Promise<void>;
+  listTenants(): Promise<string[]>;
+  /** Inserts, or replaces a key with the same id (un-revoking it). */
+  insertApiKey(key: ApiKeyRecord): Promise<void>;
+  getApiKey(id: string): Promise<ApiKeyRecord | null>;
+  listApiKeys(tenantId?: string): Promise<ApiKeyRecord[]>;
+  /** False when no such key exists or it was already revoked. */
+  revokeApiKey(id: string, now?: number): Promise<boolean>;
+  touchApiKey(id: string, now?: number): Promise<void>;
+
+  getWaSession(tenantId: string, name: string): Promise<WaSessionRecord | null>;
+  listWaSessions(tenantId: string): Promise<WaSessionRecord[]>;
+  listWaSessionsByStatus(status: SessionStatus): Promise<WaSessionRecord[]>;
+  /** Creates the session (DISCONNECTED) if it does not exist; returns it as stored. */
+  ensureWaSession(tenantId: string, name: string, now?: number): Promise<WaSessionRecord>;
+  updateWaSession(tenantId: string, name: string, patch: WaSessionPatch): Promise<WaSessionRecord | null>;
+  /** Deletes the session row and its auth state together. */
+  deleteWaSession(tenantId: string, name: string): Promise<boolean>;
+
+  /**
+   * Stores a new widget session and, unless it exists, its WhatsApp session row, in one
+   * transaction: the CONNECTED check and the inserts see the same row, so two concurrent requests
+   * cannot both pass it. `generatedName`: an existing row means the name is taken.
+   */
+  createWidgetSession(ws: WidgetSessionRecord, options: { generatedName: boolean }): Promise<CreateWidgetSessionResult>;
+  getWidgetSession(id: string): Promise<StoredWidgetSession | null>;
+  /** Widget sessions still within their lifetime whose linking had started (to resume after a restart). */
+  listLiveWidgetSessions(now: number): Promise<StoredWidgetSession[]>;
+  /** Widget sessions of one WhatsApp session, newest first. */
+  listWidgetSessionsFor(tenantId: string, sessionName: string): Promise<StoredWidgetSession[]>;
+  /** Writes one linking change atomically. */
+  commitLinkChange(change: LinkChange): Promise<void>;
 }

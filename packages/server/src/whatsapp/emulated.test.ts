@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import pino from 'pino';
 import { SqliteStore } from '../store/index.js';
 import { isCurveGuardInstalled } from './curve-guard.js';
-import { EventLog, runEngineContract } from './engine.contract.js';
+import { EventLog, runEngineContract } from './test-support/engine-contract.js';
 import { createEmulatedEngine, EMULATOR_STATE_SETTING } from './emulated.js';
 import type { EmulatedEngine } from './emulated.js';
 import type { Store } from '../store/index.js';

@@ -7,7 +7,7 @@ import { HttpError } from '../errors.js';
 import { BaileysEngine } from './baileys/engine.js';
 import type { BaileysEngineOptions } from './baileys/engine.js';
 import { installCurveGuard } from './curve-guard.js';
-import type { EngineEvent, SessionKey, VirtualPhone } from './engine.js';
+import { type EngineEvent, type SessionKey, type VirtualPhone, sessionKeyId as sessionId } from './engine.js';
 
 /** The store setting holding the emulator's memory (accounts, linked devices, keys). */
 export const EMULATOR_STATE_SETTING = 'wa_emulator_state';
@@ -18,7 +18,6 @@ export interface EmulatedEngineOptions extends Omit<BaileysEngineOptions, 'kind'
 }
 
 const normaliseCode = (code: string): string => code.replace(/[\s-]/g, '').toUpperCase();
-const sessionId = (key: SessionKey): string => `${key.tenantId}\u0000${key.name}`;
 
 const STALE_QR = 'This QR code is stale or unknown; scan the one on screen now.';
 const WRONG_CODE = 'This pairing code is wrong or has expired.';
@@ -94,13 +93,15 @@ export async function createEmulatedEngine(options: EmulatedEngineOptions): Prom
   // The emulator's chain must pass the strict checks too: guard first, as in baileys mode.
   installCurveGuard((line) => logger.info(line));
   const emulatorLog = logger.child({ module: 'wa-emulator' });
+  // The emulator reads its keys synchronously at start; read them from the store first.
+  const saved = await store.getSetting(EMULATOR_STATE_SETTING);
   const emulator = await startEmulator({
     // Every node's tag and attributes (never their content) at debug: enough to follow a link.
     log: (line) => emulatorLog.debug(line),
     ...emulatorOptions,
     persistence: {
-      load: () => store.getSetting(EMULATOR_STATE_SETTING),
-      save: (state) => store.setSetting(EMULATOR_STATE_SETTING, state),
+      load: () => saved,
+      save: (state) => void store.setSetting(EMULATOR_STATE_SETTING, state).catch((err: unknown) => logger.error({ err }, 'could not store the emulator state')),
     },
   });
   trustEmulatorRoot(emulator.rootPublicKey, (line) => logger.warn(line));

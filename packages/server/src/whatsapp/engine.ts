@@ -7,6 +7,9 @@ export interface SessionKey {
   name: string;
 }
 
+/** One string per session key, for maps (a NUL cannot occur in a tenant id or session name). */
+export const sessionKeyId = (key: SessionKey): string => `${key.tenantId}\u0000${key.name}`;
+
 /** What a linking engine reports; the linking layer turns these into widget events and store rows. */
 export type EngineEvent =
   | { type: 'qr'; key: SessionKey; qr: string; expiresAt: number; attempt: number; maxAttempts: number }

@@ -1,18 +1,17 @@
 // Picks the linking engine named by `TITAN_ENGINE`. The rest of the server sees only `LinkingEngine`.
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config.types.js';
-import type { Store } from '../store/index.js';
+import type { AuthStateStore } from '../store/types.js';
 import { BaileysEngine } from './baileys/engine.js';
 import type { LinkingEngine } from './engine.js';
 import { installCurveGuard } from './curve-guard.js';
-import { createEmulatedEngine } from './emulated.js';
 import { SimulatorEngine } from './simulator/engine.js';
 
 export type * from './engine.js';
 export { BaileysEngine, type BaileysEngineOptions } from './baileys/engine.js';
 export { SimulatorEngine, type SimulatorEngineOptions } from './simulator/engine.js';
 
-export async function createEngine(config: AppConfig, store: Store, logger: Logger): Promise<LinkingEngine> {
+export async function createEngine(config: AppConfig, store: AuthStateStore, logger: Logger): Promise<LinkingEngine> {
   switch (config.engine) {
     case 'baileys':
       // rc14's Curve.verify ignores the signature check: close that before any socket opens (SECURITY.md).
@@ -20,7 +19,11 @@ export async function createEngine(config: AppConfig, store: Store, logger: Logg
       return new BaileysEngine({ store, logger: logger.child({ engine: 'baileys' }) });
     case 'simulator':
       return new SimulatorEngine({ store, speed: config.simSpeed, logger: logger.child({ engine: 'simulator' }) });
-    case 'emulated':
+    case 'emulated': {
+      // Loaded only here: a production start never loads the emulator, its `ws` server, or the
+      // code that makes Baileys trust the emulator's root.
+      const { createEmulatedEngine } = await import('./emulated.js');
       return createEmulatedEngine({ store, logger: logger.child({ engine: 'emulated' }) });
+    }
   }
 }

@@ -2,11 +2,11 @@
 // to join the `WA_EMBEDDED_SIGNUP` session info with the login callback's `code`. Meta sends the
 // two separately and in no fixed order; the server needs both in one request (the code lives 30 s
 // and is single-use, so it must be posted exactly once).
-import type { CloudApiFinishRequest, MetaPublicConfig } from '@titan-connect/protocol';
+import { EMBEDDED_SIGNUP_FINISH_EVENTS, type EmbeddedSignupFinishEvent, type MetaPublicConfig } from '@titan-connect/protocol';
 
-export type FinishEvent = CloudApiFinishRequest['event'];
+export type FinishEvent = EmbeddedSignupFinishEvent;
 
-const FINISH_EVENTS: readonly string[] = ['FINISH', 'FINISH_ONLY_WABA', 'FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING'] satisfies FinishEvent[];
+const FINISH_EVENTS: readonly string[] = EMBEDDED_SIGNUP_FINISH_EVENTS;
 
 /** What one `WA_EMBEDDED_SIGNUP` message says. */
 export type SignupMessage =

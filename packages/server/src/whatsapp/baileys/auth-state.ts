@@ -1,5 +1,5 @@
-// Baileys auth state (creds + signal keys) kept in the SQLite store instead of baileys' folder of
-// JSON files. Values are BufferJSON text, so the rows stay readable and portable.
+// Baileys auth state (creds + signal keys) kept in the store instead of baileys' folder of JSON
+// files. Values are BufferJSON text, so the rows stay portable between databases.
 import {
   BufferJSON,
   initAuthCreds,
@@ -12,14 +12,18 @@ import {
   type SignalKeyStore,
 } from 'baileys';
 import type { Logger } from 'pino';
-import type { Store } from '../../store/index.js';
-import type { AuthStateKey } from '../../store/types.js';
+import type { AuthStateKey, AuthStateStore } from '../../store/types.js';
 
 export interface StoreAuthState {
   /** Hand this to `makeWASocket({ auth })`; baileys mutates `state.creds` in place. */
   state: AuthenticationState;
-  /** Writes `state.creds` now (synchronous: on disk when it returns). */
-  saveCreds(): void;
+  /**
+   * Writes `state.creds`, after every earlier write of this auth state (creds are written whole,
+   * so the last one must win even on a database that runs queries concurrently).
+   */
+  saveCreds(): Promise<void>;
+  /** Resolves when every write started so far is in the store. */
+  settled(): Promise<void>;
   /** True when the creds belong to a linked device (a scan or pairing finished). */
   isRegistered(): boolean;
   /**
@@ -27,20 +31,20 @@ export interface StoreAuthState {
    * jid) when it asks for a code, and a socket started with `creds.me` logs in instead of
    * showing a QR, so a half-written `me` would wedge every later attempt.
    */
-  wipePendingPairing(): void;
+  wipePendingPairing(): Promise<void>;
   /** Deletes creds and keys (logged out). */
-  clear(): void;
+  clear(): Promise<void>;
 }
 
 const encode = (value: unknown): string => JSON.stringify(value, BufferJSON.replacer);
 const decode = <T>(text: string): T => JSON.parse(text, BufferJSON.reviver) as T;
 
 /** The raw key store: reads by id, writes every `keys.set` batch in one transaction. */
-export function makeStoreKeyStore(store: Store, key: AuthStateKey): SignalKeyStore {
+export function makeStoreKeyStore(store: AuthStateStore, key: AuthStateKey): SignalKeyStore {
   return {
-    get<T extends keyof SignalDataTypeMap>(type: T, ids: string[]) {
+    async get<T extends keyof SignalDataTypeMap>(type: T, ids: string[]) {
       const found: { [id: string]: SignalDataTypeMap[T] } = {};
-      for (const [id, text] of store.readKeys(key, type, ids)) {
+      for (const [id, text] of await store.readKeys(key, type, ids)) {
         let value = decode<SignalDataTypeMap[T]>(text);
         // Baileys calls methods on these, so they must be protobuf objects again, not plain JSON.
         if (type === 'app-state-sync-key') {
@@ -50,21 +54,21 @@ export function makeStoreKeyStore(store: Store, key: AuthStateKey): SignalKeySto
       }
       return found;
     },
-    set(data: SignalDataSet) {
+    async set(data: SignalDataSet) {
       const entries: { type: string; id: string; value: string | null }[] = [];
       for (const [type, byId] of Object.entries(data)) {
         for (const [id, value] of Object.entries(byId ?? {})) {
           entries.push({ type, id, value: value === null || value === undefined ? null : encode(value) });
         }
       }
-      if (entries.length > 0) store.writeKeys(key, entries);
+      if (entries.length > 0) await store.writeKeys(key, entries);
     },
   };
 }
 
 /** Creds baileys can use: the simulator keeps its own shape in the same table, and a row can be damaged. */
-function readBaileysCreds(store: Store, key: AuthStateKey, logger?: Logger): AuthenticationCreds | null {
-  const stored = store.readCreds(key);
+async function readBaileysCreds(store: AuthStateStore, key: AuthStateKey, logger?: Logger): Promise<AuthenticationCreds | null> {
+  const stored = await store.readCreds(key);
   if (stored === null) return null;
   try {
     const creds = decode<Partial<AuthenticationCreds>>(stored);
@@ -76,24 +80,34 @@ function readBaileysCreds(store: Store, key: AuthStateKey, logger?: Logger): Aut
   return null;
 }
 
-export function useStoreAuthState(store: Store, key: AuthStateKey, logger?: Logger): StoreAuthState {
-  const creds: AuthenticationCreds = readBaileysCreds(store, key, logger) ?? initAuthCreds();
+export async function useStoreAuthState(store: AuthStateStore, key: AuthStateKey, logger?: Logger): Promise<StoreAuthState> {
+  const creds: AuthenticationCreds = (await readBaileysCreds(store, key, logger)) ?? initAuthCreds();
   const state: AuthenticationState = {
     creds,
     keys: makeCacheableSignalKeyStore(makeStoreKeyStore(store, key), logger),
   };
   const isRegistered = () => Boolean(state.creds.me?.id && state.creds.account);
+  let writes: Promise<void> = Promise.resolve();
+  const serially = (write: () => Promise<void>): Promise<void> => (writes = writes.then(write, write));
   return {
     state,
-    saveCreds: () => store.writeCreds(key, encode(state.creds)),
+    // Encoded now: the write must carry the creds as they are when baileys reports the update.
+    saveCreds() {
+      const text = encode(state.creds);
+      return serially(() => store.writeCreds(key, text));
+    },
+    settled: () => writes.catch(() => {}),
     isRegistered,
     wipePendingPairing() {
-      if (isRegistered() || (!state.creds.me && !state.creds.pairingCode)) return;
+      if (isRegistered() || (!state.creds.me && !state.creds.pairingCode)) return writes;
       delete state.creds.me;
       state.creds.pairingCode = undefined;
+      const text = encode(state.creds);
       // Only rewrite a row that exists: an unlinked session need not leave creds behind.
-      if (store.readCreds(key) !== null) store.writeCreds(key, encode(state.creds));
+      return serially(async () => {
+        if ((await store.readCreds(key)) !== null) await store.writeCreds(key, text);
+      });
     },
-    clear: () => store.deleteAuthState(key),
+    clear: () => serially(() => store.deleteAuthState(key)),
   };
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { startEmulator, trustEmulatorRoot, type WaEmulator } from '@titan-connect/wa-emulator';
 import { SqliteStore } from '../../store/index.js';
-import { EventLog } from '../engine.contract.js';
+import { EventLog } from '../test-support/engine-contract.js';
 import { BaileysEngine, type BaileysEngineOptions } from './engine.js';
 
 const KEY = { tenantId: 'acme', name: 'support-line' };

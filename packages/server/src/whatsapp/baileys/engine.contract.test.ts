@@ -1,7 +1,7 @@
 // The shared LinkingEngine contract, run against the real BaileysEngine with baileys' socket
 // replaced by a fake WhatsApp (the socket itself is proven offline in real-socket.test.ts).
 import pino from 'pino';
-import { runEngineContract } from '../engine.contract.js';
+import { runEngineContract } from '../test-support/engine-contract.js';
 import { BaileysEngine } from './engine.js';
 import { FakeWhatsApp } from './test-support/fake-whatsapp.js';
 

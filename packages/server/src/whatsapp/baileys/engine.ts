@@ -2,17 +2,18 @@
 // The only module outside `baileys/` that sees it is `whatsapp/index.ts`.
 import { makeWASocket, type SocketConfig } from 'baileys';
 import type { Logger } from 'pino';
+import { isPhoneDigits } from '@titan-connect/protocol';
 import { systemClock, type Clock } from '../../clock.js';
 import { HttpError } from '../../errors.js';
-import type { Store } from '../../store/index.js';
-import type { EngineListener, LinkingEngine, SessionKey, StartOptions, VirtualPhone } from '../engine.js';
+import type { AuthStateStore } from '../../store/types.js';
+import { type EngineListener, type LinkingEngine, type SessionKey, type StartOptions, type VirtualPhone, sessionKeyId as sessionId } from '../engine.js';
 import { EngineListeners } from '../listeners.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './disconnect.js';
 import { SessionSocket, type MakeSocket } from './session-socket.js';
 import { WaVersionSource, type FetchWaVersion } from './version.js';
 
 export interface BaileysEngineOptions {
-  store: Store;
+  store: AuthStateStore;
   logger: Logger;
   clock?: Clock;
   /** `emulated` when `socketOptions.waWebSocketUrl` points at the in-process edge emulator. */
@@ -35,7 +36,6 @@ export interface BaileysEngineOptions {
 }
 
 const PHONE_DIGITS = /^\d{7,15}$/;
-const sessionId = (key: SessionKey) => `${key.tenantId}\u0000${key.name}`;
 
 export class BaileysEngine implements LinkingEngine {
   readonly kind: 'baileys' | 'emulated';
@@ -105,7 +105,7 @@ export class BaileysEngine implements LinkingEngine {
   }
 
   async sendText(key: SessionKey, to: string, text: string): Promise<string> {
-    if (!/^\d{6,15}$/.test(to)) throw new HttpError(400, 'VALIDATION_FAILED', '"to" must be a phone number of 6 to 15 digits.');
+    if (!isPhoneDigits(to)) throw new HttpError(400, 'VALIDATION_FAILED', '"to" must be a phone number of 6 to 15 digits.');
     const running = this.running(key);
     if (!running) throw new HttpError(409, 'SESSION_NOT_CONNECTED', `Session "${key.name}" is not connected to WhatsApp.`);
     return running.sendText(to, text);

@@ -5,7 +5,7 @@ import { Browsers, jidDecode, type ConnectionState, type SocketConfig, type User
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { HttpError } from '../../errors.js';
-import type { Store } from '../../store/index.js';
+import type { AuthStateStore } from '../../store/types.js';
 import type { EngineEvent, SessionKey } from '../engine.js';
 import { useStoreAuthState, type StoreAuthState } from './auth-state.js';
 import { decideDisconnect, statusCodeOf, type BackoffPolicy } from './disconnect.js';
@@ -27,7 +27,7 @@ const CLOSE_GRACE_MS = 2_000;
 
 export interface SessionSocketOptions {
   key: SessionKey;
-  store: Store;
+  store: AuthStateStore;
   makeSocket: MakeSocket;
   socketOptions: Partial<SocketConfig>;
   versions: WaVersionSource;
@@ -141,7 +141,8 @@ export class SessionSocket {
     } else if (sock) {
       await this.endQuietly(sock);
     }
-    this.o.store.deleteAuthState(this.authKey);
+    await this.auth?.settled();
+    await this.o.store.deleteAuthState(this.authKey);
   }
 
   private get authKey() {
@@ -156,8 +157,10 @@ export class SessionSocket {
     if (this.finished) return; // stopped while the version was being fetched
     // Read from the store on every socket: after a 515 restart this is the proof the creds
     // issued by the scan were written before baileys acknowledged them.
-    const auth = useStoreAuthState(this.o.store, this.authKey, this.o.baileysLogger);
-    if (!auth.isRegistered()) auth.wipePendingPairing(); // e.g. a crash in the middle of a pairing
+    await this.auth?.settled();
+    const auth = await useStoreAuthState(this.o.store, this.authKey, this.o.baileysLogger);
+    if (this.finished) return;
+    if (!auth.isRegistered()) await auth.wipePendingPairing(); // e.g. a crash in the middle of a pairing
     this.auth = auth;
     let sock: BaileysSocket;
     try {
@@ -177,10 +180,10 @@ export class SessionSocket {
       return;
     }
     this.sock = sock;
-    // Synchronous write before baileys goes on: a crash right after a scan must not lose the
-    // creds WhatsApp just issued (they cannot be asked for again).
+    // Written at once (SQLite: before baileys goes on; any store: before the next socket reads
+    // them): a crash right after a scan must not lose the creds WhatsApp just issued.
     sock.ev.on('creds.update', () => {
-      if (sock === this.sock) auth.saveCreds();
+      if (sock === this.sock) void auth.saveCreds().catch((err: unknown) => this.o.logger.error({ err }, 'could not store the WhatsApp credentials'));
     });
     sock.ev.on('connection.update', (update) => this.onUpdate(sock, update));
     this.armWatchdog(sock);
@@ -226,7 +229,7 @@ export class SessionSocket {
       if (sock !== this.sock) return;
       this.o.logger.warn({ err: error }, 'pairing code request failed');
       this.linkMethod = null;
-      this.auth?.wipePendingPairing();
+      void this.auth?.wipePendingPairing();
       this.detach();
       void this.endQuietly(sock);
       this.finish({ reason: 'FAILED', code: 'PAIRING_REJECTED', message: 'WhatsApp did not accept the pairing code request', retryable: true });
@@ -259,7 +262,7 @@ export class SessionSocket {
       random: this.o.random,
     });
     this.o.logger.info({ statusCode: statusCodeOf(error), decision: decision.kind }, 'WhatsApp socket closed');
-    if (decision.kind !== 'restart' && this.auth && !this.auth.isRegistered()) this.auth.wipePendingPairing();
+    if (decision.kind !== 'restart' && this.auth && !this.auth.isRegistered()) void this.auth.wipePendingPairing();
     switch (decision.kind) {
       case 'restart':
         if (++this.restartsWithoutOpen <= MAX_RESTARTS_WITHOUT_OPEN) {
@@ -269,7 +272,7 @@ export class SessionSocket {
         }
         return;
       case 'logged_out':
-        this.o.store.deleteAuthState(this.authKey);
+        void (this.auth ? this.auth.clear() : this.o.store.deleteAuthState(this.authKey));
         this.finish({ reason: 'LOGGED_OUT', code: 'LOGGED_OUT', message: decision.message, retryable: false });
         return;
       case 'replaced':

@@ -6,7 +6,7 @@ import { DEFAULT_CONNECTION_CONFIG, fetchLatestWaWebVersion, type WAVersion } fr
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { systemClock } from '../../clock.js';
-import type { Store } from '../../store/index.js';
+import type { AuthStateStore } from '../../store/types.js';
 
 export const WA_VERSION_SETTING = 'wa_version';
 /** The version baileys 7.0.0-rc14 was released with: the last resort. */
@@ -42,7 +42,7 @@ export class WaVersionSource {
   private inFlight: Promise<WAVersion> | null = null;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AuthStateStore,
     private readonly options: WaVersionSourceOptions = {},
   ) {
     this.fetch = options.fetch ?? fetchWaWebVersion;
@@ -64,8 +64,8 @@ export class WaVersionSource {
   }
 
   /** The last fetched version kept in the store, if any. */
-  lastKnownGood(): WAVersion | null {
-    const text = this.store.getSetting(WA_VERSION_SETTING);
+  async lastKnownGood(): Promise<WAVersion | null> {
+    const text = await this.store.getSetting(WA_VERSION_SETTING);
     if (!text) return null;
     try {
       const value: unknown = JSON.parse(text);
@@ -78,11 +78,11 @@ export class WaVersionSource {
   private async resolve(): Promise<WAVersion> {
     const fetched = await this.fetchWithTimeout();
     if (fetched) {
-      this.store.setSetting(WA_VERSION_SETTING, JSON.stringify(fetched));
+      await this.store.setSetting(WA_VERSION_SETTING, JSON.stringify(fetched));
       this.cached = { version: fetched, at: this.clock.now() };
       return fetched;
     }
-    const fallback = this.lastKnownGood() ?? BUNDLED_WA_VERSION;
+    const fallback = (await this.lastKnownGood()) ?? BUNDLED_WA_VERSION;
     this.options.logger?.warn({ version: fallback.join('.') }, 'could not fetch the WhatsApp Web version; using the last known one');
     // Cache the fallback briefly only, so the next session start tries the network again.
     this.cached = { version: fallback, at: this.clock.now() - this.ttlMs + 60_000 };

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { SqliteStore } from '../../store/index.js';
-import { EventLog, runEngineContract } from '../engine.contract.js';
+import { EventLog, runEngineContract } from '../test-support/engine-contract.js';
 import type { SessionKey } from '../engine.js';
 import { QR_STRING_PATTERN, newPairingCode, PAIRING_CODE_ALPHABET } from './codes.js';
 import { SimulatorEngine, type SimulatorFailure } from './engine.js';

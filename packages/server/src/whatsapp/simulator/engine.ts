@@ -4,8 +4,8 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../clock.js';
 import { HttpError } from '../../errors.js';
-import type { Store } from '../../store/index.js';
-import type { EngineEvent, EngineListener, LinkingEngine, SessionKey, StartOptions, VirtualPhone } from '../engine.js';
+import type { AuthStateStore } from '../../store/types.js';
+import { type EngineEvent, type EngineListener, type LinkingEngine, type SessionKey, type StartOptions, type VirtualPhone, sessionKeyId as id } from '../engine.js';
 import { EngineListeners } from '../listeners.js';
 import { buildPairingQr, newCompanionKeys, newPairingCode, newQrRef, type CompanionKeys } from './codes.js';
 
@@ -21,7 +21,7 @@ export const NETWORK_RETRY_MS = 4_000;
 export type SimulatorFailure = 'network-down' | 'logged-out' | 'replaced';
 
 export interface SimulatorEngineOptions {
-  store: Store;
+  store: AuthStateStore;
   clock?: Clock;
   /** Time scale (TITAN_SIM_SPEED): 10 makes every timer ten times shorter. */
   speed: number;
@@ -49,7 +49,6 @@ interface SimSession {
   timer: NodeJS.Timeout | null;
 }
 
-const id = (key: SessionKey): string => `${key.tenantId}\u0000${key.name}`;
 const authKey = (key: SessionKey) => ({ tenantId: key.tenantId, sessionName: key.name });
 const bare = (code: string): string => code.replace(/[^0-9A-Za-z]/g, '').toUpperCase();
 
@@ -82,7 +81,7 @@ export class SimulatorEngine implements LinkingEngine {
   readonly virtualPhone: VirtualPhone;
   private readonly sessions = new Map<string, SimSession>();
   private readonly listeners: EngineListeners;
-  private readonly store: Store;
+  private readonly store: AuthStateStore;
   private readonly clock: Clock;
   private readonly speed: number;
   private readonly logger: Logger;
@@ -104,14 +103,17 @@ export class SimulatorEngine implements LinkingEngine {
       if (options.pairingPhoneNumber) await this.requestPairingCode(key, options.pairingPhoneNumber);
       return;
     }
-    const raw = this.store.readCreds(authKey(key));
-    const creds = raw ? this.parseCreds(raw) : null;
-    const session: SimSession = { key, phase: 'connecting', keys: newCompanionKeys(), attempt: 0, qr: null, pairing: null, creds, timer: null };
+    const session: SimSession = { key, phase: 'connecting', keys: newCompanionKeys(), attempt: 0, qr: null, pairing: null, creds: null, timer: null };
+    // Held before the read, so a second start while it runs finds the session.
     this.sessions.set(id(key), session);
+    const raw = await this.store.readCreds(authKey(key));
+    if (this.sessions.get(id(key)) !== session) return; // stopped while reading
+    const creds = raw ? this.parseCreds(raw) : null;
+    session.creds = creds;
 
     const failure = this.failures?.(key);
     if (failure) return this.simulate(key, failure);
-    if (creds) return this.link(session, creds);
+    if (creds) return void this.link(session, creds);
     this.nextQr(session);
     if (options.pairingPhoneNumber) await this.requestPairingCode(key, options.pairingPhoneNumber);
   }
@@ -146,7 +148,7 @@ export class SimulatorEngine implements LinkingEngine {
   async logout(key: SessionKey): Promise<void> {
     const session = this.sessions.get(id(key));
     if (session) this.drop(session);
-    this.store.deleteAuthState(authKey(key));
+    await this.store.deleteAuthState(authKey(key));
   }
 
   /** Silent on purpose: shutdown must not mark sessions disconnected, or a restart would not reconnect them. */
@@ -194,29 +196,29 @@ export class SimulatorEngine implements LinkingEngine {
     }
     if (session) this.drop(session);
     // 401 from WhatsApp: the credentials are dead, delete them so nothing reconnects with them.
-    if (failure === 'logged-out') this.store.deleteAuthState(authKey(key));
+    if (failure === 'logged-out') void this.store.deleteAuthState(authKey(key));
     this.listeners.emit({ type: 'disconnected', key, ...FAILURE_EVENTS[failure] });
   }
 
   // --- virtual phone --------------------------------------------------------------------------
 
-  private scan(qr: string): SessionKey {
+  private async scan(qr: string): Promise<SessionKey> {
     for (const session of this.sessions.values()) {
       if (session.phase === 'qr' && session.qr === qr) {
         const phone = `1555${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
-        this.link(session, { simulator: 1, method: 'qr', phone, pushName: 'Simulated Phone' }, true);
+        await this.link(session, { simulator: 1, method: 'qr', phone, pushName: 'Simulated Phone' }, true);
         return session.key;
       }
     }
     throw new HttpError(400, 'BAD_REQUEST', 'This QR code is stale or unknown; scan the one on screen now.');
   }
 
-  private enterCode(code: string): SessionKey {
+  private async enterCode(code: string): Promise<SessionKey> {
     const wanted = bare(code);
     for (const session of this.sessions.values()) {
       if (session.phase === 'pairing' && session.pairing && session.pairing.code === wanted) {
         const creds: SimulatorCreds = { simulator: 1, method: 'pairing', phone: session.pairing.phoneNumber, pushName: 'Simulated Phone' };
-        this.link(session, creds, true);
+        await this.link(session, creds, true);
         return session.key;
       }
     }
@@ -254,10 +256,10 @@ export class SimulatorEngine implements LinkingEngine {
     this.listeners.emit({ type: 'qr_timeout', key: session.key });
   }
 
-  private link(session: SimSession, creds: SimulatorCreds, fresh = false): void {
+  private async link(session: SimSession, creds: SimulatorCreds, fresh = false): Promise<void> {
     this.clearTimer(session);
     // Written before the event, like baileys' creds.update is saved before the app hears "open".
-    if (fresh) this.store.writeCreds(authKey(session.key), JSON.stringify(creds));
+    if (fresh) await this.store.writeCreds(authKey(session.key), JSON.stringify(creds));
     session.phase = 'connected';
     session.qr = null;
     session.pairing = null;

@@ -2,9 +2,9 @@
 // file calls `runEngineContract` with a factory; the virtual phone plays the user's side.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SqliteStore, type Store } from '../store/index.js';
-import { HttpError } from '../errors.js';
-import type { EngineEvent, LinkingEngine, SessionKey } from './engine.js';
+import { SqliteStore, type Store } from '../../store/index.js';
+import { HttpError } from '../../errors.js';
+import type { EngineEvent, LinkingEngine, SessionKey } from '../engine.js';
 
 /** Makes an engine over `store`; called twice in restart scenarios (same store, new engine). */
 export type EngineFactory = (store: Store) => LinkingEngine | Promise<LinkingEngine>;

@@ -1,0 +1,54 @@
+// The demo's browser code: the "customer site" asks its backend (POST /demo/session) for a
+// widget session and mounts the returned widgetUrl; the virtual phone plays the user's phone.
+const $ = (s) => document.querySelector(s);
+
+// Which engine runs, and whether it has a virtual phone to show.
+fetch('/demo/config').then((res) => res.json()).then((config) => {
+  if (!config.virtualPhone) return;
+  $('#engine').textContent = config.engine;
+  $('#phone-number').textContent = config.virtualPhone.displayNumber;
+  $('.phone').hidden = false;
+});
+let widgetUrl = null;
+let handle = null;
+
+$('#create').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const mode = new FormData(e.target).get('mode');
+  const res = await fetch('/demo/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ mode }) });
+  const body = await res.json();
+  if (!res.ok) { $('#session').textContent = body.error; return; }
+  widgetUrl = body.widgetUrl;
+  $('#session').textContent = 'Widget session for "' + body.session + '" (expires ' + new Date(body.expiresAt).toLocaleTimeString() + ')';
+  handle?.destroy?.();
+  const target = $('#widget');
+  if (window.TitanWidget?.mount) {
+    handle = window.TitanWidget.mount(target, { widgetUrl, onConnected: () => { $('#session').textContent += ': connected'; } });
+  } else {
+    // The loader has not been built yet: a plain iframe shows the same page.
+    target.replaceChildren(Object.assign(document.createElement('iframe'), { src: widgetUrl, title: 'Connect WhatsApp' }));
+  }
+  for (const b of document.querySelectorAll('.phone button')) b.disabled = false;
+});
+
+const phoneStatus = (text) => { const el = $('#phone-status'); if (el) el.textContent = text; };
+const post = async (path, body) => {
+  const res = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const json = await res.json().catch(() => ({}));
+  phoneStatus(res.ok ? 'Linked.' : (json.error || 'Failed (' + res.status + ')'));
+};
+
+$('#scan')?.addEventListener('click', async () => {
+  if (!widgetUrl) return;
+  const token = new URL(widgetUrl).searchParams.get('token');
+  const res = await fetch('/widget/api/state', { headers: { Authorization: 'Bearer ' + token } });
+  const body = await res.json();
+  const state = body.data ?? body;
+  if (!state.qr) { phoneStatus('No QR code on screen right now.'); return; }
+  await post('/dev/simulator/scan', { qr: state.qr.qr });
+});
+
+$('#enter-code')?.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  await post('/dev/simulator/enter-code', { code: new FormData(e.target).get('code') });
+});

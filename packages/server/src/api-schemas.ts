@@ -1,0 +1,69 @@
+// The request bodies of the HTTP API, once: routes parse with these, and each is tied to the
+// protocol's type with `satisfies`, so the contract the widget and backends compile against and
+// the one the server enforces cannot drift apart.
+import { z } from 'zod';
+import {
+  type CloudApiFinishRequest,
+  type CreateWidgetSessionRequest,
+  compactPhoneNumber,
+  EMBEDDED_SIGNUP_FINISH_EVENTS,
+  PHONE_DIGITS_PATTERN,
+  SESSION_NAME_PATTERN,
+  WIDGET_MODES,
+} from '@titan-connect/protocol';
+import { isCallbackUrl, isOrigin, canonicalLocale } from './urls.js';
+
+const metaIdField = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id of letters, digits, - or _');
+
+export const createWidgetSessionBody = z.strictObject({
+  mode: z.enum(WIDGET_MODES, { error: `must be one of ${WIDGET_MODES.join(', ')}` }).optional(),
+  sessionName: z
+    .string()
+    .regex(SESSION_NAME_PATTERN, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit')
+    .optional(),
+  callbackUrl: z
+    .string()
+    .max(2048)
+    .refine(isCallbackUrl, 'must be an absolute https URL (http only for localhost)')
+    .optional(),
+  allowedOrigins: z
+    .array(z.string().max(255).refine(isOrigin, 'must be an origin like https://app.example.com (no path)'))
+    .max(20)
+    .optional(),
+  metaApp: z
+    .strictObject({ appId: metaIdField, configId: metaIdField, appSecret: z.string().min(1).max(256).optional() })
+    .optional(),
+  locale: z
+    .string()
+    .max(35)
+    .refine((text) => canonicalLocale(text) !== null, 'must be a BCP 47 language tag like pt-BR')
+    .optional(),
+}) satisfies z.ZodType<CreateWidgetSessionRequest>;
+export type CreateWidgetSessionBody = z.infer<typeof createWidgetSessionBody>;
+
+/** WhatsApp caps a text message at 4096 characters. */
+export const sendMessageBody = z.strictObject({
+  to: z
+    .string()
+    .transform(compactPhoneNumber)
+    .pipe(z.string().regex(PHONE_DIGITS_PATTERN, 'digits only (E.164 without +), e.g. 5511912345678')),
+  text: z.string().min(1, 'must not be empty').max(4096, 'at most 4096 characters'),
+});
+
+export const pairingCodeBody = z.strictObject({ phoneNumber: z.string().max(40) });
+
+// Graph ids are numeric; checking that also keeps user input from steering the Graph URL path.
+const graphId = z.string().regex(/^\d{1,32}$/, 'must be a numeric Meta id');
+
+export const cloudApiFinishBody = z
+  .object({
+    code: z.string().min(1, 'is required').max(4096),
+    wabaId: graphId,
+    phoneNumberId: graphId.optional(),
+    event: z.enum(EMBEDDED_SIGNUP_FINISH_EVENTS),
+  })
+  // A plain FINISH has a number to register; the other two may come without one.
+  .refine((body) => body.event !== 'FINISH' || body.phoneNumberId !== undefined, {
+    path: ['phoneNumberId'],
+    message: 'is required for FINISH',
+  }) satisfies z.ZodType<CloudApiFinishRequest>;

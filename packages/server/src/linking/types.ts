@@ -1,0 +1,37 @@
+// The linking layer's contract: widget session state machine, engine events → widget events,
+// SSE fan-out. `LinkingService` (service.ts) implements it.
+import type { ConnectedPayload, FailedPayload, WidgetEvent, WidgetEventMap, WidgetEventName, WidgetState } from '@titan-connect/protocol';
+import type { CloudApiConnection } from '../meta/embedded-signup.js';
+import type { SessionKey } from '../whatsapp/engine.js';
+
+/** One event as sent on the SSE stream of a widget session. */
+export type SequencedEvent = WidgetEvent & { id: number };
+
+/** An event before the service stamps it with the state after it (`data.state`). */
+export type UnstampedEvent = {
+  [K in WidgetEventName]: { event: K; data: K extends 'state' ? WidgetState : Omit<WidgetEventMap[K], 'state'> };
+}[WidgetEventName];
+
+export interface Linking {
+  /** Starts linking for a widget session the first time the widget asks (idempotent). */
+  ensureStarted(widgetSessionId: string): Promise<void>;
+  /** The snapshot of `GET /widget/api/state`. */
+  state(widgetSessionId: string): Promise<WidgetState>;
+  /**
+   * Streams a widget session's events: `state` first, then every event after `lastEventId`
+   * (or only new ones when null). Resolves to the unsubscribe function.
+   */
+  subscribe(widgetSessionId: string, lastEventId: number | null, send: (event: SequencedEvent) => void): Promise<() => void>;
+  /** `phoneNumber` is digits only, already validated. */
+  requestPairingCode(widgetSessionId: string, phoneNumber: string): Promise<void>;
+  restartQr(widgetSessionId: string): Promise<void>;
+  /** Cloud API finish: marks the session CONNECTED (method `cloud-api`) and emits `connected`. */
+  connectCloudApi(widgetSessionId: string, connection: CloudApiConnection): Promise<ConnectedPayload>;
+  /** Emits `failed` to a widget session (e.g. a Graph API error). */
+  fail(widgetSessionId: string, failure: FailedPayload): Promise<void>;
+  /** The WhatsApp session was deleted (its row is gone): its open widgets learn it and stop. */
+  sessionDeleted(key: SessionKey): Promise<void>;
+  /** On start-up: reconnect CONNECTED sessions, resume widget sessions that were mid-linking. */
+  resume(): Promise<void>;
+  close(): Promise<void>;
+}
