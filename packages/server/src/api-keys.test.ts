@@ -7,25 +7,25 @@ import { join } from 'node:path';
 import { SqliteStore } from './store/index.js';
 
 let store: SqliteStore;
-beforeEach(() => {
+beforeEach(async () => {
   store = new SqliteStore(':memory:');
 });
-afterEach(() => store.close());
+afterEach(async () => await store.close());
 
-test('a created key verifies to its tenant and scopes, and only its hash is stored', () => {
-  const { key, record } = createApiKey(store, { tenantId: 'acme', scopes: ['sessions:read'], label: 'ci' });
+test('a created key verifies to its tenant and scopes, and only its hash is stored', async () => {
+  const { key, record } = await createApiKey(store, { tenantId: 'acme', scopes: ['sessions:read'], label: 'ci' });
   assert.match(key, /^titan_sk_[A-Za-z0-9]{12}_[A-Za-z0-9]{32}$/);
-  assert.deepEqual(verifyApiKey(store, key), { id: record.id, tenantId: 'acme', scopes: ['sessions:read'] });
-  const stored = store.getApiKey(record.id)!;
+  assert.deepEqual(await verifyApiKey(store, key), { id: record.id, tenantId: 'acme', scopes: ['sessions:read'] });
+  const stored = (await store.getApiKey(record.id))!;
   const secret = parseApiKey(key)!.secret;
   assert.ok(!stored.secretHash.includes(secret));
   assert.match(stored.secretHash, /^sha256:[0-9a-f]{64}$/);
-  const dump = JSON.stringify(store.db.prepare('SELECT * FROM api_keys').all());
+  const dump = JSON.stringify(await store.listApiKeys());
   assert.ok(!dump.includes(secret), 'secret absent from the table');
 });
 
-test('wrong, malformed, unknown and revoked keys do not verify', () => {
-  const { key, record } = createApiKey(store, { tenantId: 'acme', scopes: ['*'] });
+test('wrong, malformed, unknown and revoked keys do not verify', async () => {
+  const { key, record } = await createApiKey(store, { tenantId: 'acme', scopes: ['*'] });
   const { id, secret } = parseApiKey(key)!;
   const flipped = secret.slice(0, -1) + (secret.endsWith('a') ? 'b' : 'a');
   const CASES = [
@@ -36,35 +36,35 @@ test('wrong, malformed, unknown and revoked keys do not verify', () => {
     '',
     'Bearer ' + key,
   ];
-  for (const candidate of CASES) assert.equal(verifyApiKey(store, candidate), null, candidate);
-  assert.equal(revokeApiKey(store, record.id), true);
-  assert.equal(revokeApiKey(store, record.id), false, 'already revoked');
-  assert.equal(verifyApiKey(store, key), null);
+  for (const candidate of CASES) assert.equal(await verifyApiKey(store, candidate), null, candidate);
+  assert.equal(await revokeApiKey(store, record.id), true);
+  assert.equal(await revokeApiKey(store, record.id), false, 'already revoked');
+  assert.equal(await verifyApiKey(store, key), null);
 });
 
-test('verify records last use at most once a minute', () => {
-  const { key, record } = createApiKey(store, { tenantId: 'acme', scopes: ['*'], now: 1000 });
-  verifyApiKey(store, key, 10_000);
-  assert.equal(store.getApiKey(record.id)!.lastUsedAt, 10_000);
-  verifyApiKey(store, key, 20_000);
-  assert.equal(store.getApiKey(record.id)!.lastUsedAt, 10_000);
-  verifyApiKey(store, key, 80_000);
-  assert.equal(store.getApiKey(record.id)!.lastUsedAt, 80_000);
+test('verify records last use at most once a minute', async () => {
+  const { key, record } = await createApiKey(store, { tenantId: 'acme', scopes: ['*'], now: 1000 });
+  await verifyApiKey(store, key, 10_000);
+  assert.equal((await store.getApiKey(record.id))!.lastUsedAt, 10_000);
+  await verifyApiKey(store, key, 20_000);
+  assert.equal((await store.getApiKey(record.id))!.lastUsedAt, 10_000);
+  await verifyApiKey(store, key, 80_000);
+  assert.equal((await store.getApiKey(record.id))!.lastUsedAt, 80_000);
 });
 
-test('ensureApiKey makes the exact key exist, and re-enables it after a revoke', () => {
+test('ensureApiKey makes the exact key exist, and re-enables it after a revoke', async () => {
   const key = 'titan_sk_Bootstrap1234_0123456789abcdefghijABCDEFGHIJ';
-  const first = ensureApiKey(store, key, { tenantId: 'default', scopes: ['*'] });
-  assert.equal(verifyApiKey(store, key)?.tenantId, 'default');
-  assert.equal(ensureApiKey(store, key, { tenantId: 'default', scopes: ['*'] }).createdAt, first.createdAt);
-  assert.equal(store.listApiKeys().length, 1);
-  revokeApiKey(store, first.id);
-  ensureApiKey(store, key, { tenantId: 'default', scopes: ['*'] });
-  assert.deepEqual(verifyApiKey(store, key)?.scopes, ['*']);
-  assert.throws(() => ensureApiKey(store, 'nope', { tenantId: 'default', scopes: ['*'] }));
+  const first = await ensureApiKey(store, key, { tenantId: 'default', scopes: ['*'] });
+  assert.equal((await verifyApiKey(store, key))?.tenantId, 'default');
+  assert.equal((await ensureApiKey(store, key, { tenantId: 'default', scopes: ['*'] })).createdAt, first.createdAt);
+  assert.equal((await store.listApiKeys()).length, 1);
+  await revokeApiKey(store, first.id);
+  await ensureApiKey(store, key, { tenantId: 'default', scopes: ['*'] });
+  assert.deepEqual((await verifyApiKey(store, key))?.scopes, ['*']);
+  await assert.rejects(ensureApiKey(store, 'nope', { tenantId: 'default', scopes: ['*'] }));
 });
 
-test('scopes: * allows all; lists are parsed strictly', () => {
+test('scopes: * allows all; lists are parsed strictly', async () => {
   const SCOPE_CASES: [string[], string, boolean][] = [
     [['*'], 'sessions:manage', true],
     [['sessions:read'], 'sessions:read', true],
@@ -79,11 +79,11 @@ test('scopes: * allows all; lists are parsed strictly', () => {
   assert.throws(() => parseScopes(' , '), /at least one scope/);
 });
 
-test('randomBase62 has the asked length and alphabet', () => {
+test('randomBase62 has the asked length and alphabet', async () => {
   for (const n of [1, 4, 32, 100]) assert.match(randomBase62(n), new RegExp(`^[0-9A-Za-z]{${n}}$`));
 });
 
-test('randomBase62 stays uniform across refills of its byte pool', () => {
+test('randomBase62 stays uniform across refills of its byte pool', async () => {
   // 124,000 characters use ~30 pool refills; each of the 62 letters is expected 2,000 times
   // (standard deviation ~44), so ±400 only fails on a real bias (e.g. reused or skipped bytes).
   const counts = new Map<string, number>();
@@ -94,42 +94,42 @@ test('randomBase62 stays uniform across refills of its byte pool', () => {
   assert.equal(ids.size, 5000);
 });
 
-test('tenant ids are validated', () => {
-  assert.throws(() => createApiKey(store, { tenantId: 'bad tenant', scopes: ['*'] }), /invalid tenant/);
+test('tenant ids are validated', async () => {
+  await assert.rejects(createApiKey(store, { tenantId: 'bad tenant', scopes: ['*'] }), /invalid tenant/);
 });
 
-test('a key revoked by another process stops working within API_KEY_CACHE_MS; one revoked here at once', () => {
+test('a key revoked by another process stops working within API_KEY_CACHE_MS; one revoked here at once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'titan-keys-'));
   const server = new SqliteStore(join(dir, 'titan.db'));
   // The CLI: another connection to the same file, whose writes this one's cache cannot see.
   const cli = new SqliteStore(join(dir, 'titan.db'));
   try {
     const t0 = 1_000_000;
-    const viaCli = createApiKey(cli, { tenantId: 'acme', scopes: ['*'], now: t0 });
-    const viaServer = createApiKey(server, { tenantId: 'acme', scopes: ['*'], now: t0 });
-    assert.ok(verifyApiKey(server, viaCli.key, t0), 'a key made by the CLI works at once (misses are not cached)');
-    assert.ok(verifyApiKey(server, viaServer.key, t0));
+    const viaCli = await createApiKey(cli, { tenantId: 'acme', scopes: ['*'], now: t0 });
+    const viaServer = await createApiKey(server, { tenantId: 'acme', scopes: ['*'], now: t0 });
+    assert.ok(await verifyApiKey(server, viaCli.key, t0), 'a key made by the CLI works at once (misses are not cached)');
+    assert.ok(await verifyApiKey(server, viaServer.key, t0));
 
-    revokeApiKey(cli, viaCli.record.id, t0);
+    await revokeApiKey(cli, viaCli.record.id, t0);
     const CASES: [atMs: number, works: boolean][] = [
       [t0 + 1, true],
       [t0 + API_KEY_CACHE_MS - 1, true],
       [t0 + API_KEY_CACHE_MS, false],
       [t0 - 1, false], // a clock that went backwards re-reads
     ];
-    for (const [at, works] of CASES) assert.equal(verifyApiKey(server, viaCli.key, at) !== null, works, `at t0+${at - t0}`);
+    for (const [at, works] of CASES) assert.equal(await verifyApiKey(server, viaCli.key, at) !== null, works, `at t0+${at - t0}`);
 
     // The cached row never spares the secret check.
     const wrongSecret = `titan_sk_${viaServer.record.id}_${'x'.repeat(32)}`;
-    assert.equal(verifyApiKey(server, wrongSecret, t0 + 1), null);
+    assert.equal(await verifyApiKey(server, wrongSecret, t0 + 1), null);
 
-    revokeApiKey(server, viaServer.record.id, t0 + 1);
-    assert.equal(verifyApiKey(server, viaServer.key, t0 + 2), null, 'revoked in this process: refused at once');
-    ensureApiKey(server, viaServer.key, { tenantId: 'acme', scopes: ['*'] });
-    assert.ok(verifyApiKey(server, viaServer.key, t0 + 3), 're-enabled in this process: accepted at once');
+    await revokeApiKey(server, viaServer.record.id, t0 + 1);
+    assert.equal(await verifyApiKey(server, viaServer.key, t0 + 2), null, 'revoked in this process: refused at once');
+    await ensureApiKey(server, viaServer.key, { tenantId: 'acme', scopes: ['*'] });
+    assert.ok(await verifyApiKey(server, viaServer.key, t0 + 3), 're-enabled in this process: accepted at once');
   } finally {
-    cli.close();
-    server.close();
+    await cli.close();
+    await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -11,55 +11,55 @@ import { SqliteStore } from './store/index.js';
 
 let dir: string;
 let env: Record<string, string>;
-before(() => {
+before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'titan-cli-'));
   env = { TITAN_DB: join(dir, 'titan.db') };
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(async () => rmSync(dir, { recursive: true, force: true }));
 
-function cli(...argv: string[]) {
+async function cli(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = runCli(argv, { env, out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await runCli(argv, { env, out: (l) => out.push(l), err: (l) => err.push(l) });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-const withStore = <T>(fn: (store: SqliteStore) => T): T => {
+const withStore = async <T>(fn: (store: SqliteStore) => T | Promise<T>): Promise<T> => {
   const store = new SqliteStore(env.TITAN_DB!);
   try {
-    return fn(store);
+    return await fn(store);
   } finally {
-    store.close();
+    await store.close();
   }
 };
 
-test('keys create prints the key once; it works with the asked tenant and scopes', () => {
-  const res = cli('keys', 'create', '--tenant', 'acme', '--scopes', 'sessions:manage,sessions:read', '--label', 'backend');
+test('keys create prints the key once; it works with the asked tenant and scopes', async () => {
+  const res = await cli('keys', 'create', '--tenant', 'acme', '--scopes', 'sessions:manage,sessions:read', '--label', 'backend');
   assert.equal(res.code, 0, res.err);
   const key = /titan_sk_\S+/.exec(res.out)?.[0];
   assert.ok(key, res.out);
-  const identity = withStore((store) => verifyApiKey(store, key));
+  const identity = await withStore((store) => verifyApiKey(store, key));
   assert.equal(identity?.tenantId, 'acme');
   assert.deepEqual(identity?.scopes, ['sessions:manage', 'sessions:read']);
 
-  const list = cli('keys', 'list', '--tenant', 'acme');
+  const list = await cli('keys', 'list', '--tenant', 'acme');
   assert.equal(list.code, 0);
   assert.match(list.out, new RegExp(`${identity!.id}\\tacme\\tsessions:manage,sessions:read\\tbackend`));
   assert.ok(!list.out.includes(key), 'list never shows the secret');
 
-  const revoke = cli('keys', 'revoke', identity!.id);
+  const revoke = await cli('keys', 'revoke', identity!.id);
   assert.equal(revoke.code, 0, revoke.err);
-  assert.equal(withStore((store) => verifyApiKey(store, key)), null);
-  assert.equal(cli('keys', 'revoke', identity!.id).code, 1, 'a second revoke finds no active key');
+  assert.equal(await withStore((store) => verifyApiKey(store, key)), null);
+  assert.equal((await cli('keys', 'revoke', identity!.id)).code, 1, 'a second revoke finds no active key');
 });
 
-test('revoke accepts the full key too', () => {
-  const key = /titan_sk_\S+/.exec(cli('keys', 'create', '--tenant', 'globex', '--scopes', '*').out)![0];
-  assert.equal(cli('keys', 'revoke', key).code, 0);
-  assert.equal(withStore((store) => verifyApiKey(store, key)), null);
+test('revoke accepts the full key too', async () => {
+  const key = /titan_sk_\S+/.exec((await cli('keys', 'create', '--tenant', 'globex', '--scopes', '*')).out)![0];
+  assert.equal((await cli('keys', 'revoke', key)).code, 0);
+  assert.equal(await withStore((store) => verifyApiKey(store, key)), null);
 });
 
-test('usage errors exit 2 with a clear message', () => {
+test('usage errors exit 2 with a clear message', async () => {
   const CASES: [string[], RegExp][] = [
     [[], /Usage:/],
     [['keys'], /missing keys command/],
@@ -73,21 +73,21 @@ test('usage errors exit 2 with a clear message', () => {
     [['keys', 'revoke'], /key id to revoke is required/],
   ];
   for (const [argv, message] of CASES) {
-    const res = cli(...argv);
+    const res = await cli(...argv);
     assert.equal(res.code, 2, argv.join(' '));
     assert.match(res.err, message, argv.join(' '));
   }
-  assert.equal(cli('--help').code, 0);
+  assert.equal((await cli('--help')).code, 0);
 });
 
-test('a bad TITAN_DB-side config is a usage error naming the variable', () => {
+test('a bad TITAN_DB-side config is a usage error naming the variable', async () => {
   const out: string[] = [];
-  const code = runCli(['keys', 'list'], { env: { ...env, PORT: 'x' }, out: (l) => out.push(l), err: (l) => out.push(l) });
+  const code = await runCli(['keys', 'list'], { env: { ...env, PORT: 'x' }, out: (l) => out.push(l), err: (l) => out.push(l) });
   assert.equal(code, 2);
   assert.match(out.join('\n'), /PORT/);
 });
 
-test('as a program: exit status and output', () => {
+test('as a program: exit status and output', async () => {
   const file = fileURLToPath(new URL('./cli.ts', import.meta.url));
   const run = (...args: string[]) =>
     spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', file, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });

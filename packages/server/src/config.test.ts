@@ -4,7 +4,7 @@ import { ConfigError, DEFAULT_GRAPH_VERSION, loadConfig, resolveSecret, SECRET_S
 
 const KEY = 'titan_sk_AbCdEf123456_0123456789abcdefghijABCDEFGHIJxy';
 
-test('defaults follow DESIGN.md', () => {
+test('defaults follow DESIGN.md', async () => {
   const config = loadConfig({ INIT_CWD: '/srv/titan' });
   assert.equal(config.port, 3000);
   assert.equal(config.publicUrl, 'http://localhost:3000');
@@ -25,7 +25,7 @@ test('defaults follow DESIGN.md', () => {
   });
 });
 
-test('every variable is read', () => {
+test('every variable is read', async () => {
   const config = loadConfig({
     PORT: '8080',
     PUBLIC_URL: 'https://connect.example.com/',
@@ -62,7 +62,7 @@ test('every variable is read', () => {
   });
 });
 
-test('PUBLIC_URL defaults to the configured port', () => {
+test('PUBLIC_URL defaults to the configured port', async () => {
   assert.equal(loadConfig({ PORT: '4000' }).publicUrl, 'http://localhost:4000');
 });
 
@@ -93,7 +93,7 @@ const BAD: [string, Record<string, string>][] = [
   ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
 ];
 
-test('a bad value throws one line naming the variable', () => {
+test('a bad value throws one line naming the variable', async () => {
   for (const [variable, env] of BAD) {
     assert.throws(
       () => loadConfig(env),
@@ -108,29 +108,29 @@ test('a bad value throws one line naming the variable', () => {
   }
 });
 
-test('the bootstrap key is never echoed in its error', () => {
+test('the bootstrap key is never echoed in its error', async () => {
   const secretish = 'titan_sk_abc_supersecretvalue!';
   assert.throws(() => loadConfig({ TITAN_BOOTSTRAP_API_KEY: secretish }), (e: Error) => !e.message.includes(secretish));
 });
 
-test('blank values count as unset', () => {
+test('blank values count as unset', async () => {
   assert.equal(loadConfig({ PORT: '  ', TITAN_SECRET: '' }).port, 3000);
 });
 
-test('resolveSecret: env wins; otherwise generated once, kept, with a warning', () => {
+test('resolveSecret: env wins; otherwise generated once, kept, with a warning', async () => {
   const settings = new Map<string, string>();
-  const store = { getSetting: (k: string) => settings.get(k) ?? null, setSetting: (k: string, v: string) => void settings.set(k, v) };
+  const store = { getSetting: async (k: string) => settings.get(k) ?? null, setSetting: async (k: string, v: string) => void settings.set(k, v) };
   const warnings: string[] = [];
   const logger = { warn: (msg: string) => void warnings.push(msg) } as never;
 
-  assert.equal(resolveSecret(loadConfig({ TITAN_SECRET: 'e'.repeat(40) }), store, logger), 'e'.repeat(40));
+  assert.equal(await resolveSecret(loadConfig({ TITAN_SECRET: 'e'.repeat(40) }), store, logger), 'e'.repeat(40));
   assert.equal(settings.size, 0);
   assert.equal(warnings.length, 0);
 
-  const first = resolveSecret(loadConfig({}), store, logger);
+  const first = await resolveSecret(loadConfig({}), store, logger);
   assert.ok(first.length >= 32);
   assert.equal(settings.get(SECRET_SETTING), first);
-  const second = resolveSecret(loadConfig({}), store, logger);
+  const second = await resolveSecret(loadConfig({}), store, logger);
   assert.equal(second, first, 'same secret after a restart');
   assert.equal(warnings.length, 2);
   assert.match(warnings[0]!, /TITAN_SECRET/);

@@ -1,7 +1,6 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ApiScope } from '@titan-connect/protocol';
 import { MIGRATIONS } from './migrations.js';
 import type {
   ApiKeyRecord,
@@ -15,66 +14,7 @@ import type {
   WidgetSessionPatch,
   WidgetSessionRecord,
 } from './types.js';
-
-type Row = Record<string, unknown>;
-
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
-const toApiKey = (r: Row): ApiKeyRecord => ({
-  id: String(r.id),
-  tenantId: String(r.tenant_id),
-  secretHash: String(r.secret_hash),
-  scopes: String(r.scopes).split(',').filter(Boolean) as ApiScope[],
-  label: str(r.label),
-  createdAt: Number(r.created_at),
-  lastUsedAt: num(r.last_used_at),
-  revokedAt: num(r.revoked_at),
-});
-
-const toWaSession = (r: Row): WaSessionRecord => ({
-  tenantId: String(r.tenant_id),
-  name: String(r.name),
-  status: r.status as WaSessionRecord['status'],
-  statusReason: str(r.status_reason) as WaSessionRecord['statusReason'],
-  method: str(r.method) as WaSessionRecord['method'],
-  phone: str(r.phone),
-  pushName: str(r.push_name),
-  cloudApi: str(r.cloud_api),
-  createdAt: Number(r.created_at),
-  updatedAt: Number(r.updated_at),
-});
-
-const toWidgetSession = (r: Row): StoredWidgetSession => ({
-  id: String(r.id),
-  tenantId: String(r.tenant_id),
-  sessionName: String(r.session_name),
-  mode: r.mode as WidgetSessionRecord['mode'],
-  callbackUrl: str(r.callback_url),
-  allowedOrigins: JSON.parse(String(r.allowed_origins)) as string[],
-  locale: str(r.locale),
-  metaApp: r.meta_app ? (JSON.parse(String(r.meta_app)) as WidgetSessionRecord['metaApp']) : null,
-  createdAt: Number(r.created_at),
-  expiresAt: Number(r.expires_at),
-  phase: r.phase as StoredWidgetSession['phase'],
-  linkState: str(r.link_state),
-  lastEventId: Number(r.last_event_id),
-});
-
-const WA_COLUMNS: Record<keyof WaSessionPatch, string> = {
-  status: 'status',
-  statusReason: 'status_reason',
-  method: 'method',
-  phone: 'phone',
-  pushName: 'push_name',
-  cloudApi: 'cloud_api',
-  updatedAt: 'updated_at',
-};
-const WIDGET_COLUMNS: Record<keyof WidgetSessionPatch, string> = {
-  phase: 'phase',
-  linkState: 'link_state',
-  lastEventId: 'last_event_id',
-};
+import { type Row, toApiKey, toWaSession, toWidgetSession, WA_COLUMNS, WIDGET_COLUMNS } from './sqlite-rows.js';
 
 /**
  * The embedded store: one SQLite file in WAL mode, created 0600 (it holds linked devices'
@@ -102,11 +42,6 @@ export class SqliteStore implements Store {
   /** Schema version after migrating. */
   get schemaVersion(): number {
     return Number(this.db.pragma('user_version', { simple: true }));
-  }
-
-  /** A pragma's value (tests check the journal mode). */
-  pragma(name: string): unknown {
-    return this.db.pragma(name, { simple: true });
   }
 
   private migrate(): void {

@@ -90,10 +90,10 @@ export interface TestServer {
   logs: () => string;
   dir: string;
   /** A fresh API key of `tenant` with `scopes`. */
-  key(tenant?: string, scopes?: ApiScope[]): string;
+  key(tenant?: string, scopes?: ApiScope[]): Promise<string>;
   /** Rebuilds the app on the same SQLite file (a restart). */
-  restart(): TestServer;
-  close(): void;
+  restart(): Promise<TestServer>;
+  close(): Promise<void>;
 }
 
 export interface TestServerOptions {
@@ -119,13 +119,13 @@ export function makeTestServer(options: TestServerOptions = {}): TestServer {
     config,
     logs: text,
     dir,
-    key: (tenant = 'acme', scopes = ['*']) => createApiKey(store, { tenantId: tenant, scopes, now: clock.now() }).key,
-    restart: () => {
-      store.close();
+    key: async (tenant = 'acme', scopes = ['*']) => (await createApiKey(store, { tenantId: tenant, scopes, now: clock.now() })).key,
+    restart: async () => {
+      await store.close();
       return makeTestServer({ ...options, dir, clock });
     },
-    close: () => {
-      store.close();
+    close: async () => {
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,5 +1,6 @@
 // Builders shared by the linking and route tests: a config, deps over a simulator engine, and
 // widget session rows as `POST /api/widget/sessions` would insert them.
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { Clock } from '../../clock.js';
@@ -43,7 +44,7 @@ export function makeDeps(options: {
   return { config: testConfig(options.config), store, engine, clock, logger };
 }
 
-export function insertWidgetSession(store: SqliteStore, overrides: Partial<WidgetSessionRecord> = {}, now = Date.now()): WidgetSessionRecord {
+export async function insertWidgetSession(store: SqliteStore, overrides: Partial<WidgetSessionRecord> = {}, now = Date.now()): Promise<WidgetSessionRecord> {
   const record: WidgetSessionRecord = {
     id: randomUUID(),
     tenantId: 'default',
@@ -55,12 +56,8 @@ export function insertWidgetSession(store: SqliteStore, overrides: Partial<Widge
     metaApp: null,
     createdAt: now,
     expiresAt: now + 900_000,
-    phase: 'idle',
-    linkState: null,
-    lastEventId: 0,
     ...overrides,
   };
-  store.ensureTenant(record.tenantId, now);
-  store.insertWidgetSession(record);
+  assert.equal(await store.createWidgetSession(record, { generatedName: false }), 'created');
   return record;
 }

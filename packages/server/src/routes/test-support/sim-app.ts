@@ -23,7 +23,7 @@ export interface SimApp {
   linking: Linking;
   clock: ManualClock;
   dir: string;
-  key(scopes?: ApiScope[], tenant?: string): string;
+  key(scopes?: ApiScope[], tenant?: string): Promise<string>;
   /** `POST /api/widget/sessions` with a `*` key; returns the widget token and session id. */
   widgetSession(body?: object, tenant?: string): Promise<{ token: string; id: string; session: string }>;
   /** Listens on a loopback port (for real HTTP clients such as SSE readers). */
@@ -51,7 +51,7 @@ export async function simApp(options: SimAppOptions = {}): Promise<SimApp> {
   const linking = app.locals.linking as Linking;
   await linking.resume();
   const servers: http.Server[] = [];
-  const key = (scopes: ApiScope[] = ['*'], tenant = 'acme') => createApiKey(store, { tenantId: tenant, scopes, now: clock.now() }).key;
+  const key = async (scopes: ApiScope[] = ['*'], tenant = 'acme') => (await createApiKey(store, { tenantId: tenant, scopes, now: clock.now() })).key;
   return {
     app,
     store,
@@ -61,7 +61,7 @@ export async function simApp(options: SimAppOptions = {}): Promise<SimApp> {
     dir,
     key,
     async widgetSession(body = {}, tenant = 'acme') {
-      const res = await request(app).post('/api/widget/sessions').set('Authorization', `Bearer ${key(['*'], tenant)}`).send(body).expect(201);
+      const res = await request(app).post('/api/widget/sessions').set('Authorization', `Bearer ${await key(['*'], tenant)}`).send(body).expect(201);
       const token = res.body.data.widgetToken as string;
       const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string };
       return { token, id: claims.sub, session: res.body.data.session as string };
@@ -79,7 +79,7 @@ export async function simApp(options: SimAppOptions = {}): Promise<SimApp> {
       }
       await linking.close();
       await engine.close();
-      store.close();
+      await store.close();
     },
   };
 }

@@ -1,0 +1,63 @@
+// Rows of the SQLite schema to records and back: column names live here and in migrations.ts.
+import type { ApiScope } from '@titan-connect/protocol';
+import type { ApiKeyRecord, StoredWidgetSession, WaSessionPatch, WaSessionRecord, WidgetSessionPatch } from './types.js';
+
+export type Row = Record<string, unknown>;
+
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+export const toApiKey = (r: Row): ApiKeyRecord => ({
+  id: String(r.id),
+  tenantId: String(r.tenant_id),
+  secretHash: String(r.secret_hash),
+  scopes: String(r.scopes).split(',').filter(Boolean) as ApiScope[],
+  label: str(r.label),
+  createdAt: Number(r.created_at),
+  lastUsedAt: num(r.last_used_at),
+  revokedAt: num(r.revoked_at),
+});
+
+export const toWaSession = (r: Row): WaSessionRecord => ({
+  tenantId: String(r.tenant_id),
+  name: String(r.name),
+  status: r.status as WaSessionRecord['status'],
+  statusReason: str(r.status_reason) as WaSessionRecord['statusReason'],
+  method: str(r.method) as WaSessionRecord['method'],
+  phone: str(r.phone),
+  pushName: str(r.push_name),
+  cloudApi: str(r.cloud_api),
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
+});
+
+export const toWidgetSession = (r: Row): StoredWidgetSession => ({
+  id: String(r.id),
+  tenantId: String(r.tenant_id),
+  sessionName: String(r.session_name),
+  mode: r.mode as StoredWidgetSession['mode'],
+  callbackUrl: str(r.callback_url),
+  allowedOrigins: JSON.parse(String(r.allowed_origins)) as string[],
+  locale: str(r.locale),
+  metaApp: r.meta_app ? (JSON.parse(String(r.meta_app)) as StoredWidgetSession['metaApp']) : null,
+  createdAt: Number(r.created_at),
+  expiresAt: Number(r.expires_at),
+  phase: r.phase as StoredWidgetSession['phase'],
+  linkState: str(r.link_state),
+  lastEventId: Number(r.last_event_id),
+});
+
+export const WA_COLUMNS: Record<keyof WaSessionPatch, string> = {
+  status: 'status',
+  statusReason: 'status_reason',
+  method: 'method',
+  phone: 'phone',
+  pushName: 'push_name',
+  cloudApi: 'cloud_api',
+  updatedAt: 'updated_at',
+};
+export const WIDGET_COLUMNS: Record<keyof WidgetSessionPatch, string> = {
+  phase: 'phase',
+  linkState: 'link_state',
+  lastEventId: 'last_event_id',
+};

@@ -1,0 +1,160 @@
+// The `Store` contract as tests any implementation must pass: each store's test file calls
+// `runStoreContract` with a factory. Reopening checks that what was written is really kept.
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ApiKeyRecord, Store, WidgetSessionRecord } from '../types.js';
+
+export interface StoreHarness {
+  store: Store;
+  /** Closes the store and opens the same database again. */
+  reopen(): Promise<Store>;
+  /** Closes and removes the database. */
+  destroy(): Promise<void>;
+}
+
+export const apiKey = (over: Partial<ApiKeyRecord> = {}): ApiKeyRecord => ({
+  id: 'k1',
+  tenantId: 'acme',
+  secretHash: 'sha256:00',
+  scopes: ['sessions:read', 'sessions:manage'],
+  label: null,
+  createdAt: 1,
+  lastUsedAt: null,
+  revokedAt: null,
+  ...over,
+});
+
+export const widgetSession = (over: Partial<WidgetSessionRecord> = {}): WidgetSessionRecord => ({
+  id: 'ws_1',
+  tenantId: 'acme',
+  sessionName: 'main',
+  mode: 'all',
+  callbackUrl: 'https://app.example.com/done',
+  allowedOrigins: ['https://app.example.com'],
+  locale: 'pt-BR',
+  metaApp: { appId: 'a', configId: 'c', appSecretEnc: 'v1.x.y.z' },
+  createdAt: 100,
+  expiresAt: 1000,
+  ...over,
+});
+
+const LINK_DEFAULTS = { phase: 'idle', linkState: null, lastEventId: 0 } as const;
+
+export function runStoreContract(name: string, open: () => Promise<StoreHarness>): void {
+  describe(`Store contract: ${name}`, () => {
+    let h: StoreHarness;
+    let store: Store;
+    const reopen = async () => {
+      store = await h.reopen();
+    };
+    beforeEach(async () => {
+      h = await open();
+      store = h.store;
+    });
+    afterEach(() => h.destroy());
+
+    test('settings, tenants and API keys survive a reopen', async () => {
+      await store.setSetting('secret', 'a');
+      await store.setSetting('secret', 'b');
+      await store.insertApiKey(apiKey());
+      await store.insertApiKey(apiKey({ id: 'k2', tenantId: 'globex', scopes: ['*'], createdAt: 2 }));
+      await reopen();
+      assert.equal(await store.getSetting('secret'), 'b');
+      assert.equal(await store.getSetting('missing'), null);
+      assert.deepEqual(await store.listTenants(), ['acme', 'globex']);
+      assert.deepEqual(await store.getApiKey('k1'), apiKey());
+      assert.deepEqual((await store.listApiKeys('globex')).map((k) => k.id), ['k2']);
+      assert.deepEqual((await store.listApiKeys()).map((k) => k.id), ['k1', 'k2']);
+      assert.equal(await store.revokeApiKey('k1', 50), true);
+      assert.equal(await store.revokeApiKey('k1', 60), false);
+      assert.equal(await store.revokeApiKey('nope'), false);
+      assert.equal((await store.getApiKey('k1'))!.revokedAt, 50);
+      await store.touchApiKey('k2', 70);
+      assert.equal((await store.getApiKey('k2'))!.lastUsedAt, 70);
+      await store.insertApiKey(apiKey({ label: 'again' }));
+      assert.equal((await store.getApiKey('k1'))!.revokedAt, null, 'inserting the same id again un-revokes it');
+    });
+
+    test('WhatsApp sessions are per tenant; ensure does not overwrite; delete takes the credentials', async () => {
+      const created = await store.ensureWaSession('acme', 'main', 10);
+      assert.equal(created.status, 'DISCONNECTED');
+      assert.deepEqual(await store.listTenants(), ['acme'], 'the tenant is created with its first session');
+      await store.updateWaSession('acme', 'main', { status: 'CONNECTED', method: 'qr', phone: '5511999999999', updatedAt: 20 });
+      assert.equal((await store.ensureWaSession('acme', 'main', 30)).status, 'CONNECTED');
+      await store.ensureWaSession('globex', 'main', 40);
+      assert.equal((await store.getWaSession('globex', 'main'))!.status, 'DISCONNECTED');
+      assert.deepEqual((await store.listWaSessionsByStatus('CONNECTED')).map((s) => s.tenantId), ['acme']);
+      assert.equal((await store.listWaSessions('acme')).length, 1);
+      await store.writeCreds({ tenantId: 'acme', sessionName: 'main' }, '{"me":1}');
+      await store.writeKeys({ tenantId: 'acme', sessionName: 'main' }, [{ type: 'pre-key', id: '1', value: 'a' }]);
+      assert.equal(await store.deleteWaSession('acme', 'main'), true);
+      assert.equal(await store.deleteWaSession('acme', 'main'), false);
+      assert.equal(await store.getWaSession('acme', 'main'), null);
+      assert.equal(await store.hasAuthState({ tenantId: 'acme', sessionName: 'main' }), false, 'credentials go with the session');
+      assert.equal((await store.readKeys({ tenantId: 'acme', sessionName: 'main' }, 'pre-key', ['1'])).size, 0);
+      assert.ok(await store.getWaSession('globex', 'main'));
+    });
+
+    test('widget sessions round-trip every field; linking changes commit together', async () => {
+      assert.equal(await store.createWidgetSession(widgetSession(), { generatedName: false }), 'created');
+      assert.equal(await store.createWidgetSession(widgetSession({ id: 'ws_2', createdAt: 200, metaApp: null, allowedOrigins: [] }), { generatedName: false }), 'created');
+      assert.equal(await store.createWidgetSession(widgetSession({ id: 'ws_old', createdAt: 50, expiresAt: 60 }), { generatedName: false }), 'created');
+      await reopen();
+      assert.deepEqual(await store.getWidgetSession('ws_1'), { ...widgetSession(), ...LINK_DEFAULTS });
+      assert.equal(await store.getWidgetSession('nope'), null);
+      await store.commitLinkChange({
+        waSession: { tenantId: 'acme', name: 'main', patch: { status: 'CONNECTING', statusReason: 'SCAN_QR', updatedAt: 300 } },
+        widgetSessions: [
+          { id: 'ws_1', patch: { phase: 'pairing', linkState: '{"x":1}', lastEventId: 7 } },
+          { id: 'ws_2', patch: { phase: 'qr' } },
+          { id: 'ws_old', patch: { phase: 'qr' } },
+        ],
+      });
+      await reopen();
+      const patched = (await store.getWidgetSession('ws_1'))!;
+      assert.deepEqual([patched.phase, patched.linkState, patched.lastEventId], ['pairing', '{"x":1}', 7]);
+      const wa = (await store.getWaSession('acme', 'main'))!;
+      assert.deepEqual([wa.status, wa.statusReason, wa.updatedAt], ['CONNECTING', 'SCAN_QR', 300]);
+      assert.deepEqual((await store.listLiveWidgetSessions(100)).map((w) => w.id), ['ws_1', 'ws_2']);
+      assert.deepEqual((await store.listWidgetSessionsFor('acme', 'main')).map((w) => w.id), ['ws_2', 'ws_1', 'ws_old']);
+    });
+
+    test('createWidgetSession: a connected name is refused, a generated name that exists is taken, neither writes', async () => {
+      assert.equal(await store.createWidgetSession(widgetSession({ id: 'ws_a' }), { generatedName: false }), 'created');
+      assert.equal(await store.createWidgetSession(widgetSession({ id: 'ws_b' }), { generatedName: true }), 'name-taken');
+      assert.equal(await store.createWidgetSession(widgetSession({ id: 'ws_c' }), { generatedName: false }), 'created', 'a disconnected name is linked again');
+      await store.updateWaSession('acme', 'main', { status: 'CONNECTED', updatedAt: 2 });
+      assert.equal(await store.createWidgetSession(widgetSession({ id: 'ws_d' }), { generatedName: false }), 'already-connected');
+      assert.equal(await store.getWidgetSession('ws_b'), null);
+      assert.equal(await store.getWidgetSession('ws_d'), null);
+      // Concurrent creations of one new name: exactly one wins.
+      const results = await Promise.all(
+        ['x1', 'x2', 'x3'].map((id) => store.createWidgetSession(widgetSession({ id, sessionName: 'fresh' }), { generatedName: true })),
+      );
+      assert.deepEqual(results.filter((r) => r === 'created').length, 1, results.join());
+    });
+
+    test('auth keys: writes are all-or-nothing and null deletes', async () => {
+      const key = { tenantId: 'acme', sessionName: 'main' };
+      await store.writeKeys(key, [
+        { type: 'pre-key', id: '1', value: 'a' },
+        { type: 'pre-key', id: '2', value: 'b' },
+      ]);
+      await store.writeKeys(key, [
+        { type: 'pre-key', id: '1', value: null },
+        { type: 'pre-key', id: '2', value: 'c' },
+      ]);
+      assert.deepEqual([...(await store.readKeys(key, 'pre-key', ['1', '2', '3']))], [['2', 'c']]);
+      await assert.rejects(store.writeKeys(key, [{ type: 'pre-key', id: '9', value: 'x' }, { type: 'pre-key', id: '10', value: undefined as never }]));
+      assert.equal((await store.readKeys(key, 'pre-key', ['9'])).size, 0, 'the failed batch left nothing behind');
+      await store.writeCreds(key, 'one');
+      await store.writeCreds(key, 'two');
+      await reopen();
+      assert.equal(await store.readCreds(key), 'two');
+      assert.equal(await store.hasAuthState(key), true);
+      await store.deleteAuthState(key);
+      assert.equal((await store.readKeys(key, 'pre-key', ['2'])).size, 0);
+      assert.equal(await store.readCreds(key), null);
+    });
+  });
+}
