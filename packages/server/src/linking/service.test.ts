@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteStore } from '../store/index.js';
+import { SqliteStore, type WidgetSessionRecord } from '../store/index.js';
 import type { SimulatorFailure } from '../whatsapp/simulator/engine.js';
+import { Sessions } from '../services/sessions.js';
 import { createLinking, type Linking, type SequencedEvent } from './index.js';
 import { insertWidgetSession, makeDeps, ManualClock, testConfig, type TestDeps } from './test-support/fixtures.js';
 import { methodsFor, messageTargetOrigin, redirectUrl, widgetState } from './snapshot.js';
@@ -13,17 +14,20 @@ import { methodsFor, messageTargetOrigin, redirectUrl, widgetState } from './sna
 class Stream {
   readonly events: SequencedEvent[] = [];
   private waiters: [string, (e: SequencedEvent) => void][] = [];
-  readonly close: () => void;
-  constructor(linking: Linking, widgetSessionId: string, lastEventId: number | null = null) {
-    this.close = linking.subscribe(widgetSessionId, lastEventId, (e) => {
-      this.events.push(e);
-      const waiter = this.waiters.find(([name]) => name === e.event);
-      if (waiter) {
-        this.taken.add(e);
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        waiter[1](e);
-      }
-    });
+  close: () => void = () => {};
+  static async open(linking: Linking, widgetSessionId: string, lastEventId: number | null = null): Promise<Stream> {
+    const stream = new Stream();
+    stream.close = await linking.subscribe(widgetSessionId, lastEventId, (e) => stream.receive(e));
+    return stream;
+  }
+  private receive(e: SequencedEvent): void {
+    this.events.push(e);
+    const waiter = this.waiters.find(([name]) => name === e.event);
+    if (waiter) {
+      this.taken.add(e);
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      waiter[1](e);
+    }
   }
   private taken = new Set<SequencedEvent>();
   /** The first event named `name` not yet returned, already received or still to come. */
@@ -43,7 +47,8 @@ class Stream {
 
 const setup = (options: Parameters<typeof makeDeps>[0] = {}) => {
   const deps = makeDeps(options);
-  return { deps, linking: createLinking(deps) };
+  const linking = createLinking(deps);
+  return { deps, linking, sessions: new Sessions(deps, linking) };
 };
 const teardown = async (deps: TestDeps, linking: Linking) => {
   await linking.close();
@@ -53,29 +58,29 @@ const teardown = async (deps: TestDeps, linking: Linking) => {
 describe('linking', () => {
   test('starts only when asked, then shows a QR; the WhatsApp session is CONNECTING/SCAN_QR', async () => {
     const { deps, linking } = setup();
-    const ws = insertWidgetSession(deps.store);
-    assert.equal(linking.state(ws.id).phase, 'idle');
+    const ws = await insertWidgetSession(deps.store);
+    assert.equal((await linking.state(ws.id)).phase, 'idle');
     assert.equal(deps.engine.isRunning({ tenantId: 'default', name: 'shop' }), false);
     await linking.ensureStarted(ws.id);
     await linking.ensureStarted(ws.id);
-    const state = linking.state(ws.id);
+    const state = await linking.state(ws.id);
     assert.equal(state.phase, 'qr');
     assert.equal(state.qr?.attempt, 1);
     assert.ok(state.qr!.svgPath.startsWith('M0 0h7'));
     assert.ok(state.qr!.modules >= 21);
-    const wa = deps.store.getWaSession('default', 'shop')!;
+    const wa = (await deps.store.getWaSession('default', 'shop'))!;
     assert.deepEqual([wa.status, wa.statusReason], ['CONNECTING', 'SCAN_QR']);
-    assert.equal(deps.store.getWidgetSession(ws.id)!.phase, 'qr');
+    assert.equal((await deps.store.getWidgetSession(ws.id))!.phase, 'qr');
     await teardown(deps, linking);
   });
 
   test('QR scan: state first, increasing ids, connected with the redirect, row CONNECTED', async () => {
     const { deps, linking } = setup();
-    const ws = insertWidgetSession(deps.store, { callbackUrl: 'https://app.example.com/done?x=1&session=old' });
+    const ws = await insertWidgetSession(deps.store, { callbackUrl: 'https://app.example.com/done?x=1&session=old' });
     await linking.ensureStarted(ws.id);
-    const stream = new Stream(linking, ws.id);
+    const stream = await Stream.open(linking, ws.id);
     assert.equal(stream.events[0]?.event, 'state');
-    await deps.engine.virtualPhone.scan(linking.state(ws.id).qr!.qr);
+    await deps.engine.virtualPhone.scan((await linking.state(ws.id)).qr!.qr);
     const { data } = await stream.next('connected');
     assert.equal(data.method, 'qr');
     assert.equal(data.session, 'shop');
@@ -85,22 +90,22 @@ describe('linking', () => {
     const ids = stream.events.map((e) => e.id);
     assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
     assert.equal(new Set(ids).size, ids.length);
-    const wa = deps.store.getWaSession('default', 'shop')!;
+    const wa = (await deps.store.getWaSession('default', 'shop'))!;
     assert.deepEqual([wa.status, wa.statusReason, wa.method, wa.phone, wa.pushName], ['CONNECTED', null, 'qr', data.phone, data.pushName]);
-    assert.equal(linking.state(ws.id).phase, 'connected');
-    assert.match(await linking.sendText({ tenantId: 'default', name: 'shop' }, '5511912345678', 'hi'), /^3EB0/);
+    assert.equal((await linking.state(ws.id)).phase, 'connected');
+    assert.match(await new Sessions(deps, linking).sendText({ tenantId: 'default', name: 'shop' }, '5511912345678', 'hi'), /^3EB0/);
     await teardown(deps, linking);
   });
 
   test('pairing code: shown as XXXX-XXXX, row PAIRING_CODE, entering it connects with that number', async () => {
     const { deps, linking } = setup();
-    const ws = insertWidgetSession(deps.store, { mode: 'pairing' });
-    const stream = new Stream(linking, ws.id);
+    const ws = await insertWidgetSession(deps.store, { mode: 'pairing' });
+    const stream = await Stream.open(linking, ws.id);
     await linking.requestPairingCode(ws.id, '5511912345678');
     const { data } = await stream.next('pairing_code');
     assert.match(data.code, /^[1-9A-HJ-NP-TV-Z]{4}-[1-9A-HJ-NP-TV-Z]{4}$/);
-    assert.equal(linking.state(ws.id).phase, 'pairing');
-    assert.equal(deps.store.getWaSession('default', 'shop')!.statusReason, 'PAIRING_CODE');
+    assert.equal((await linking.state(ws.id)).phase, 'pairing');
+    assert.equal((await deps.store.getWaSession('default', 'shop'))!.statusReason, 'PAIRING_CODE');
     await deps.engine.virtualPhone.enterCode(data.code);
     const connected = await stream.next('connected');
     assert.deepEqual([connected.data.method, connected.data.phone], ['pairing', '5511912345678']);
@@ -109,37 +114,37 @@ describe('linking', () => {
 
   test('a QR-only widget session refuses pairing codes', async () => {
     const { deps, linking } = setup();
-    const ws = insertWidgetSession(deps.store, { mode: 'qr' });
+    const ws = await insertWidgetSession(deps.store, { mode: 'qr' });
     await assert.rejects(linking.requestPairingCode(ws.id, '5511912345678'), { status: 409 });
     await teardown(deps, linking);
   });
 
   test('two widget sessions (and two tabs) for one name all get every event', async () => {
     const { deps, linking } = setup();
-    const a = insertWidgetSession(deps.store);
-    const b = insertWidgetSession(deps.store);
+    const a = await insertWidgetSession(deps.store);
+    const b = await insertWidgetSession(deps.store);
     await linking.ensureStarted(a.id);
     await linking.ensureStarted(b.id);
-    assert.equal(linking.state(b.id).qr?.qr, linking.state(a.id).qr?.qr, 'the late one sees the current QR');
-    const streams = [new Stream(linking, a.id), new Stream(linking, a.id), new Stream(linking, b.id)];
-    await deps.engine.virtualPhone.scan(linking.state(a.id).qr!.qr);
+    assert.equal((await linking.state(b.id)).qr?.qr, (await linking.state(a.id)).qr?.qr, 'the late one sees the current QR');
+    const streams = [await Stream.open(linking, a.id), await Stream.open(linking, a.id), await Stream.open(linking, b.id)];
+    await deps.engine.virtualPhone.scan((await linking.state(a.id)).qr!.qr);
     for (const s of streams) assert.equal((await s.next('connected')).data.session, 'shop');
     await teardown(deps, linking);
   });
 
   test('resume with a last event id: state as of that id, then exactly the later events', async () => {
     const { deps, linking } = setup({ speed: 500 });
-    const ws = insertWidgetSession(deps.store);
+    const ws = await insertWidgetSession(deps.store);
     await linking.ensureStarted(ws.id);
-    const first = new Stream(linking, ws.id);
+    const first = await Stream.open(linking, ws.id);
     await first.next('qr');
     first.close();
     const seen = first.events.at(-1)!;
-    const missed = new Stream(linking, ws.id, null);
+    const missed = await Stream.open(linking, ws.id, null);
     await missed.next('qr');
     await missed.next('qr');
     missed.close();
-    const resumed = new Stream(linking, ws.id, seen.id);
+    const resumed = await Stream.open(linking, ws.id, seen.id);
     const [state, ...rest] = resumed.events;
     assert.equal(state?.event, 'state');
     assert.equal(state.id, seen.id);
@@ -148,29 +153,29 @@ describe('linking', () => {
     assert.ok(rest.length >= 2);
     resumed.close();
     // An unknown id resumes at the current state.
-    const unknown = new Stream(linking, ws.id, 10_000);
+    const unknown = await Stream.open(linking, ws.id, 10_000);
     assert.deepEqual(unknown.names(), ['state']);
     await teardown(deps, linking);
   });
 
   test('every QR used up: expired QR_TIMEOUT, row DISCONNECTED/QR_TIMEOUT; restart only then', async () => {
     const { deps, linking } = setup({ speed: 2000 });
-    const ws = insertWidgetSession(deps.store);
+    const ws = await insertWidgetSession(deps.store);
     await linking.ensureStarted(ws.id);
     await assert.rejects(linking.restartQr(ws.id), { status: 409 });
-    const stream = new Stream(linking, ws.id);
+    const stream = await Stream.open(linking, ws.id);
     assert.deepEqual((await stream.next('expired')).data, {
       reason: 'QR_TIMEOUT',
       state: { phase: 'expired', status: 'DISCONNECTED', statusReason: 'QR_TIMEOUT', methods: ['qr', 'pairing'] },
     });
-    const wa = deps.store.getWaSession('default', 'shop')!;
+    const wa = (await deps.store.getWaSession('default', 'shop'))!;
     assert.deepEqual([wa.status, wa.statusReason], ['DISCONNECTED', 'QR_TIMEOUT']);
     const before = stream.events.length;
     await linking.restartQr(ws.id);
     const after = stream.events.slice(before);
     assert.deepEqual(after.map((e) => e.event), ['state', 'qr']);
     assert.equal(after[1]?.event === 'qr' && after[1].data.attempt, 1, 'a fresh cycle');
-    assert.equal(deps.store.getWaSession('default', 'shop')!.statusReason, 'SCAN_QR');
+    assert.equal((await deps.store.getWaSession('default', 'shop'))!.statusReason, 'SCAN_QR');
     await teardown(deps, linking);
   });
 
@@ -182,8 +187,8 @@ describe('linking', () => {
   for (const [failure, code, retryable, reason] of FAILURES) {
     test(`engine failure "${failure}" reaches the widget as failed ${code}`, async () => {
       const { deps, linking } = setup({ speed: 1000, failures: () => failure });
-      const ws = insertWidgetSession(deps.store);
-      const stream = new Stream(linking, ws.id);
+      const ws = await insertWidgetSession(deps.store);
+      const stream = await Stream.open(linking, ws.id);
       await linking.ensureStarted(ws.id);
       const { data } = await stream.next('failed');
       assert.deepEqual([data.code, data.retryable], [code, retryable]);
@@ -192,8 +197,8 @@ describe('linking', () => {
         const retrying = stream.events.find((e) => e.event === 'state' && e.data.statusReason === 'AUTO_RECONNECT');
         assert.ok(retrying, 'AUTO_RECONNECT shown while retrying');
       }
-      assert.equal(linking.state(ws.id).phase, 'failed');
-      const wa = deps.store.getWaSession('default', 'shop')!;
+      assert.equal((await linking.state(ws.id)).phase, 'failed');
+      const wa = (await deps.store.getWaSession('default', 'shop'))!;
       assert.deepEqual([wa.status, wa.statusReason], ['DISCONNECTED', reason]);
       if (retryable) await linking.restartQr(ws.id);
       else await assert.rejects(linking.restartQr(ws.id), { status: 409 });
@@ -204,10 +209,10 @@ describe('linking', () => {
   test('the widget session lifetime ends in expired TOKEN_EXPIRED and stops the QR cycle', async () => {
     const clock = new ManualClock();
     const { deps, linking } = setup({ clock });
-    const ws = insertWidgetSession(deps.store, {}, clock.now());
+    const ws = await insertWidgetSession(deps.store, {}, clock.now());
     await linking.ensureStarted(ws.id);
     clock.advance(900_001);
-    const state = linking.state(ws.id);
+    const state = await linking.state(ws.id);
     assert.deepEqual([state.phase, state.expired?.reason], ['expired', 'TOKEN_EXPIRED']);
     assert.equal(deps.engine.isRunning({ tenantId: 'default', name: 'shop' }), false);
     await teardown(deps, linking);
@@ -215,46 +220,47 @@ describe('linking', () => {
 
   test('delete: logs out, removes row and credentials, tells the widget; then 404', async () => {
     const { deps, linking } = setup();
-    const ws = insertWidgetSession(deps.store);
+    const ws = await insertWidgetSession(deps.store);
     await linking.ensureStarted(ws.id);
-    await deps.engine.virtualPhone.scan(linking.state(ws.id).qr!.qr);
+    await deps.engine.virtualPhone.scan((await linking.state(ws.id)).qr!.qr);
     const key = { tenantId: 'default', name: 'shop' };
-    await linking.logout(key);
-    assert.equal(deps.store.getWaSession('default', 'shop'), null);
-    assert.equal(deps.store.hasAuthState({ tenantId: 'default', sessionName: 'shop' }), false);
-    assert.equal(linking.state(ws.id).failure?.code, 'LOGGED_OUT');
-    await assert.rejects(linking.sendText(key, '1', 'x'), { status: 404 });
-    await assert.rejects(linking.logout(key), { status: 404 });
+    const sessions = new Sessions(deps, linking);
+    await sessions.delete(key);
+    assert.equal(await deps.store.getWaSession('default', 'shop'), null);
+    assert.equal(await deps.store.hasAuthState({ tenantId: 'default', sessionName: 'shop' }), false);
+    assert.equal((await linking.state(ws.id)).failure?.code, 'LOGGED_OUT');
+    await assert.rejects(sessions.sendText(key, '1', 'x'), { status: 404 });
+    await assert.rejects(sessions.delete(key), { status: 404 });
     await teardown(deps, linking);
   });
 
   test('Cloud API connect marks the row and tells every stream; delete needs no engine', async () => {
     const { deps, linking } = setup({ config: { meta: { ...testConfig().meta, appId: '123', configId: '456' } } });
-    const ws = insertWidgetSession(deps.store);
+    const ws = await insertWidgetSession(deps.store);
     await linking.ensureStarted(ws.id);
-    const stream = new Stream(linking, ws.id);
-    const payload = linking.connectCloudApi(ws.id, { phone: '5511912345678', pushName: 'Shop', wabaId: 'w1', phoneNumberId: 'p1', stored: '{"x":1}' });
+    const stream = await Stream.open(linking, ws.id);
+    const payload = await linking.connectCloudApi(ws.id, { phone: '5511912345678', pushName: 'Shop', wabaId: 'w1', phoneNumberId: 'p1', stored: '{"x":1}' });
     assert.deepEqual([payload.method, payload.wabaId, payload.phoneNumberId], ['cloud-api', 'w1', 'p1']);
     assert.equal((await stream.next('connected')).data.method, 'cloud-api');
-    const wa = deps.store.getWaSession('default', 'shop')!;
+    const wa = (await deps.store.getWaSession('default', 'shop'))!;
     assert.deepEqual([wa.status, wa.method, wa.cloudApi], ['CONNECTED', 'cloud-api', '{"x":1}']);
     assert.equal(deps.engine.isRunning({ tenantId: 'default', name: 'shop' }), false, 'the QR cycle stopped');
-    await linking.logout({ tenantId: 'default', name: 'shop' });
-    assert.equal(deps.store.getWaSession('default', 'shop'), null);
+    await new Sessions(deps, linking).delete({ tenantId: 'default', name: 'shop' });
+    assert.equal(await deps.store.getWaSession('default', 'shop'), null);
     await teardown(deps, linking);
   });
 
   test('fail() sends failed to the widget session', async () => {
     const { deps, linking } = setup();
-    const ws = insertWidgetSession(deps.store);
-    const stream = new Stream(linking, ws.id);
-    linking.fail(ws.id, { code: 'META_EXCHANGE_FAILED', message: 'nope', retryable: true });
+    const ws = await insertWidgetSession(deps.store);
+    const stream = await Stream.open(linking, ws.id);
+    await linking.fail(ws.id, { code: 'META_EXCHANGE_FAILED', message: 'nope', retryable: true });
     assert.equal((await stream.next('failed')).data.code, 'META_EXCHANGE_FAILED');
-    const cloudOnly = insertWidgetSession(deps.store, { mode: 'cloud-api', sessionName: 'cloud' });
-    linking.fail(cloudOnly.id, { code: 'META_EXCHANGE_FAILED', message: 'nope', retryable: true });
+    const cloudOnly = await insertWidgetSession(deps.store, { mode: 'cloud-api', sessionName: 'cloud' });
+    await linking.fail(cloudOnly.id, { code: 'META_EXCHANGE_FAILED', message: 'nope', retryable: true });
     await linking.restartQr(cloudOnly.id);
     assert.equal(deps.engine.isRunning({ tenantId: 'default', name: 'cloud' }), false, 'no QR cycle for a Cloud API widget');
-    assert.deepEqual([linking.state(cloudOnly.id).phase, linking.state(cloudOnly.id).failure], ['idle', null], 'failure cleared for a new signup');
+    assert.deepEqual([(await linking.state(cloudOnly.id)).phase, (await linking.state(cloudOnly.id)).failure], ['idle', null], 'failure cleared for a new signup');
     await assert.rejects(linking.restartQr(cloudOnly.id), { status: 409 }, 'nothing to retry any more');
     await teardown(deps, linking);
   });
@@ -266,18 +272,18 @@ describe('linking across a restart (same SQLite file)', () => {
   test('mid-QR: a fresh QR cycle resumes, ids keep increasing, the stream starts with state', async () => {
     const path = dbFile();
     const one = setup({ store: new SqliteStore(path) });
-    const ws = insertWidgetSession(one.deps.store);
+    const ws = await insertWidgetSession(one.deps.store);
     await one.linking.ensureStarted(ws.id);
-    const oldQr = one.linking.state(ws.id).qr!.qr;
-    const lastId = new Stream(one.linking, ws.id).events[0]!.id;
+    const oldQr = (await one.linking.state(ws.id)).qr!.qr;
+    const lastId = (await Stream.open(one.linking, ws.id)).events[0]!.id;
     await teardown(one.deps, one.linking);
-    one.deps.store.close();
+    await one.deps.store.close();
 
     const two = setup({ store: new SqliteStore(path) });
     await two.linking.resume();
-    const stream = new Stream(two.linking, ws.id, lastId);
+    const stream = await Stream.open(two.linking, ws.id, lastId);
     assert.equal(stream.events[0]?.event, 'state');
-    const state = two.linking.state(ws.id);
+    const state = await two.linking.state(ws.id);
     assert.equal(state.phase, 'qr');
     assert.notEqual(state.qr?.qr, oldQr);
     const ids = stream.events.map((e) => e.id);
@@ -285,7 +291,7 @@ describe('linking across a restart (same SQLite file)', () => {
     assert.deepEqual(ids.slice(1), [lastId + 1, lastId + 2], 'then the restart: starting, a fresh QR');
     assert.equal(stream.events.at(-1)?.event, 'qr');
     await assert.rejects(two.deps.engine.virtualPhone.scan(oldQr), { status: 400 });
-    assert.equal(two.deps.store.getWaSession('default', 'shop')!.statusReason, 'SCAN_QR');
+    assert.equal((await two.deps.store.getWaSession('default', 'shop'))!.statusReason, 'SCAN_QR');
     await two.deps.engine.virtualPhone.scan(state.qr!.qr);
     const connected = await stream.next('connected');
     assert.ok(connected.id > stream.events[0]!.id);
@@ -296,15 +302,15 @@ describe('linking across a restart (same SQLite file)', () => {
     const path = dbFile();
     const clock = new ManualClock();
     const one = setup({ store: new SqliteStore(path), clock });
-    const ws = insertWidgetSession(one.deps.store, {}, clock.now());
+    const ws = await insertWidgetSession(one.deps.store, {}, clock.now());
     await one.linking.ensureStarted(ws.id);
     await teardown(one.deps, one.linking);
-    one.deps.store.close();
+    await one.deps.store.close();
 
     clock.advance(900_001);
     const two = setup({ store: new SqliteStore(path), clock });
     await two.linking.resume();
-    const wa = two.deps.store.getWaSession('default', 'shop')!;
+    const wa = (await two.deps.store.getWaSession('default', 'shop'))!;
     assert.deepEqual([wa.status, wa.statusReason], ['DISCONNECTED', 'QR_TIMEOUT']);
     assert.equal(two.deps.engine.isRunning({ tenantId: 'default', name: 'shop' }), false);
     await teardown(two.deps, two.linking);
@@ -313,20 +319,20 @@ describe('linking across a restart (same SQLite file)', () => {
   test('after connect: the session reconnects by itself and stays connected', async () => {
     const path = dbFile();
     const one = setup({ store: new SqliteStore(path) });
-    const ws = insertWidgetSession(one.deps.store);
+    const ws = await insertWidgetSession(one.deps.store);
     await one.linking.ensureStarted(ws.id);
-    await one.deps.engine.virtualPhone.scan(one.linking.state(ws.id).qr!.qr);
-    const before = one.deps.store.getWaSession('default', 'shop')!;
+    await one.deps.engine.virtualPhone.scan((await one.linking.state(ws.id)).qr!.qr);
+    const before = (await one.deps.store.getWaSession('default', 'shop'))!;
     await teardown(one.deps, one.linking);
-    one.deps.store.close();
+    await one.deps.store.close();
 
     const two = setup({ store: new SqliteStore(path) });
-    assert.equal(two.deps.store.getWaSession('default', 'shop')!.status, 'CONNECTED', 'shutdown did not mark it disconnected');
+    assert.equal((await two.deps.store.getWaSession('default', 'shop'))!.status, 'CONNECTED', 'shutdown did not mark it disconnected');
     await two.linking.resume();
-    const after = two.deps.store.getWaSession('default', 'shop')!;
+    const after = (await two.deps.store.getWaSession('default', 'shop'))!;
     assert.deepEqual([after.status, after.phone, after.method], ['CONNECTED', before.phone, 'qr']);
-    assert.equal(two.linking.state(ws.id).phase, 'connected');
-    assert.match(await two.linking.sendText({ tenantId: 'default', name: 'shop' }, '5511912345678', 'hi'), /^3EB0/);
+    assert.equal((await two.linking.state(ws.id)).phase, 'connected');
+    assert.match(await two.sessions.sendText({ tenantId: 'default', name: 'shop' }, '5511912345678', 'hi'), /^3EB0/);
     await teardown(two.deps, two.linking);
   });
 });
@@ -334,9 +340,12 @@ describe('linking across a restart (same SQLite file)', () => {
 describe('widget state parts', () => {
   const config = testConfig();
   const withMeta = testConfig({ meta: { ...config.meta, appId: 'A', configId: 'C' } });
-  const ws = (o: object) => ({ ...insertWidgetSession(new SqliteStore(':memory:')), ...o });
+  const ws = (o: object): WidgetSessionRecord => ({
+    id: 'ws_1', tenantId: 'default', sessionName: 'shop', mode: 'all', callbackUrl: null, allowedOrigins: [], locale: null,
+    metaApp: null, createdAt: 0, expiresAt: 900_000, ...o,
+  });
 
-  test('methods follow the mode; Cloud API only with a Meta app', () => {
+  test('methods follow the mode; Cloud API only with a Meta app', async () => {
     const CASES: [typeof config, object, string[]][] = [
       [config, { mode: 'all' }, ['qr', 'pairing']],
       [withMeta, { mode: 'all' }, ['qr', 'pairing', 'cloud-api']],
@@ -348,7 +357,7 @@ describe('widget state parts', () => {
     for (const [cfg, o, expected] of CASES) assert.deepEqual(methodsFor(cfg, ws(o)), expected, JSON.stringify(o));
   });
 
-  test('public Meta config never carries a secret; BYOA wins', () => {
+  test('public Meta config never carries a secret; BYOA wins', async () => {
     const state = widgetState(config, ws({ metaApp: { appId: 'B', configId: 'D', appSecretEnc: 'sealed' } }), {
       phase: 'idle', status: 'DISCONNECTED', statusReason: null, qr: null, pairingCode: null, connected: null, failure: null, expired: null,
     });
@@ -356,7 +365,7 @@ describe('widget state parts', () => {
     assert.doesNotMatch(JSON.stringify(state), /sealed/);
   });
 
-  test('messageTargetOrigin and redirectUrl', () => {
+  test('messageTargetOrigin and redirectUrl', async () => {
     assert.equal(messageTargetOrigin(ws({ allowedOrigins: [] })), '*');
     assert.equal(messageTargetOrigin(ws({ allowedOrigins: ['https://a.example'] })), 'https://a.example');
     assert.equal(messageTargetOrigin(ws({ allowedOrigins: ['https://a.example', 'https://b.example'] })), '*');

@@ -42,10 +42,7 @@ export class LinkingService implements Linking {
   private readonly current = new Map<string, { qr: QrPayload | null; pairingCode: PairingCodePayload | null }>();
   /** Loads in flight, so two requests of one widget session share one runtime. */
   private readonly loading = new Map<string, Promise<Runtime>>();
-  /**
-   * Store writes per WhatsApp session, chained: each change commits after the one before it, so a
-   * database that runs queries concurrently still ends with the last state.
-   */
+  /** The last store write per WhatsApp session, for callers that answer only once it is in. */
   private readonly writes = new Map<string, Promise<void>>();
   private readonly unsubscribeEngine: () => void;
 
@@ -365,16 +362,18 @@ export class LinkingService implements Linking {
     this.commit(key, { waSession: { tenantId: key.tenantId, name: key.name, patch: { ...patch, updatedAt: this.now() } } });
   }
 
-  /** Queues a change behind the earlier ones of the same WhatsApp session. */
+  /**
+   * Writes a change. The store applies changes in call order, and a synchronous store (SQLite)
+   * has it in the file before this returns, so the event that follows is never ahead of the row.
+   */
   private commit(key: SessionKey, change: LinkChange): void {
     const id = keyId(key);
-    const previous = this.writes.get(id) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.deps.store.commitLinkChange(change))
+    const write = this.deps.store
+      .commitLinkChange(change)
       .catch((err: unknown) => this.deps.logger.error({ err, session: key.name }, 'could not store a linking change'));
-    this.writes.set(id, next);
-    void next.then(() => {
-      if (this.writes.get(id) === next) this.writes.delete(id);
+    this.writes.set(id, write);
+    void write.then(() => {
+      if (this.writes.get(id) === write) this.writes.delete(id);
     });
   }
 

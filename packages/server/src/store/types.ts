@@ -141,6 +141,9 @@ export interface Store extends AuthStateStore {
   listLiveWidgetSessions(now: number): Promise<StoredWidgetSession[]>;
   /** Widget sessions of one WhatsApp session, newest first. */
   listWidgetSessionsFor(tenantId: string, sessionName: string): Promise<StoredWidgetSession[]>;
-  /** Writes one linking change atomically. */
+  /**
+   * Writes one linking change atomically. Changes are applied in the order of the calls (the
+   * last status wins), even when the database could run the queries concurrently.
+   */
   commitLinkChange(change: LinkChange): Promise<void>;
 }
