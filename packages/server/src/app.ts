@@ -40,8 +40,9 @@ export function createApp(options: CreateAppOptions): Express {
   const widgetSessions = new WidgetSessions(deps, linking, sessionNamer);
   const sessions = new Sessions(deps, linking);
   const app = express();
-  // main.ts resumes and closes the linking; tests reach it here too.
+  // main.ts resumes and closes the linking; tests reach it and the services here too.
   app.locals.linking = linking;
+  app.locals.widgetSessions = widgetSessions;
 
   app.disable('x-powered-by');
   // API responses are never revalidated (no-store pages, fresh sessions): hashing every body

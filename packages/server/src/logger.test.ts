@@ -6,7 +6,7 @@ import { captureLogger, makeTestServer } from './test-support/server.js';
 test('a whole API flow never writes an API key or a widget token to the log', async () => {
   const server = makeTestServer();
   try {
-    const key = server.key('acme', ['*']);
+    const key = await server.key('acme', ['*']);
     const created = await request(server.app).post('/api/widget/sessions').set('Authorization', `Bearer ${key}`).send({ sessionName: 'logged' }).expect(201);
     const token: string = created.body.data.widgetToken;
     await request(server.app).post('/api/widget/sessions').set('X-Api-Key', key).send({}).expect(201);
@@ -21,11 +21,11 @@ test('a whole API flow never writes an API key or a widget token to the log', as
     const [, secret] = /^titan_sk_[A-Za-z0-9]+_([A-Za-z0-9]+)$/.exec(key)!;
     for (const needle of [key, secret!, token, token.split('.')[2]!]) assert.ok(!logs.includes(needle), `leaked ${needle.slice(0, 12)}…`);
   } finally {
-    server.close();
+    await server.close();
   }
 });
 
-test('known credential fields are redacted wherever they are logged', () => {
+test('known credential fields are redacted wherever they are logged', async () => {
   const { logger, text } = captureLogger();
   logger.info({ authorization: 'Bearer abc', token: 'tok-1', nested: { apiKey: 'key-1', appSecret: 'sec-1' }, headers: { 'x-api-key': 'key-2' } }, 'x');
   const line = text();

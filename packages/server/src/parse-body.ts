@@ -9,7 +9,7 @@ export function validationError(error: z.ZodError): HttpError {
     const prefix = issue.path.length > 0 ? `${issue.path.join('.')}.` : '';
     return new HttpError(400, 'VALIDATION_FAILED', `${prefix}${issue.keys[0]}: unknown field`);
   }
-  if (issue.path.length === 0) return new HttpError(400, 'VALIDATION_FAILED', 'The body must be a JSON object.');
+  if (issue.path.length === 0) return new HttpError(400, 'VALIDATION_FAILED', 'body: must be a JSON object');
   return new HttpError(400, 'VALIDATION_FAILED', `${issue.path.join('.')}: ${issue.message}`);
 }
 

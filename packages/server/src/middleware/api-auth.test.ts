@@ -7,30 +7,30 @@ import { makeTestServer, T0, TEST_SECRET, type TestServer } from '../test-suppor
 import { signWidgetToken } from '../tokens.js';
 
 let server: TestServer;
-beforeEach(() => {
+beforeEach(async () => {
   server = makeTestServer();
 });
-afterEach(() => server.close());
+afterEach(async () => await server.close());
 
 type Headers = Record<string, string>;
 
 test('credentials on /api: table of status and code', async () => {
   const widgetToken = signWidgetToken(TEST_SECRET, { sub: 'ws_1', tid: 'acme', ses: 'main' }, T0).token;
-  const revoked = server.key('acme', ['*']);
-  revokeApiKey(server.store, parseApiKey(revoked)!.id);
-  const CASES: [string, () => Headers, number, string | null][] = [
+  const revoked = await server.key('acme', ['*']);
+  await revokeApiKey(server.store, parseApiKey(revoked)!.id);
+  const CASES: [string, () => Headers | Promise<Headers>, number, string | null][] = [
     ['no credential', () => ({}), 401, 'UNAUTHORIZED'],
     ['garbage bearer', () => ({ Authorization: 'Bearer nope' }), 401, 'INVALID_API_KEY'],
     ['basic auth', () => ({ Authorization: 'Basic dXNlcjpwYXNz' }), 401, 'INVALID_API_KEY'],
     ['widget token as bearer', () => ({ Authorization: `Bearer ${widgetToken}` }), 401, 'WIDGET_TOKEN_NOT_ALLOWED'],
     ['widget token as X-Api-Key', () => ({ 'X-Api-Key': widgetToken }), 401, 'WIDGET_TOKEN_NOT_ALLOWED'],
     ['revoked key', () => ({ Authorization: `Bearer ${revoked}` }), 401, 'INVALID_API_KEY'],
-    ['valid key as bearer', () => ({ Authorization: `Bearer ${server.key()}` }), 201, null],
-    ['valid key, lower-case scheme', () => ({ Authorization: `bearer ${server.key()}` }), 201, null],
-    ['valid key as X-Api-Key', () => ({ 'X-Api-Key': server.key() }), 201, null],
+    ['valid key as bearer', async () => ({ Authorization: `Bearer ${await server.key()}` }), 201, null],
+    ['valid key, lower-case scheme', async () => ({ Authorization: `bearer ${await server.key()}` }), 201, null],
+    ['valid key as X-Api-Key', async () => ({ 'X-Api-Key': await server.key() }), 201, null],
   ];
   for (const [name, headers, status, code] of CASES) {
-    const res = await request(server.app).post('/api/widget/sessions').set(headers()).send({});
+    const res = await request(server.app).post('/api/widget/sessions').set(await headers()).send({});
     assert.equal(res.status, status, name);
     if (code) {
       assert.equal(res.body.code, code, name);
@@ -49,7 +49,7 @@ test('scopes: 403 names the missing scope; * and the exact scope pass', async ()
     [['*'], 201],
   ];
   for (const [scopes, status] of CASES) {
-    const res = await request(server.app).post('/api/widget/sessions').set('Authorization', `Bearer ${server.key('acme', scopes)}`).send({});
+    const res = await request(server.app).post('/api/widget/sessions').set('Authorization', `Bearer ${await server.key('acme', scopes)}`).send({});
     assert.equal(res.status, status, scopes.join(','));
     if (status === 403) {
       assert.equal(res.body.code, 'INSUFFICIENT_SCOPE');
@@ -63,7 +63,7 @@ test('auth runs before anything else on /api: unknown routes are 401 without a k
   assert.equal(anonymous.body.code, 'UNAUTHORIZED');
   // A bad body is not even read without a key.
   await request(server.app).post('/api/widget/sessions').set('Content-Type', 'application/json').send('{oops').expect(401);
-  const known = await request(server.app).get('/api/nothing-here').set('Authorization', `Bearer ${server.key()}`).expect(404);
+  const known = await request(server.app).get('/api/nothing-here').set('Authorization', `Bearer ${await server.key()}`).expect(404);
   assert.deepEqual(known.body, { error: 'No route for GET /api/nothing-here.', code: 'NOT_FOUND' });
 });
 

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { makeTestServer, T0, TEST_SECRET, type TestServer } from '../test-support/server.js';
 import { signWidgetToken } from '../tokens.js';
+import type { WidgetSessions } from '../services/widget-sessions.js';
 import { errorHandler } from './error-handler.js';
 import { widgetTokenAuth } from './widget-auth.js';
 
@@ -12,21 +13,21 @@ let server: TestServer;
 /** widgetTokenAuth in front of a route that echoes what it set. */
 let probe: express.Express;
 
-beforeEach(() => {
+beforeEach(async () => {
   server = makeTestServer();
   probe = express();
-  probe.get('/probe', widgetTokenAuth(server), (_req, res) => {
+  probe.get('/probe', widgetTokenAuth(server.app.locals.widgetSessions as WidgetSessions), (_req, res) => {
     const { claims, widgetSession } = res.locals.widget!;
     res.json({ sub: claims.sub, tid: claims.tid, id: widgetSession.id, name: widgetSession.sessionName });
   });
   probe.use(errorHandler(pino({ level: 'silent' })));
 });
-afterEach(() => server.close());
+afterEach(async () => await server.close());
 
 async function createSession(tenant: string, sessionName: string) {
   const res = await request(server.app)
     .post('/api/widget/sessions')
-    .set('Authorization', `Bearer ${server.key(tenant)}`)
+    .set('Authorization', `Bearer ${await server.key(tenant)}`)
     .send({ sessionName, allowedOrigins: ['https://app.example.com'] })
     .expect(201);
   return res.body.data.widgetToken as string;
@@ -46,10 +47,10 @@ test('refusals: 401 MISSING_WIDGET_TOKEN, 403 INVALID_WIDGET_TOKEN / TOKEN_EXPIR
   const token = await createSession('acme', 'main');
   const other = await createSession('globex', 'main');
   const otherSub = (JSON.parse(Buffer.from(other.split('.')[1]!, 'base64url').toString()) as { sub: string }).sub;
-  const CASES: [string, () => request.Test, number, string][] = [
+  const CASES: [string, () => request.Test | Promise<request.Test>, number, string][] = [
     ['no token', () => request(probe).get('/probe'), 401, 'MISSING_WIDGET_TOKEN'],
     ['tampered', () => request(probe).get('/probe').query({ token: token.slice(0, -3) + 'abc' }), 403, 'INVALID_WIDGET_TOKEN'],
-    ['API key instead of a token', () => request(probe).get('/probe').set('Authorization', `Bearer ${server.key()}`), 403, 'INVALID_WIDGET_TOKEN'],
+    ['API key instead of a token', async () => request(probe).get('/probe').set('Authorization', `Bearer ${await server.key()}`), 403, 'INVALID_WIDGET_TOKEN'],
     [
       "tenant A's claims on tenant B's widget session",
       () => request(probe).get('/probe').query({ token: signWidgetToken(TEST_SECRET, { sub: otherSub, tid: 'acme', ses: 'main' }, T0).token }),

@@ -9,7 +9,7 @@ import { defaultAssetDirs } from './assets.js';
 
 let dir: string;
 let server: TestServer;
-before(() => {
+before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'titan-assets-'));
   mkdirSync(join(dir, 'widget'));
   writeFileSync(join(dir, 'widget', 'page.js'), 'export const page = 1;');
@@ -18,8 +18,8 @@ before(() => {
   writeFileSync(join(dir, 'loader.js'), 'window.TitanWidget = {};');
   server = makeTestServer({ extra: { assets: { widgetDist: join(dir, 'widget'), loaderFile: join(dir, 'loader.js') } } });
 });
-after(() => {
-  server.close();
+after(async () => {
+  await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -54,11 +54,11 @@ test('a missing loader build is a 404, not a 500', async () => {
     assert.equal(res.body.code, 'NOT_FOUND');
     assert.match(bare.logs(), /browser bundles missing/);
   } finally {
-    bare.close();
+    await bare.close();
   }
 });
 
-test('the default folders are the widget and loader packages', () => {
+test('the default folders are the widget and loader packages', async () => {
   const dirs = defaultAssetDirs();
   assert.match(dirs.widgetDist, /packages\/widget\/dist$/);
   assert.match(dirs.loaderFile, /packages\/loader\/dist\/loader\.js$/);

@@ -13,16 +13,16 @@ let server: TestServer;
 before(async () => {
   graph = await startFakeGraph();
 });
-after(() => graph.close());
-beforeEach(() => {
+after(async () => graph.close());
+beforeEach(async () => {
   graph.reset();
   const { appId, appSecret, version } = graph.options;
   server = makeTestServer({ config: { meta: { appId, configId: '987654321', appSecret, graphUrl: graph.url, graphVersion: version } as never } });
 });
-afterEach(() => server.close());
+afterEach(async () => await server.close());
 
 async function widgetSession(body: object) {
-  const res = await request(server.app).post('/api/widget/sessions').set('Authorization', `Bearer ${server.key('acme', ['*'])}`).send(body).expect(201);
+  const res = await request(server.app).post('/api/widget/sessions').set('Authorization', `Bearer ${await server.key('acme', ['*'])}`).send(body).expect(201);
   const token: string = res.body.data.widgetToken;
   return { token, id: verifyWidgetToken(TEST_SECRET, token, T0).sub, name: res.body.data.session as string };
 }
@@ -38,15 +38,15 @@ test('a cloud-api widget session finishes signup, connects, and sends through th
   assert.equal(res.body.data.phone, '15550104477');
   assert.deepEqual(graph.requests.map((r) => r.step), ['exchange', 'subscribe', 'register', 'phone']);
 
-  const wa = server.store.getWaSession('acme', 'shop')!;
+  const wa = (await server.store.getWaSession('acme', 'shop'))!;
   assert.equal(wa.status, 'CONNECTED');
   assert.equal(wa.method, 'cloud-api');
   assert.ok(!wa.cloudApi!.includes(graph.options.businessToken), 'the business token is stored sealed');
-  assert.equal(linking().state(ws.id).connected?.method, 'cloud-api');
+  assert.equal((await linking().state(ws.id)).connected?.method, 'cloud-api');
 
   const pin = (graph.requests.find((r) => r.step === 'register')!.body as { pin: string }).pin;
   // The backend sees it like any session, and sends through the Graph messages endpoint.
-  const apiKey = server.key('acme', ['*']);
+  const apiKey = await server.key('acme', ['*']);
   const info = await request(server.app).get('/api/sessions/shop').set('Authorization', `Bearer ${apiKey}`).expect(200);
   assert.equal(info.body.data.status, 'CONNECTED');
   assert.equal(info.body.data.method, 'cloud-api');
@@ -60,7 +60,7 @@ test('a cloud-api widget session finishes signup, connects, and sends through th
   // A finished session cannot be finished again (the code is spent, the number is linked).
   await request(server.app).post('/widget/api/cloud-api').set('Authorization', `Bearer ${ws.token}`).send(finish()).expect(409);
 
-  const state = JSON.stringify(linking().state(ws.id));
+  const state = JSON.stringify(await linking().state(ws.id));
   const logs = server.logs();
   for (const secret of [graph.options.appSecret, graph.options.businessToken, graph.options.code]) {
     assert.ok(!logs.includes(secret), `secret in logs: ${secret.slice(0, 4)}…`);
@@ -74,14 +74,14 @@ test("a failing Graph step fails the widget session with Meta's message; a fresh
   graph.fail('register');
   const res = await request(server.app).post('/widget/api/cloud-api').set('Authorization', `Bearer ${ws.token}`).send(finish()).expect(502);
   assert.deepEqual(res.body, { error: 'Phone number is not verified', code: 'META_EXCHANGE_FAILED' });
-  assert.deepEqual(linking().state(ws.id).failure, { code: 'META_EXCHANGE_FAILED', message: 'Phone number is not verified', retryable: true });
-  assert.notEqual(server.store.getWaSession('acme', ws.name)?.status, 'CONNECTED');
+  assert.deepEqual((await linking().state(ws.id)).failure, { code: 'META_EXCHANGE_FAILED', message: 'Phone number is not verified', retryable: true });
+  assert.notEqual((await server.store.getWaSession('acme', ws.name))?.status, 'CONNECTED');
 
   // The user runs the popup again: a new code, and this time Meta accepts every step.
   graph.reset({ code: 'AQD-second-code-11' });
   const retry = await request(server.app).post('/widget/api/cloud-api').set('Authorization', `Bearer ${ws.token}`).send({ ...finish(), code: 'AQD-second-code-11' }).expect(200);
   assert.equal(retry.body.data.method, 'cloud-api');
-  assert.equal(server.store.getWaSession('acme', ws.name)?.status, 'CONNECTED');
+  assert.equal((await server.store.getWaSession('acme', ws.name))?.status, 'CONNECTED');
 });
 
 test('a BYOA widget session exchanges with its own app and secret', async () => {
@@ -90,7 +90,7 @@ test('a BYOA widget session exchanges with its own app and secret', async () => 
   await request(server.app).post('/widget/api/cloud-api').set('Authorization', `Bearer ${ws.token}`).send(finish()).expect(200);
   assert.deepEqual(graph.requests[0]!.query, { client_id: '2222222222', client_secret: 'byoa-secret-77aa', code: graph.options.code });
   assert.ok(!server.logs().includes('byoa-secret-77aa'));
-  assert.ok(!JSON.stringify(linking().state(ws.id)).includes('byoa-secret-77aa'));
+  assert.ok(!JSON.stringify(await linking().state(ws.id)).includes('byoa-secret-77aa'));
 });
 
 test('a qr-only widget session cannot finish Cloud API signup', async () => {

@@ -8,7 +8,10 @@ import type { CloudApiFinishRequest, ConnectedPayload, FailedPayload } from '@ti
 import type { AppConfig } from '../config.types.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
-import type { CloudApiConnection, Linking } from '../linking/index.js';
+import type { Linking } from '../linking/index.js';
+import { methodsFor } from '../linking/snapshot.js';
+import type { CloudApiConnection } from '../meta/embedded-signup.js';
+import { WidgetSessions } from '../services/widget-sessions.js';
 import { parseStoredCloudApi } from '../meta/embedded-signup.js';
 import { SecretBox } from '../secrets.js';
 import { SqliteStore } from '../store/index.js';
@@ -25,8 +28,8 @@ let graph: FakeGraph;
 before(async () => {
   graph = await startFakeGraph();
 });
-after(() => graph.close());
-beforeEach(() => graph.reset(FAKE_DEFAULTS));
+after(async () => graph.close());
+beforeEach(async () => graph.reset(FAKE_DEFAULTS));
 
 const FAKE_DEFAULTS = { appId: '1111111111', appSecret: 'platform-app-secret-5f1c', code: 'AQD-login-code-7c2e' };
 
@@ -35,10 +38,13 @@ function recordingLinking(store: SqliteStore, widgetSession: WidgetSessionRecord
   const connects: { id: string; connection: CloudApiConnection }[] = [];
   const fails: { id: string; failure: FailedPayload }[] = [];
   const linking = {
-    connectCloudApi(id: string, connection: CloudApiConnection): ConnectedPayload {
+    async state() {
+      return { phase: connects.length > 0 ? 'connected' : 'idle' };
+    },
+    async connectCloudApi(id: string, connection: CloudApiConnection): Promise<ConnectedPayload> {
       connects.push({ id, connection });
-      store.ensureWaSession(widgetSession.tenantId, widgetSession.sessionName);
-      store.updateWaSession(widgetSession.tenantId, widgetSession.sessionName, {
+      await store.ensureWaSession(widgetSession.tenantId, widgetSession.sessionName);
+      await store.updateWaSession(widgetSession.tenantId, widgetSession.sessionName, {
         status: 'CONNECTED',
         method: 'cloud-api',
         phone: connection.phone,
@@ -55,10 +61,10 @@ function recordingLinking(store: SqliteStore, widgetSession: WidgetSessionRecord
         redirectUrl: null,
       };
     },
-    fail(id: string, failure: FailedPayload) {
+    async fail(id: string, failure: FailedPayload) {
       fails.push({ id, failure });
     },
-  } as Partial<Linking> as Linking;
+  } as unknown as Linking;
   return { linking, connects, fails };
 }
 
@@ -69,7 +75,7 @@ interface HarnessOptions {
 }
 
 /** The router behind a fake `widgetTokenAuth`, with a real store and a log that keeps every line. */
-function harness(options: HarnessOptions = {}) {
+async function harness(options: HarnessOptions = {}) {
   const platform = options.platform ?? { appId: FAKE_DEFAULTS.appId, appSecret: FAKE_DEFAULTS.appSecret };
   const config: AppConfig = {
     port: 0,
@@ -83,7 +89,6 @@ function harness(options: HarnessOptions = {}) {
     demo: false,
   };
   const store = new SqliteStore(':memory:');
-  store.ensureTenant('t1');
   const now = Date.now();
   const widgetSession: WidgetSessionRecord = {
     id: 'ws_cloud1',
@@ -96,11 +101,8 @@ function harness(options: HarnessOptions = {}) {
     metaApp: options.metaApp ?? null,
     createdAt: now,
     expiresAt: now + 900_000,
-    phase: 'idle',
-    linkState: null,
-    lastEventId: 0,
   };
-  store.insertWidgetSession(widgetSession);
+  await store.createWidgetSession(widgetSession, { generatedName: false });
   const logLines: string[] = [];
   const logger = pino({ level: 'trace' }, new Writable({ write: (chunk, _enc, done) => (logLines.push(String(chunk)), done()) }));
   const deps: AppDeps = { config, store, engine: {} as LinkingEngine, clock: { now: () => Date.now() }, logger };
@@ -110,10 +112,11 @@ function harness(options: HarnessOptions = {}) {
   app.use(express.json());
   app.use('/widget/api', (_req, res, next) => {
     const iat = Math.floor(now / 1000);
-    res.locals.widget = { claims: { sub: widgetSession.id, tid: 't1', ses: widgetSession.sessionName, aud: 'titan-widget', iat, exp: iat + 900 }, widgetSession };
+    const view = { ...widgetSession, methods: methodsFor(config, widgetSession) };
+    res.locals.widget = { claims: { sub: widgetSession.id, tid: 't1', ses: widgetSession.sessionName, aud: 'titan-widget', iat, exp: iat + 900 }, widgetSession: view };
     next();
   });
-  app.use('/widget/api', cloudApiRouter(deps, recorded.linking));
+  app.use('/widget/api', cloudApiRouter(new WidgetSessions(deps, recorded.linking)));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (error instanceof HttpError) return void res.status(error.status).json({ error: error.message, code: error.code });
     logger.error({ err: error }, 'unexpected');
@@ -128,7 +131,7 @@ const steps = () => graph.requests.map((r) => r.step);
 
 describe('POST /widget/api/cloud-api', () => {
   test('FINISH exchanges, subscribes, registers and connects with exactly the requests Meta expects', async () => {
-    const h = harness();
+    const h = await harness();
     const res = await post(h.app, FINISH).expect(200);
 
     assert.deepEqual(steps(), ['exchange', 'subscribe', 'register', 'phone']);
@@ -174,7 +177,7 @@ describe('POST /widget/api/cloud-api', () => {
 
   for (const event of ['FINISH_ONLY_WABA', 'FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING'] as const) {
     test(`${event} connects without registering the number`, async () => {
-      const h = harness();
+      const h = await harness();
       const body = event === 'FINISH_ONLY_WABA' ? { code: FINISH.code, wabaId: FINISH.wabaId, event } : { ...FINISH, event };
       const res = await post(h.app, body).expect(200);
       assert.ok(!steps().includes('register'), steps().join(','));
@@ -186,7 +189,7 @@ describe('POST /widget/api/cloud-api', () => {
 
   for (const failing of ['exchange', 'subscribe', 'register'] as const) {
     test(`a failing ${failing} step fails the widget session with Meta's message and answers 502`, async () => {
-      const h = harness();
+      const h = await harness();
       graph.fail(failing);
       const res = await post(h.app, FINISH).expect(502);
       const message = { exchange: 'This authorization code has expired.', subscribe: '(#200) Permissions error', register: 'Phone number is not verified' }[failing];
@@ -199,7 +202,7 @@ describe('POST /widget/api/cloud-api', () => {
   }
 
   test('a failed number lookup still connects, without a phone to show', async () => {
-    const h = harness();
+    const h = await harness();
     graph.fail('phone');
     const res = await post(h.app, FINISH).expect(200);
     assert.equal(res.body.data.phone, null);
@@ -209,14 +212,14 @@ describe('POST /widget/api/cloud-api', () => {
 
   test('BYOA with its own sealed secret exchanges with the customer app', async () => {
     graph.reset({ appId: '2222222222', appSecret: BYOA_SECRET });
-    const h = harness({ metaApp: { appId: '2222222222', configId: 'cfg-byoa', appSecretEnc: box.seal(BYOA_SECRET) } });
+    const h = await harness({ metaApp: { appId: '2222222222', configId: 'cfg-byoa', appSecretEnc: box.seal(BYOA_SECRET) } });
     await post(h.app, FINISH).expect(200);
     assert.deepEqual(graph.requests[0]!.query, { client_id: '2222222222', client_secret: BYOA_SECRET, code: FINISH.code });
     assert.equal(parseStoredCloudApi(h.connects[0]!.connection.stored)!.appId, '2222222222');
   });
 
   test('BYOA without a secret borrows the platform secret when it names the platform app', async () => {
-    const h = harness({ metaApp: { appId: '1111111111', configId: 'cfg-own', appSecretEnc: null } });
+    const h = await harness({ metaApp: { appId: '1111111111', configId: 'cfg-own', appSecretEnc: null } });
     await post(h.app, FINISH).expect(200);
     assert.equal(graph.requests[0]!.query.client_secret, 'platform-app-secret-5f1c');
   });
@@ -231,7 +234,7 @@ describe('POST /widget/api/cloud-api', () => {
   ];
   for (const [name, options] of NOT_CONFIGURED) {
     test(`400 META_NOT_CONFIGURED for ${name}, before any Graph call`, async () => {
-      const h = harness(options);
+      const h = await harness(options);
       const res = await post(h.app, FINISH).expect(400);
       assert.equal(res.body.code, 'META_NOT_CONFIGURED');
       assert.deepEqual(graph.requests, []);
@@ -239,7 +242,7 @@ describe('POST /widget/api/cloud-api', () => {
   }
 
   test('409 when the WhatsApp session is already connected, before any Graph call', async () => {
-    const h = harness();
+    const h = await harness();
     h.store.ensureWaSession('t1', 'shop-main');
     h.store.updateWaSession('t1', 'shop-main', { status: 'CONNECTED', method: 'qr' });
     const res = await post(h.app, FINISH).expect(409);
@@ -248,7 +251,7 @@ describe('POST /widget/api/cloud-api', () => {
   });
 
   test('a second finish while the first is in flight is refused and the code is spent once', async () => {
-    const h = harness();
+    const h = await harness();
     const release = graph.hold('exchange');
     const first = post(h.app, FINISH).then((r) => r);
     while (graph.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
@@ -274,7 +277,7 @@ describe('POST /widget/api/cloud-api', () => {
   ];
   for (const [name, body, field] of INVALID) {
     test(`400 naming ${field} for ${name}`, async () => {
-      const h = harness();
+      const h = await harness();
       const res = await post(h.app, body).expect(400);
       assert.equal(res.body.code, 'VALIDATION_FAILED');
       assert.ok(res.body.error.startsWith(`${field}:`), res.body.error);
@@ -289,7 +292,7 @@ describe('secrets never leave the server', () => {
     const pins: string[] = [];
     const run = async (options: HarnessOptions, setup: () => void, body: unknown = FINISH) => {
       setup();
-      const h = harness(options);
+      const h = await harness(options);
       const res = await post(h.app, body);
       seen.push(JSON.stringify(res.body), JSON.stringify(res.headers), ...h.logLines);
       for (const r of graph.requests) if (r.step === 'register') pins.push((r.body as { pin: string }).pin);

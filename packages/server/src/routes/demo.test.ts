@@ -12,26 +12,27 @@ test('demo off: / and /demo/session do not exist', async () => {
     await request(server.app).get('/').expect(404);
     await request(server.app).post('/demo/session').send({}).expect(404);
   } finally {
-    server.close();
+    await server.close();
   }
 });
 
 test('demo on: the page embeds the loader and never contains an API key', async () => {
   const server = makeTestServer({ config: { demo: true } });
   try {
-    server.key('default', ['*']);
+    await server.key('default', ['*']);
     const res = await request(server.app).get('/').expect(200);
     assert.match(res.headers['content-type']!, /^text\/html/);
     assert.match(res.text, /<script src="\/widget\/loader\.js"><\/script>/);
     assert.match(res.text, /<script type="module" src="\/demo\/demo\.js"><\/script>/);
     assert.ok(!res.text.includes('titan_sk_'));
-    assert.ok(!res.text.includes('Virtual phone'), 'no virtual phone for an engine without one');
+    const config = await request(server.app).get('/demo/config').expect(200);
+    assert.deepEqual(config.body, { engine: 'simulator', virtualPhone: null }, 'no virtual phone for an engine without one');
     assert.match(res.headers['content-security-policy']!, /script-src 'self'/);
     const js = await request(server.app).get('/demo/demo.js').expect(200);
     assert.match(js.headers['content-type']!, /javascript/);
     assert.ok(!js.text.includes('titan_sk_'));
   } finally {
-    server.close();
+    await server.close();
   }
 });
 
@@ -39,11 +40,16 @@ test('demo on with a virtual phone: the page shows it', async () => {
   const server = makeTestServer({ config: { demo: true, engine: 'simulator' }, engine: idleEngine(phone) });
   try {
     const res = await request(server.app).get('/').expect(200);
-    assert.match(res.text, /Virtual phone \(simulator engine\)/);
+    // The page shows its phone section when /demo/config names a virtual phone, with its number.
+    assert.match(res.text, /<section class="phone"[^>]* hidden>/);
     assert.match(res.text, /id="scan"/);
     assert.match(res.text, /id="enter-code"/);
+    const config = await request(server.app).get('/demo/config').expect(200);
+    assert.deepEqual(config.body, { engine: 'simulator', virtualPhone: { displayNumber: '+1 555 010 0001' } });
+    const js = await request(server.app).get('/demo/demo.js').expect(200);
+    assert.match(js.text, /\/demo\/config/);
   } finally {
-    server.close();
+    await server.close();
   }
 });
 
@@ -66,6 +72,6 @@ test('POST /demo/session creates a widget session for tenant default', async () 
     }
     await request(server.app).post('/demo/session').set('Content-Type', 'text/plain').send('mode=qr').expect(415);
   } finally {
-    server.close();
+    await server.close();
   }
 });

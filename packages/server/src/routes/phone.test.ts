@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { normalisePhoneNumber } from './phone.js';
 
-test('normalisePhoneNumber accepts E.164 in the ways people type it, digits out', () => {
+test('normalisePhoneNumber accepts E.164 in the ways people type it, digits out', async () => {
   const CASES: [string, string | null][] = [
     ['+5511912345678', '5511912345678'],
     ['5511912345678', '5511912345678'],

@@ -9,7 +9,7 @@ async function fixture(): Promise<SimApp> {
   const sim = await simApp();
   const shop = await sim.widgetSession({ sessionName: 'shop' });
   await sim.linking.ensureStarted(shop.id);
-  await sim.engine.virtualPhone.scan(sim.linking.state(shop.id).qr!.qr);
+  await sim.engine.virtualPhone.scan((await sim.linking.state(shop.id)).qr!.qr);
   const pending = await sim.widgetSession({ sessionName: 'pending' });
   await sim.linking.ensureStarted(pending.id);
   const other = await sim.widgetSession({ sessionName: 'other' }, 'beta');
@@ -43,7 +43,7 @@ test('sessions API: scopes, validation, tenancy and status codes', async () => {
   const sim = await fixture();
   try {
     for (const [name, method, path, scopes, body, status, code] of CASES) {
-      let req = request(sim.app)[method](path).set('Authorization', `Bearer ${sim.key(scopes)}`);
+      let req = request(sim.app)[method](path).set('Authorization', `Bearer ${await sim.key(scopes)}`);
       if (body) req = req.send(body);
       const res = await req;
       assert.equal(res.status, status, `${name}: ${JSON.stringify(res.body)}`);
@@ -59,7 +59,7 @@ test('sessions API: scopes, validation, tenancy and status codes', async () => {
 test('GET shapes: exactly the fields of DESIGN.md, ISO dates, only the tenant\'s sessions', async () => {
   const sim = await fixture();
   try {
-    const key = sim.key(['sessions:read']);
+    const key = await sim.key(['sessions:read']);
     const list = (await request(sim.app).get('/api/sessions').set('Authorization', `Bearer ${key}`).expect(200)).body.data;
     assert.deepEqual(list.map((s: { name: string }) => s.name).sort(), ['pending', 'shop']);
     const shop = (await request(sim.app).get('/api/sessions/shop').set('X-Api-Key', key).expect(200)).body.data;
@@ -77,18 +77,18 @@ test('GET shapes: exactly the fields of DESIGN.md, ISO dates, only the tenant\'s
 test('DELETE logs out: row and credentials gone, engine stopped, then 404', async () => {
   const sim = await fixture();
   try {
-    const key = sim.key(['sessions:manage', 'sessions:read']);
+    const key = await sim.key(['sessions:manage', 'sessions:read']);
     const res = await request(sim.app).delete('/api/sessions/shop').set('Authorization', `Bearer ${key}`).expect(200);
     assert.deepEqual(res.body, { success: true, data: { name: 'shop', deleted: true } });
-    assert.equal(sim.store.hasAuthState({ tenantId: 'acme', sessionName: 'shop' }), false);
+    assert.equal(await sim.store.hasAuthState({ tenantId: 'acme', sessionName: 'shop' }), false);
     assert.equal(sim.engine.isRunning({ tenantId: 'acme', name: 'shop' }), false);
     await request(sim.app).get('/api/sessions/shop').set('Authorization', `Bearer ${key}`).expect(404);
     await request(sim.app).delete('/api/sessions/shop').set('Authorization', `Bearer ${key}`).expect(404);
     // A Cloud API session has no device: deleting just removes it.
-    sim.store.ensureWaSession('acme', 'cloud');
-    sim.store.updateWaSession('acme', 'cloud', { status: 'CONNECTED', method: 'cloud-api', cloudApi: '{}' });
+    await sim.store.ensureWaSession('acme', 'cloud');
+    await sim.store.updateWaSession('acme', 'cloud', { status: 'CONNECTED', method: 'cloud-api', cloudApi: '{}' });
     await request(sim.app).delete('/api/sessions/cloud').set('Authorization', `Bearer ${key}`).expect(200);
-    assert.equal(sim.store.getWaSession('acme', 'cloud'), null);
+    assert.equal(await sim.store.getWaSession('acme', 'cloud'), null);
   } finally {
     await sim.close();
   }
@@ -99,7 +99,7 @@ test('POST messages returns the message id', async () => {
   try {
     const res = await request(sim.app)
       .post('/api/sessions/shop/messages')
-      .set('Authorization', `Bearer ${sim.key(['messages:write'])}`)
+      .set('Authorization', `Bearer ${await sim.key(['messages:write'])}`)
       .send({ to: '5511912345678', text: 'hello' })
       .expect(201);
     assert.match(res.body.data.id, /^3EB0[0-9A-F]+$/);

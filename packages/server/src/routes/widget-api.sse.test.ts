@@ -94,7 +94,7 @@ describe('GET /widget/api/events (real HTTP client)', () => {
   test('a heartbeat comment keeps an idle stream alive', async () => {
     const deps = makeDeps();
     const linking = createLinking(deps);
-    const ws = insertWidgetSession(deps.store);
+    const ws = await insertWidgetSession(deps.store);
     const app = express();
     app.use((_req, res, next) => {
       res.locals.widget = { claims: { sub: ws.id, tid: ws.tenantId, ses: ws.sessionName, aud: 'titan-widget', iat: 0, exp: 0 }, widgetSession: ws };
@@ -116,7 +116,7 @@ describe('GET /widget/api/events (real HTTP client)', () => {
       client.destroy();
     } finally {
       server.closeAllConnections();
-      server.close();
+      await server.close();
       await linking.close();
       await deps.engine.close();
     }
@@ -156,16 +156,16 @@ describe('restart on the same SQLite file (HTTP only)', () => {
   test('after connect: still CONNECTED, reconnected by itself, can send', async () => {
     const one = await simApp();
     const ws = await one.widgetSession({ sessionName: 'shop' });
-    const state = one.linking.state(ws.id);
+    const state = await one.linking.state(ws.id);
     await one.linking.ensureStarted(ws.id);
-    await one.engine.virtualPhone.scan(one.linking.state(ws.id).qr!.qr);
+    await one.engine.virtualPhone.scan((await one.linking.state(ws.id)).qr!.qr);
     assert.equal(state.phase, 'idle');
-    const phone = one.store.getWaSession('acme', 'shop')!.phone;
+    const phone = (await one.store.getWaSession('acme', 'shop'))!.phone;
     await one.close();
 
     const two = await simApp({ dir: one.dir, clock: one.clock });
     try {
-      const key = two.key();
+      const key = await two.key();
       const { default: request } = await import('supertest');
       const info = (await request(two.app).get('/api/sessions/shop').set('Authorization', `Bearer ${key}`).expect(200)).body.data;
       assert.deepEqual([info.status, info.phone], ['CONNECTED', phone]);

@@ -21,7 +21,7 @@ describe('widget API over the simulator (HTTP only)', () => {
       const after = (await request(sim.app).get('/widget/api/state').query({ token: ws.token }).expect(200)).body.data;
       assert.equal(after.phase, 'connected');
       assert.equal(after.connected.redirectUrl, 'https://app.example.com/linked?ref=7&session=shop&status=connected&method=qr');
-      const info = (await request(sim.app).get('/api/sessions/shop').set('Authorization', `Bearer ${sim.key()}`).expect(200)).body.data;
+      const info = (await request(sim.app).get('/api/sessions/shop').set('Authorization', `Bearer ${await sim.key()}`).expect(200)).body.data;
       assert.deepEqual([info.status, info.method, info.phone], ['CONNECTED', 'qr', after.connected.phone]);
       // Scanning the same QR again: it is stale now.
       await request(sim.app).post('/dev/simulator/scan').send({ qr: state.qr.qr }).expect(400);

@@ -6,15 +6,15 @@ import { makeTestServer, T0, TEST_SECRET, type TestServer } from '../test-suppor
 import { signWidgetToken } from '../tokens.js';
 
 let server: TestServer;
-beforeEach(() => {
+beforeEach(async () => {
   server = makeTestServer();
 });
-afterEach(() => server.close());
+afterEach(async () => await server.close());
 
 async function widgetSession(body: object = {}, tenant = 'acme') {
   const res = await request(server.app)
     .post('/api/widget/sessions')
-    .set('Authorization', `Bearer ${server.key(tenant)}`)
+    .set('Authorization', `Bearer ${await server.key(tenant)}`)
     .send(body)
     .expect(201);
   const token: string = res.body.data.widgetToken;

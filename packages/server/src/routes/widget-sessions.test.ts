@@ -5,15 +5,16 @@ import { SESSION_NAME_PATTERN, WIDGET_TOKEN_AUDIENCE } from '@titan-connect/prot
 import { SecretBox } from '../secrets.js';
 import { makeTestServer, T0, TEST_SECRET, type TestServer } from '../test-support/server.js';
 import { verifyWidgetToken } from '../tokens.js';
-import { createWidgetSession, createWidgetSessionBatched } from './widget-sessions.js';
+import type { Linking } from '../linking/index.js';
+import { WidgetSessions, type SessionNamer } from '../services/widget-sessions.js';
 
 let server: TestServer;
 let key: string;
-beforeEach(() => {
+beforeEach(async () => {
   server = makeTestServer({ config: { meta: { appId: 'platformapp', configId: 'platformcfg', appSecret: 'platform-secret' } as never } });
-  key = server.key('acme', ['sessions:manage']);
+  key = await server.key('acme', ['sessions:manage']);
 });
-afterEach(() => server.close());
+afterEach(async () => await server.close());
 
 const create = (body?: unknown, apiKey = key) => {
   const req = request(server.app).post('/api/widget/sessions').set('Authorization', `Bearer ${apiKey}`);
@@ -39,10 +40,10 @@ describe('POST /api/widget/sessions: happy path', () => {
     assert.equal(claims.aud, WIDGET_TOKEN_AUDIENCE);
     assert.equal(claims.exp - claims.iat, 900);
 
-    const ws = server.store.getWidgetSession(claims.sub)!;
+    const ws = (await server.store.getWidgetSession(claims.sub))!;
     assert.equal(ws.phase, 'idle');
     assert.equal(ws.expiresAt, T0 + 900_000);
-    assert.equal(server.store.getWaSession('acme', data.session)?.status, 'DISCONNECTED');
+    assert.equal((await server.store.getWaSession('acme', data.session))?.status, 'DISCONNECTED');
   });
 
   test('every field is stored as given (locale canonicalised, secret sealed)', async () => {
@@ -57,7 +58,7 @@ describe('POST /api/widget/sessions: happy path', () => {
     assert.equal(res.body.data.session, 'acme.main_1');
     assert.equal(res.body.data.mode, 'qr');
     const { sub } = verifyWidgetToken(TEST_SECRET, res.body.data.widgetToken, T0);
-    const ws = server.store.getWidgetSession(sub)!;
+    const ws = (await server.store.getWidgetSession(sub))!;
     assert.equal(ws.callbackUrl, 'https://app.example.com/done?x=1');
     assert.deepEqual(ws.allowedOrigins, ['https://app.example.com', 'http://localhost:5173']);
     assert.equal(ws.locale, 'pt-BR');
@@ -83,8 +84,8 @@ describe('POST /api/widget/sessions: happy path', () => {
   test('a disconnected name is re-linked by a new widget session; a connected one is 409', async () => {
     await create({ sessionName: 'acme' }).expect(201);
     await create({ sessionName: 'acme' }).expect(201);
-    assert.equal(server.store.listWidgetSessionsFor('acme', 'acme').length, 2);
-    server.store.updateWaSession('acme', 'acme', { status: 'CONNECTED' });
+    assert.equal((await server.store.listWidgetSessionsFor('acme', 'acme')).length, 2);
+    await server.store.updateWaSession('acme', 'acme', { status: 'CONNECTED' });
     const res = await create({ sessionName: 'acme' }).expect(409);
     assert.equal(res.body.code, 'SESSION_ALREADY_CONNECTED');
     assert.match(res.body.error, /sessionName/);
@@ -92,7 +93,7 @@ describe('POST /api/widget/sessions: happy path', () => {
 
   test('concurrent requests share a commit yet each gets its own answer: 201s stored, a connected name 409', async () => {
     await create({ sessionName: 'taken' }).expect(201);
-    server.store.updateWaSession('acme', 'taken', { status: 'CONNECTED' });
+    await server.store.updateWaSession('acme', 'taken', { status: 'CONNECTED' });
     // Sent together, so they land in one batched transaction; the 409 must not undo the others.
     const names = ['one', 'two', 'taken', 'three', 'two'];
     const responses = await Promise.all(names.map((sessionName) => create({ sessionName })));
@@ -100,12 +101,12 @@ describe('POST /api/widget/sessions: happy path', () => {
       responses.map((r) => r.status),
       [201, 201, 409, 201, 201],
     );
-    for (const name of ['one', 'two', 'three']) assert.equal(server.store.getWaSession('acme', name)?.status, 'DISCONNECTED');
-    assert.equal(server.store.listWidgetSessionsFor('acme', 'two').length, 2);
-    assert.equal(server.store.listWidgetSessionsFor('acme', 'taken').length, 1, 'the refused request stored nothing');
+    for (const name of ['one', 'two', 'three']) assert.equal((await server.store.getWaSession('acme', name))?.status, 'DISCONNECTED');
+    assert.equal((await server.store.listWidgetSessionsFor('acme', 'two')).length, 2);
+    assert.equal((await server.store.listWidgetSessionsFor('acme', 'taken')).length, 1, 'the refused request stored nothing');
     // Every 201 was answered with a row already in the file.
     for (const res of responses.filter((r) => r.status === 201)) {
-      assert.ok(server.store.getWidgetSession(verifyWidgetToken(TEST_SECRET, res.body.data.widgetToken, T0).sub));
+      assert.ok(await server.store.getWidgetSession(verifyWidgetToken(TEST_SECRET, res.body.data.widgetToken, T0).sub));
     }
   });
 
@@ -119,27 +120,26 @@ describe('POST /api/widget/sessions: happy path', () => {
 
 describe('generated session names never reuse an existing session', () => {
   const namer = (names: string[]) => () => names.shift() ?? 'never';
-  const deps = () => ({ config: server.config, store: server.store, clock: server.clock }) as never;
+  const service = (nameFor: SessionNamer) =>
+    new WidgetSessions({ ...server.deps }, server.app.locals.linking as Linking, nameFor);
 
-  for (const [label, create] of [['route (batched)', createWidgetSessionBatched], ['demo (own transaction)', createWidgetSession]] as const) {
-    test(`${label}: a generated name that exists is drawn again`, async () => {
-      server.store.ensureWaSession('acme', 'widget-taken', T0);
-      const { widgetSession } = await create(deps(), 'acme', {}, namer(['widget-taken', 'widget-taken', 'widget-free']));
-      assert.equal(widgetSession.sessionName, 'widget-free');
-      assert.deepEqual(server.store.listWidgetSessionsFor('acme', 'widget-taken'), [], "no widget session was attached to another user's session");
-      assert.equal(server.store.listWidgetSessionsFor('acme', 'widget-free').length, 1);
-    });
-  }
+  test('a generated name that exists is drawn again', async () => {
+    await server.store.ensureWaSession('acme', 'widget-taken', T0);
+    const { widgetSession } = await service(namer(['widget-taken', 'widget-taken', 'widget-free'])).create('acme', {});
+    assert.equal(widgetSession.sessionName, 'widget-free');
+    assert.deepEqual(await server.store.listWidgetSessionsFor('acme', 'widget-taken'), [], "no widget session was attached to another user's session");
+    assert.equal((await server.store.listWidgetSessionsFor('acme', 'widget-free')).length, 1);
+  });
 
   test('after five collisions in a row the answer is a 409, and nothing is stored', async () => {
-    server.store.ensureWaSession('acme', 'widget-taken', T0);
-    await assert.rejects(createWidgetSessionBatched(deps(), 'acme', {}, () => 'widget-taken'), { status: 409, code: 'CONFLICT' });
-    assert.deepEqual(server.store.listWidgetSessionsFor('acme', 'widget-taken'), []);
+    await server.store.ensureWaSession('acme', 'widget-taken', T0);
+    await assert.rejects(service(() => 'widget-taken').create('acme', {}), { status: 409, code: 'CONFLICT' });
+    assert.deepEqual(await server.store.listWidgetSessionsFor('acme', 'widget-taken'), []);
   });
 
   test('a name the backend chose keeps its meaning: a disconnected one is re-linked', async () => {
-    server.store.ensureWaSession('acme', 'shop', T0);
-    const { widgetSession } = await createWidgetSessionBatched(deps(), 'acme', { sessionName: 'shop' }, () => 'unused');
+    await server.store.ensureWaSession('acme', 'shop', T0);
+    const { widgetSession } = await service(() => 'unused').create('acme', { sessionName: 'shop' });
     assert.equal(widgetSession.sessionName, 'shop');
   });
 });
@@ -176,7 +176,7 @@ describe('POST /api/widget/sessions: 400 names the field', () => {
       const res = await create(body).expect(400);
       assert.equal(res.body.code, 'VALIDATION_FAILED');
       assert.match(res.body.error, message);
-      assert.equal(server.store.listWaSessions('acme').length, 0, 'nothing stored');
+      assert.equal((await server.store.listWaSessions('acme')).length, 0, 'nothing stored');
     });
   }
 
@@ -218,7 +218,7 @@ describe('Cloud API availability', () => {
     try {
       const res = await request(bare.app)
         .post('/api/widget/sessions')
-        .set('Authorization', `Bearer ${bare.key()}`)
+        .set('Authorization', `Bearer ${await bare.key()}`)
         .send({ mode: 'cloud-api' })
         .expect(400);
       assert.equal(res.body.code, 'META_NOT_CONFIGURED');
@@ -226,11 +226,11 @@ describe('Cloud API availability', () => {
       // ... but a BYOA app with its own secret makes it possible.
       await request(bare.app)
         .post('/api/widget/sessions')
-        .set('Authorization', `Bearer ${bare.key()}`)
+        .set('Authorization', `Bearer ${await bare.key()}`)
         .send({ mode: 'cloud-api', metaApp: { appId: 'byoa', configId: 'cfg', appSecret: 's3cret' } })
         .expect(201);
     } finally {
-      bare.close();
+      await bare.close();
     }
   });
 });
@@ -238,24 +238,24 @@ describe('Cloud API availability', () => {
 describe('tenant isolation', () => {
   test("tenant B can create its own 'acme' even when tenant A's 'acme' is CONNECTED", async () => {
     await create({ sessionName: 'acme' }).expect(201);
-    server.store.updateWaSession('acme', 'acme', { status: 'CONNECTED' });
-    const other = server.key('globex', ['sessions:manage']);
+    await server.store.updateWaSession('acme', 'acme', { status: 'CONNECTED' });
+    const other = await server.key('globex', ['sessions:manage']);
     const res = await create({ sessionName: 'acme' }, other).expect(201);
     const claims = verifyWidgetToken(TEST_SECRET, res.body.data.widgetToken, T0);
     assert.equal(claims.tid, 'globex');
-    assert.equal(server.store.getWaSession('acme', 'acme')?.status, 'CONNECTED', "A's session untouched");
-    assert.equal(server.store.getWaSession('globex', 'acme')?.status, 'DISCONNECTED');
+    assert.equal((await server.store.getWaSession('acme', 'acme'))?.status, 'CONNECTED', "A's session untouched");
+    assert.equal((await server.store.getWaSession('globex', 'acme'))?.status, 'DISCONNECTED');
   });
 });
 
 describe('restart', () => {
   test('keys and sessions survive a restart on the same SQLite file', async () => {
     const res = await create({ sessionName: 'persisted' }).expect(201);
-    const restarted = server.restart();
+    const restarted = await server.restart();
     server = restarted;
     // The same key still works, and the token still opens the page.
     await request(restarted.app).post('/api/widget/sessions').set('Authorization', `Bearer ${key}`).send({}).expect(201);
-    assert.equal(restarted.store.getWaSession('acme', 'persisted')?.status, 'DISCONNECTED');
+    assert.equal((await restarted.store.getWaSession('acme', 'persisted'))?.status, 'DISCONNECTED');
     await request(restarted.app).get('/widget/connect').query({ token: res.body.data.widgetToken }).expect(200);
   });
 });

@@ -10,6 +10,7 @@ import type { ApiScope } from '@titan-connect/protocol';
 import { createApiKey } from '../api-keys.js';
 import { createApp, type CreateAppOptions } from '../app.js';
 import type { AppConfig } from '../config.types.js';
+import type { AppDeps } from '../deps.js';
 import { REDACT_PATHS } from '../logger.js';
 import { SqliteStore } from '../store/index.js';
 import type { LinkingEngine, VirtualPhone } from '../whatsapp/engine.js';
@@ -84,6 +85,8 @@ export function idleEngine(virtualPhone: VirtualPhone | null = null): LinkingEng
 
 export interface TestServer {
   app: Express;
+  /** What the app was built from. */
+  deps: AppDeps;
   store: SqliteStore;
   clock: ManualClock;
   config: AppConfig;
@@ -114,6 +117,7 @@ export function makeTestServer(options: TestServerOptions = {}): TestServer {
   const app = createApp({ config, store, engine, clock, logger, logRequests: true, ...options.extra });
   const server: TestServer = {
     app,
+    deps: { config, store, engine, clock, logger },
     store,
     clock,
     config,
