@@ -36,7 +36,7 @@ describe('emulated engine', () => {
   };
   after(async () => {
     for (const engine of engines) await engine.close();
-    for (const store of stores) store.close();
+    for (const store of stores) await store.close();
   });
 
   test('guards the Noise certificate check and keeps the emulator state in the store', async () => {
@@ -45,7 +45,7 @@ describe('emulated engine', () => {
     await engine.start(KEY);
     await engine.virtualPhone!.scan((await log.next('qr')).qr);
     await log.next('connected');
-    const state = JSON.parse(store.getSetting(EMULATOR_STATE_SETTING) ?? '{}');
+    const state = JSON.parse(await store.getSetting(EMULATOR_STATE_SETTING) ?? '{}');
     assert.equal(state.accounts[0].devices.length, 1);
   });
 
@@ -59,7 +59,7 @@ describe('emulated engine', () => {
     const gone = await log.next('disconnected');
     assert.equal(gone.reason, 'LOGGED_OUT');
     assert.equal(gone.reconnecting, false);
-    assert.equal(store.hasAuthState({ tenantId: KEY.tenantId, sessionName: KEY.name }), false);
+    assert.equal(await store.hasAuthState({ tenantId: KEY.tenantId, sessionName: KEY.name }), false);
   });
 
   test('WhatsApp unreachable: FAILED with the clear message once retries run out', async () => {

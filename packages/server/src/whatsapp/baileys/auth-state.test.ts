@@ -11,23 +11,23 @@ const KEY = { tenantId: 'acme', sessionName: 'support-line' };
 
 function tempDb(t: { after: (fn: () => void) => void }) {
   const dir = mkdtempSync(join(tmpdir(), 'titan-auth-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(async () => rmSync(dir, { recursive: true, force: true }));
   return join(dir, 'titan.db');
 }
 
-test('creds survive a restart byte for byte (BufferJSON in SQLite)', (t) => {
+test('creds survive a restart byte for byte (BufferJSON in SQLite)', async (t) => {
   const path = tempDb(t);
   const first = new SqliteStore(path);
-  const auth = useStoreAuthState(first, KEY);
+  const auth = await useStoreAuthState(first, KEY);
   auth.state.creds.me = { id: '5511912345678:7@s.whatsapp.net', name: 'Maria' };
   auth.state.creds.routingInfo = Buffer.from([9, 8, 7]);
-  auth.saveCreds();
+  await auth.saveCreds();
   const written = structuredClone(auth.state.creds);
-  first.close();
+  await first.close();
 
   const second = new SqliteStore(path);
-  t.after(() => second.close());
-  const reread = useStoreAuthState(second, KEY).state.creds;
+  t.after(async () => await second.close());
+  const reread = (await useStoreAuthState(second, KEY)).state.creds;
   assert.ok(Buffer.isBuffer(reread.noiseKey.private), 'keys come back as Buffers, not {type,data} objects');
   assert.deepEqual(Buffer.from(reread.noiseKey.private), Buffer.from(written.noiseKey.private));
   assert.deepEqual(Buffer.from(reread.signedIdentityKey.public), Buffer.from(written.signedIdentityKey.public));
@@ -38,18 +38,18 @@ test('creds survive a restart byte for byte (BufferJSON in SQLite)', (t) => {
   assert.deepEqual(reread.me, written.me);
 });
 
-test('a session without stored creds gets fresh ones and writes nothing until asked', () => {
+test('a session without stored creds gets fresh ones and writes nothing until asked', async () => {
   const store = new SqliteStore(':memory:');
-  const a = useStoreAuthState(store, KEY).state.creds;
-  const b = useStoreAuthState(store, KEY).state.creds;
+  const a = (await useStoreAuthState(store, KEY)).state.creds;
+  const b = (await useStoreAuthState(store, KEY)).state.creds;
   assert.notDeepEqual(Buffer.from(a.noiseKey.public), Buffer.from(b.noiseKey.public));
-  assert.equal(store.readCreds(KEY), null);
-  store.close();
+  assert.equal(await store.readCreds(KEY), null);
+  await store.close();
 });
 
 test('keys.set writes a whole batch in one store transaction, deletes included', async (t) => {
   const store = new SqliteStore(':memory:');
-  t.after(() => store.close());
+  t.after(async () => await store.close());
   const batches: number[] = [];
   const writeKeys = store.writeKeys.bind(store);
   store.writeKeys = (key, entries) => {
@@ -68,12 +68,12 @@ test('keys.set writes a whole batch in one store transaction, deletes included',
 
 test('a failing batch leaves no half-written keys behind', async (t) => {
   const store = new SqliteStore(':memory:');
-  t.after(() => store.close());
+  t.after(async () => await store.close());
   const keys = makeStoreKeyStore(store, KEY);
   // The NOT NULL column refuses the second row, so the first must roll back with it.
   const writeKeys = store.writeKeys.bind(store);
   store.writeKeys = (key, entries) => writeKeys(key, entries.map((e, i) => (i === 1 ? { ...e, id: null as unknown as string } : e)));
-  await assert.rejects(async () => keys.set({ session: { a: Buffer.from([1]), b: Buffer.from([2]) } }));
+  await assert.rejects(async () => await keys.set({ session: { a: Buffer.from([1]), b: Buffer.from([2]) } }));
   store.writeKeys = writeKeys;
   assert.deepEqual(await keys.get('session', ['a', 'b']), {});
 });
@@ -82,17 +82,17 @@ test('signal keys read back after a restart, app-state keys as protobuf objects'
   const path = tempDb(t);
   const first = new SqliteStore(path);
   const syncKey = proto.Message.AppStateSyncKeyData.fromObject({ keyData: Buffer.from([7, 7, 7]), timestamp: 1700000000 });
-  const auth = useStoreAuthState(first, KEY);
+  const auth = await useStoreAuthState(first, KEY);
   await auth.state.keys.set({
     'app-state-sync-key': { AAAA: syncKey },
     'sender-key-memory': { 'group@g.us': { '5511@s.whatsapp.net': true } },
     'lid-mapping': { '5511912345678': '123456789' },
   });
-  first.close();
+  await first.close();
 
   const second = new SqliteStore(path);
-  t.after(() => second.close());
-  const keys = useStoreAuthState(second, KEY).state.keys;
+  t.after(async () => await second.close());
+  const keys = (await useStoreAuthState(second, KEY)).state.keys;
   const { AAAA } = await keys.get('app-state-sync-key', ['AAAA']);
   assert.ok(AAAA instanceof proto.Message.AppStateSyncKeyData);
   assert.deepEqual(Buffer.from(AAAA.keyData!), Buffer.from([7, 7, 7]));
@@ -100,44 +100,44 @@ test('signal keys read back after a restart, app-state keys as protobuf objects'
   assert.deepEqual(await keys.get('lid-mapping', ['5511912345678']), { '5511912345678': '123456789' });
 });
 
-test('wipePendingPairing removes a half-written me, and leaves a linked device alone', (t) => {
+test('wipePendingPairing removes a half-written me, and leaves a linked device alone', async (t) => {
   const store = new SqliteStore(':memory:');
-  t.after(() => store.close());
-  const pending = useStoreAuthState(store, KEY);
+  t.after(async () => await store.close());
+  const pending = await useStoreAuthState(store, KEY);
   pending.state.creds.me = { id: '5511912345678@s.whatsapp.net', name: '~' };
   pending.state.creds.pairingCode = 'ABCD2345';
-  pending.saveCreds();
+  await pending.saveCreds();
   assert.equal(pending.isRegistered(), false);
-  pending.wipePendingPairing();
+  await pending.wipePendingPairing();
   assert.equal(pending.state.creds.me, undefined);
   assert.equal(pending.state.creds.pairingCode, undefined);
-  assert.equal(useStoreAuthState(store, KEY).state.creds.me, undefined, 'the stored row was rewritten too');
+  assert.equal((await useStoreAuthState(store, KEY)).state.creds.me, undefined, 'the stored row was rewritten too');
 
-  const linked = useStoreAuthState(store, { ...KEY, sessionName: 'linked' });
+  const linked = await useStoreAuthState(store, { ...KEY, sessionName: 'linked' });
   linked.state.creds.me = { id: '5511912345678:7@s.whatsapp.net', name: 'Maria' };
   linked.state.creds.account = proto.ADVSignedDeviceIdentity.fromObject({ details: Buffer.from([1]) });
   assert.equal(linked.isRegistered(), true);
-  linked.wipePendingPairing();
+  await linked.wipePendingPairing();
   assert.equal(linked.state.creds.me?.id, '5511912345678:7@s.whatsapp.net');
 });
 
 test('clear deletes creds and keys', async (t) => {
   const store = new SqliteStore(':memory:');
-  t.after(() => store.close());
-  const auth = useStoreAuthState(store, KEY);
-  auth.saveCreds();
+  t.after(async () => await store.close());
+  const auth = await useStoreAuthState(store, KEY);
+  await auth.saveCreds();
   await makeStoreKeyStore(store, KEY).set({ session: { a: Buffer.from([1]) } });
-  auth.clear();
-  assert.equal(store.readCreds(KEY), null);
+  await auth.clear();
+  assert.equal(await store.readCreds(KEY), null);
   assert.deepEqual(await makeStoreKeyStore(store, KEY).get('session', ['a']), {});
 });
 
-test('creds that are not baileys creds (simulator rows, damage) are replaced by fresh ones, not crashed on', (t) => {
+test('creds that are not baileys creds (simulator rows, damage) are replaced by fresh ones, not crashed on', async (t) => {
   const store = new SqliteStore(':memory:');
-  t.after(() => store.close());
+  t.after(async () => await store.close());
   for (const row of ['{"simulator":1,"method":"qr","phone":"15550100001"}', 'not json', '{}']) {
-    store.writeCreds(KEY, row);
-    const creds = useStoreAuthState(store, KEY).state.creds;
+    await store.writeCreds(KEY, row);
+    const creds = (await useStoreAuthState(store, KEY)).state.creds;
     assert.ok(Buffer.isBuffer(creds.noiseKey.private), row);
     assert.equal(creds.me, undefined, row);
   }

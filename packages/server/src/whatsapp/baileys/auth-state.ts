@@ -88,7 +88,14 @@ export async function useStoreAuthState(store: AuthStateStore, key: AuthStateKey
   };
   const isRegistered = () => Boolean(state.creds.me?.id && state.creds.account);
   let writes: Promise<void> = Promise.resolve();
-  const serially = (write: () => Promise<void>): Promise<void> => (writes = writes.then(write, write));
+  let unfinished = 0;
+  // One write at a time, in order; with none waiting it starts at once, so a synchronous store
+  // (SQLite) has the creds in the file before baileys goes on.
+  const serially = (write: () => Promise<void>): Promise<void> => {
+    const run = () => write().finally(() => void unfinished--);
+    writes = unfinished++ === 0 ? run() : writes.then(run, run);
+    return writes;
+  };
   return {
     state,
     // Encoded now: the write must carry the creds as they are when baileys reports the update.

@@ -45,7 +45,7 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const engine of engines.splice(0)) await engine.close();
   await emulator.close();
-  store.close();
+  await store.close();
 });
 
 test('QR: scan, 515 restart, connected with the phone; creds in SQLite', BOUND, async () => {
@@ -57,7 +57,7 @@ test('QR: scan, 515 restart, connected with the phone; creds in SQLite', BOUND, 
   const connected = await log.next('connected');
   assert.equal(connected.method, 'qr');
   assert.equal(connected.phone, emulator.edge.defaultPhoneNumber);
-  assert.equal(store.hasAuthState(AUTH_KEY), true);
+  assert.equal(await store.hasAuthState(AUTH_KEY), true);
   assert.equal(log.events.filter((e) => e.type === 'disconnected').length, 0, 'the 515 restart is invisible');
 });
 
@@ -94,7 +94,7 @@ test('unlinked from the phone: LOGGED_OUT, creds deleted, no reconnect', BOUND, 
   await emulator.phone.unlink(linked.jid);
   const out = await log.next('disconnected');
   assert.deepEqual([out.reason, out.code, out.reconnecting], ['LOGGED_OUT', 'LOGGED_OUT', false]);
-  assert.equal(store.hasAuthState(AUTH_KEY), false);
+  assert.equal(await store.hasAuthState(AUTH_KEY), false);
   assert.equal(engine.isRunning(KEY), false);
 });
 
@@ -107,7 +107,7 @@ test('WhatsApp goes offline: AUTO_RECONNECT, then FAILED WA_UNREACHABLE', BOUND,
   const failed = await log.next('disconnected', (e) => !e.reconnecting);
   assert.deepEqual([failed.reason, failed.code, failed.message], ['FAILED', 'WA_UNREACHABLE', 'Could not reach WhatsApp servers']);
   assert.equal(log.events.filter((e) => e.type === 'disconnected' && e.reconnecting).length, 2);
-  assert.equal(store.hasAuthState(AUTH_KEY), true, 'an outage keeps the creds');
+  assert.equal(await store.hasAuthState(AUTH_KEY), true, 'an outage keeps the creds');
 });
 
 test('every QR ref unused: qr_timeout after the last one', BOUND, async () => {

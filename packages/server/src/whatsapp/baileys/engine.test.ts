@@ -96,7 +96,7 @@ test('a failed pairing wipes the half-written creds.me, reports PAIRING_REJECTED
   assert.equal(failed.retryable, true);
   assert.equal(failed.reconnecting, false);
   assert.equal(sock.creds.me, undefined);
-  assert.doesNotMatch(h.store.readCreds(AUTH_KEY) ?? '', /5511912345678/, 'the stored creds lost the half-written me too');
+  assert.doesNotMatch(await h.store.readCreds(AUTH_KEY) ?? '', /5511912345678/, 'the stored creds lost the half-written me too');
 
   await h.engine.start(KEY);
   const next = await h.sockets.next();
@@ -129,10 +129,10 @@ test('creds.update is written to the store before the socket goes on', async (t)
   await h.engine.start(KEY);
   const sock = await h.sockets.next();
   sock.showQr();
-  assert.equal(h.store.readCreds(AUTH_KEY), null, 'nothing to save before the scan');
+  assert.equal(await h.store.readCreds(AUTH_KEY), null, 'nothing to save before the scan');
   sock.pairSuccess('5511900000001:3@s.whatsapp.net');
   // Synchronously after the emit, with no await in between:
-  assert.match(h.store.readCreds(AUTH_KEY) ?? '', /5511900000001:3@s\.whatsapp\.net/);
+  assert.match(await h.store.readCreds(AUTH_KEY) ?? '', /5511900000001:3@s\.whatsapp\.net/);
 });
 
 test('pairing-code linking ends in connected with method pairing', async (t) => {
@@ -157,14 +157,14 @@ test('401 logged out: creds deleted, LOGGED_OUT, never reconnects', async (t) =>
   first.pairSuccess();
   const sock = await h.sockets.next();
   sock.open();
-  assert.notEqual(h.store.readCreds(AUTH_KEY), null);
+  assert.notEqual(await h.store.readCreds(AUTH_KEY), null);
   sock.close(401, 'Connection Failure');
   const event = await h.waitFor('disconnected');
   assert.deepEqual(
     { reason: event.reason, code: event.code, reconnecting: event.reconnecting, retryable: event.retryable },
     { reason: 'LOGGED_OUT', code: 'LOGGED_OUT', reconnecting: false, retryable: false },
   );
-  assert.equal(h.store.readCreds(AUTH_KEY), null);
+  assert.equal(await h.store.readCreds(AUTH_KEY), null);
   await settle();
   assert.equal(h.sockets.sockets.length, 2);
   assert.equal(h.engine.isRunning(KEY), false);
@@ -183,7 +183,7 @@ test('440 replaced: REPLACED, creds kept, no reconnect loop', async (t) => {
   assert.deepEqual([event.reason, event.code, event.reconnecting], ['FAILED', 'REPLACED', false]);
   await settle();
   assert.equal(h.sockets.sockets.length, 2);
-  assert.notEqual(h.store.readCreds(AUTH_KEY), null);
+  assert.notEqual(await h.store.readCreds(AUTH_KEY), null);
 });
 
 const NETWORK_ERRORS: [string, number, string][] = [
@@ -243,7 +243,7 @@ test('405 (stale version) refetches the WhatsApp Web version for the next socket
   t.after(h.close);
   await h.engine.start(KEY);
   const first = await h.sockets.next();
-  first.close(405, 'Connection Failure');
+  await first.close(405, 'Connection Failure');
   const second = await h.sockets.next();
   assert.equal(h.versionFetches(), 2);
   assert.notDeepEqual(second.config.version, first.config.version);
@@ -322,7 +322,7 @@ test('logout unlinks on WhatsApp and deletes creds, silently (the caller asked f
   sock.open();
   await h.engine.logout(KEY);
   assert.equal(sock.loggedOut, true);
-  assert.equal(h.store.readCreds(AUTH_KEY), null);
+  assert.equal(await h.store.readCreds(AUTH_KEY), null);
   assert.equal(h.engine.isRunning(KEY), false);
   await settle();
   assert.equal(h.ofType('disconnected').length, 0, 'the 401 of our own logout is not reported as a failure');
@@ -338,7 +338,7 @@ test('stop closes the socket and keeps creds, silently', async (t) => {
   sock.open();
   await h.engine.stop(KEY);
   assert.equal(sock.ended, true);
-  assert.notEqual(h.store.readCreds(AUTH_KEY), null);
+  assert.notEqual(await h.store.readCreds(AUTH_KEY), null);
   assert.equal(h.engine.isRunning(KEY), false);
   assert.equal(h.ofType('disconnected').length, 0);
   await settle();

@@ -46,10 +46,10 @@ for (const [why, url] of UNREACHABLE) {
       );
       assert.equal(final.type === 'disconnected' && final.message, 'Could not reach WhatsApp servers');
       assert.equal(engine.isRunning(KEY), false);
-      assert.equal(store.readCreds({ tenantId: KEY.tenantId, sessionName: KEY.name }), null, 'an unlinked session leaves no creds');
+      assert.equal(await store.readCreds({ tenantId: KEY.tenantId, sessionName: KEY.name }), null, 'an unlinked session leaves no creds');
     } finally {
       await engine.close();
-      store.close();
+      await store.close();
     }
   });
 }

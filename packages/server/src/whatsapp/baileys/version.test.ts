@@ -26,22 +26,22 @@ const CASES: [string, FetchWaVersion, WAVersion | string | null, WAVersion][] = 
 test('the version comes from the network, else the last fetched one, else the bundled one', async () => {
   for (const [situation, fetch, kept, expected] of CASES) {
     const store = new SqliteStore(':memory:');
-    if (kept) store.setSetting(WA_VERSION_SETTING, typeof kept === 'string' ? kept : JSON.stringify(kept));
+    if (kept) await store.setSetting(WA_VERSION_SETTING, typeof kept === 'string' ? kept : JSON.stringify(kept));
     const source = new WaVersionSource(store, { fetch, timeoutMs: 20 });
     assert.deepEqual(await source.get(), expected, situation);
-    store.close();
+    await store.close();
   }
 });
 
 test('a fetched version is kept as the next last-known-good', async () => {
   const store = new SqliteStore(':memory:');
   await new WaVersionSource(store, { fetch: async () => FRESH }).get();
-  assert.deepEqual(JSON.parse(store.getSetting(WA_VERSION_SETTING)!), FRESH);
+  assert.deepEqual(JSON.parse((await store.getSetting(WA_VERSION_SETTING))!), FRESH);
   assert.deepEqual(await new WaVersionSource(store, { fetch: offline }).get(), FRESH);
-  store.close();
+  await store.close();
 });
 
-test('the bundled fallback is the version baileys 7.0.0-rc14 ships', () => {
+test('the bundled fallback is the version baileys 7.0.0-rc14 ships', async () => {
   assert.deepEqual(BUNDLED_WA_VERSION, [2, 3000, 1043857760]);
 });
 
@@ -59,7 +59,7 @@ test('concurrent callers share one fetch; the result is cached until invalidated
   assert.deepEqual(await source.get(), [2, 3000, 1]);
   source.invalidate();
   assert.deepEqual(await source.get(), [2, 3000, 2]);
-  store.close();
+  await store.close();
 });
 
 test('after the TTL the version is fetched again', async () => {
@@ -76,5 +76,5 @@ test('after the TTL the version is fetched again', async () => {
   await source.get();
   now += 2;
   assert.deepEqual(await source.get(), [2, 3000, 2]);
-  store.close();
+  await store.close();
 });

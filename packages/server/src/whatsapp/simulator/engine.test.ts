@@ -70,7 +70,7 @@ describe('SimulatorEngine', () => {
     await engine.close();
   });
 
-  test('pairing codes are 8 characters of the baileys alphabet', () => {
+  test('pairing codes are 8 characters of the baileys alphabet', async () => {
     for (let i = 0; i < 200; i++) {
       const code = newPairingCode();
       assert.equal(code.length, 8);
@@ -99,7 +99,7 @@ describe('SimulatorEngine', () => {
       assert.equal(final.retryable, expected.retryable);
       if (failure === 'network-down') assert.equal(final.message, 'Could not reach WhatsApp servers');
       assert.equal(engine.isRunning(key), false);
-      assert.equal(store.hasAuthState({ tenantId: 'default', sessionName: 'sim' }), failure !== 'logged-out');
+      assert.equal(await store.hasAuthState({ tenantId: 'default', sessionName: 'sim' }), failure !== 'logged-out');
       // The same failure scripted at start.
       await engine.start({ tenantId: 'default', name: 'doomed' });
       const atStart = await log.next('disconnected', (e) => e.key.name === 'doomed' && !e.reconnecting);

@@ -94,7 +94,7 @@ const SCENARIOS: Scenario[] = [
     const connected = await log.next('connected');
     assert.equal(connected.method, 'qr');
     assert.match(connected.phone ?? '', /^\d{8,15}$/);
-    assert.equal(store.hasAuthState({ tenantId: key.tenantId, sessionName: key.name }), true);
+    assert.equal(await store.hasAuthState({ tenantId: key.tenantId, sessionName: key.name }), true);
     assert.match(await engine.sendText(key, '5511912345678', 'hi'), /\S/);
   }],
   ['an unknown QR gets 400', async ({ engine, log, key }) => {
@@ -145,7 +145,7 @@ const SCENARIOS: Scenario[] = [
     await engine.virtualPhone!.scan((await log.next('qr')).qr);
     await log.next('connected');
     await engine.logout(key);
-    assert.equal(store.hasAuthState({ tenantId: key.tenantId, sessionName: key.name }), false);
+    assert.equal(await store.hasAuthState({ tenantId: key.tenantId, sessionName: key.name }), false);
     assert.equal(engine.isRunning(key), false);
     await rejectsWith(engine.sendText(key, '5511912345678', 'hi'), 409, 'SESSION_NOT_CONNECTED');
   }],
@@ -156,7 +156,7 @@ const SCENARIOS: Scenario[] = [
     const seen = log.events.length;
     await engine.stop(key);
     assert.equal(engine.isRunning(key), false);
-    assert.equal(store.hasAuthState({ tenantId: key.tenantId, sessionName: key.name }), true);
+    assert.equal(await store.hasAuthState({ tenantId: key.tenantId, sessionName: key.name }), true);
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(log.events.length, seen);
   }],
@@ -189,7 +189,7 @@ export function runEngineContract(label: string, makeEngine: EngineFactory, opti
           await run({ store, engine, log, key: { tenantId: 'default', name: 'contract' }, restart: make });
         } finally {
           for (const engine of engines) await engine.close();
-          store.close();
+          await store.close();
         }
       });
     }

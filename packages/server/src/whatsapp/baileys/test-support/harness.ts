@@ -46,7 +46,7 @@ export function engineHarness(overrides: Partial<BaileysEngineOptions> = {}) {
     });
   const close = async () => {
     await engine.close();
-    store.close();
+    await store.close();
   };
   return {
     store,
