@@ -36,13 +36,12 @@ export default async function linkingBench(): Promise<BenchResult[]> {
 
   const now = Date.now();
   const ids: string[] = [];
-  store.ensureTenant('bench', now);
   for (let i = 0; i < SESSIONS; i++) {
     const id = `ws_bench_${i}`;
-    store.insertWidgetSession({
+    await store.createWidgetSession({
       id, tenantId: 'bench', sessionName: `s${i}`, mode: 'all', callbackUrl: null, allowedOrigins: [], locale: null, metaApp: null,
-      createdAt: now, expiresAt: now + 900_000, phase: 'idle', linkState: null, lastEventId: 0,
-    });
+      createdAt: now, expiresAt: now + 900_000,
+    }, { generatedName: false });
     ids.push(id);
   }
 
@@ -54,7 +53,7 @@ export default async function linkingBench(): Promise<BenchResult[]> {
   // The burst: every widget opens within moments, each request its own macrotask as over HTTP.
   for (const id of ids) {
     await linking.ensureStarted(id);
-    linking.subscribe(id, null, (event) => {
+    await linking.subscribe(id, null, (event) => {
       if (event.event === 'qr') qrEvents++;
     });
     await new Promise((r) => setImmediate(r));
@@ -68,7 +67,7 @@ export default async function linkingBench(): Promise<BenchResult[]> {
 
   await linking.close();
   await engine.close();
-  store.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 
   console.log(`  (${SESSIONS} sessions, speed ${SPEED}, ${elapsedS.toFixed(1)} s, start burst ${(burstMs / 1000).toFixed(1)} s)`);

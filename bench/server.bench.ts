@@ -45,7 +45,7 @@ async function serveTargets(): Promise<void> {
   });
 
   const store = new SqliteStore(join(dir, 'bench.db'));
-  const apiKey = createApiKey(store, { tenantId: 'bench', scopes: ['sessions:manage'] }).key;
+  const apiKey = (await createApiKey(store, { tenantId: 'bench', scopes: ['sessions:manage'] })).key;
   // Logging as in production (info, one line per request), written to /dev/null.
   const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
   // The app as the tests build it: a do-nothing engine (only the route's own work is measured).
@@ -60,8 +60,8 @@ async function serveTargets(): Promise<void> {
   const targets: Targets = { bare: await listen(bare), app: await listen(app), apiKey };
   process.stdout.write(JSON.stringify(targets) + '\n');
   process.stdin.resume();
-  process.stdin.on('end', () => {
-    store.close();
+  process.stdin.on('end', async () => {
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
     process.exit(0);
   });

@@ -33,7 +33,7 @@ async function serveTarget(kind: 'app' | 'bare'): Promise<void> {
   let broadcast: () => void;
   let server: import('node:http').Server;
   let path = '/events';
-  let cleanup = () => {};
+  let cleanup: () => void | Promise<void> = () => {};
 
   if (kind === 'bare') {
     const streams = new Set<import('node:http').ServerResponse>();
@@ -45,7 +45,7 @@ async function serveTarget(kind: 'app' | 'bare'): Promise<void> {
       res.on('close', () => streams.delete(res));
     });
     broadcast = () => {
-      const frame = `event: failed\nid: ${++id}\ndata: ${JSON.stringify({ code: 'BENCH', message: String(epochMs()), retryable: true })}\n\n`;
+      const frame = `event: failed\nid: ${++id}\ndata: ${JSON.stringify({ code: 'LINKING_FAILED', message: String(epochMs()), retryable: true })}\n\n`;
       for (const res of streams) res.write(frame);
     };
   } else {
@@ -67,7 +67,7 @@ async function serveTarget(kind: 'app' | 'bare'): Promise<void> {
     };
     const app = createApp({ config, store, engine, clock: systemClock, logger, logRequests: false });
     const linking = app.locals.linking as import('../packages/server/src/linking/index.ts').Linking;
-    const apiKey = createApiKey(store, { tenantId: 'bench', scopes: ['*'] }).key;
+    const apiKey = (await createApiKey(store, { tenantId: 'bench', scopes: ['*'] })).key;
     server = http.createServer(app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as import('node:net').AddressInfo).port;
@@ -80,9 +80,9 @@ async function serveTarget(kind: 'app' | 'bare'): Promise<void> {
     const widgetSessionId = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string }).sub;
     path = `/widget/api/events?token=${token}`;
     // A `failed` event goes through the whole path: linking emit, ring, persist, every stream.
-    broadcast = () => linking.fail(widgetSessionId, { code: 'BENCH', message: String(epochMs()), retryable: true });
-    cleanup = () => {
-      store.close();
+    broadcast = () => linking.fail(widgetSessionId, { code: 'LINKING_FAILED', message: String(epochMs()), retryable: true });
+    cleanup = async () => {
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     };
   }
@@ -103,10 +103,10 @@ async function serveTarget(kind: 'app' | 'bare'): Promise<void> {
       send({ stats: { rss, heapUsed } });
     }
   });
-  process.on('disconnect', () => {
+  process.on('disconnect', async () => {
     server.closeAllConnections();
     server.close();
-    cleanup();
+    await cleanup();
     process.exit(0);
   });
   send({ ready: { port: (server.address() as import('node:net').AddressInfo).port, path } });

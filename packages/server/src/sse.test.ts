@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { formatSseFrame, formatSseMessage, openSse, type SseStream } from './sse.js';
+import { formatSseFrame, formatSseMessage, MAX_BUFFERED_BYTES, openSse, type SseStream } from './sse.js';
 
 test('formatSseMessage frames an event', () => {
   const CASES: [Parameters<typeof formatSseMessage>[0], string][] = [
@@ -151,4 +151,32 @@ test('sendFrame puts the same bytes on the wire as res.write, chunked (HTTP/1.1)
   } finally {
     server.close();
   }
+});
+
+test('a client that stops reading is cut off once MAX_BUFFERED_BYTES wait unsent', async () => {
+  const frame = formatSseFrame({ event: 'qr', data: 'x'.repeat(64 * 1024) });
+  let stream!: SseStream;
+  const opened = new Promise<void>((resolve) => {
+    void serve((s) => {
+      stream = s;
+      resolve();
+    }).then(({ server, port }) => {
+      // A raw client that sends the request and then never reads a byte.
+      const socket = net.connect(port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+      socket.pause();
+      cleanup = () => (socket.destroy(), server.close());
+    });
+  });
+  let cleanup = () => {};
+  await opened;
+  let sent = 0;
+  // Loopback socket buffers absorb a few MB; 64 MB is far past them and the cap together.
+  while (!stream.closed && sent < 1024) {
+    stream.sendFrame(frame);
+    sent++;
+    await new Promise((r) => setImmediate(r));
+  }
+  cleanup();
+  assert.equal(stream.closed, true, `still open after ${sent} frames`);
+  assert.ok(sent * frame.bytes.length > MAX_BUFFERED_BYTES, 'not cut off before the cap was reached');
 });

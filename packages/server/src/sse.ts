@@ -1,7 +1,6 @@
 // The one Server-Sent Events helper (after Hono's `helper/streaming/sse.ts`): framing, headers,
 // heartbeat and clean-up live here so no route writes raw `data:` lines.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 
 export interface SseMessage {
   /** Event name (`event:` line); omitted means the browser's default `message`. */
@@ -36,22 +35,12 @@ export function formatSseMessage(message: SseMessage): string {
 /** An event already framed (and encoded), ready for any number of streams. */
 export interface SseFrame {
   readonly bytes: Buffer;
-  /** `bytes` as one HTTP/1.1 chunk (size line, bytes, CRLF): what a chunked response puts on the wire. */
-  readonly chunk: Buffer;
 }
 
-export const formatSseFrame = (message: SseMessage): SseFrame => {
-  const bytes = Buffer.from(formatSseMessage(message), 'utf8');
-  return { bytes, chunk: Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`, 'latin1'), bytes, CRLF]) };
-};
+export const formatSseFrame = (message: SseMessage): SseFrame => ({ bytes: Buffer.from(formatSseMessage(message), 'utf8') });
 
-const CRLF = Buffer.from('\r\n', 'latin1');
-
-/** Node's own fields of a response, read to know whether its socket may be written directly. */
-interface ResponseInternals {
-  chunkedEncoding?: boolean;
-  outputData?: unknown[];
-}
+/** Bytes a stream may hold unsent before it is closed (about 60 QR events). */
+export const MAX_BUFFERED_BYTES = 1 << 20;
 
 export interface SseOptions {
   /**
@@ -93,16 +82,6 @@ export function openSse(req: IncomingMessage, res: ServerResponse, options: SseO
   req.socket.setNoDelay(true);
   res.flushHeaders();
 
-  // Express gives every response its own hidden class (it swaps each one's prototype), so
-  // `res.write`'s property reads go megamorphic: ~4 µs a stream, most of a 10,000-stream
-  // broadcast. The socket is an ordinary one, so `sendFrame` writes it directly: the same bytes
-  // `res.write` would send (one chunk of a chunked body) in one call. Only when this response
-  // owns the socket, is chunked and holds nothing back (checked once: headers are out, so none
-  // of that changes until it ends); otherwise (HTTP/1.0, a queued pipelined response) res.write.
-  const socket = res.socket as (Socket & { _httpMessage?: unknown }) | null;
-  const internals = res as ServerResponse & ResponseInternals;
-  const direct = socket?._httpMessage === res && internals.chunkedEncoding === true && internals.outputData?.length === 0 && res.headersSent ? socket : null;
-
   let closed = false;
   const closeHandlers: (() => void)[] = [];
   const heartbeat = setInterval(() => stream.comment(), heartbeatMs);
@@ -129,8 +108,13 @@ export function openSse(req: IncomingMessage, res: ServerResponse, options: SseO
     },
     sendFrame(frame) {
       if (closed) return false;
-      if (direct !== null && direct.writable) direct.write(frame.chunk);
-      else res.write(frame.bytes);
+      // Public API only: `res.write` frames the chunk and keeps `res` aware of what is buffered
+      // (drain, writableLength). Writing the socket directly was faster under Express (see
+      // docs/server.md) but read Node's private fields, which a minor release may change.
+      res.write(frame.bytes);
+      // A client that stopped reading would hold every later event in memory; past the cap it
+      // is cut off and, on reconnecting with Last-Event-ID, resumes from the event ring.
+      if (res.writableLength > MAX_BUFFERED_BYTES) stream.close();
       return true;
     },
     comment(text = '') {
