@@ -2,7 +2,7 @@
 // to join the `WA_EMBEDDED_SIGNUP` session info with the login callback's `code`. Meta sends the
 // two separately and in no fixed order; the server needs both in one request (the code lives 30 s
 // and is single-use, so it must be posted exactly once).
-import { EMBEDDED_SIGNUP_FINISH_EVENTS, type EmbeddedSignupFinishEvent, type MetaPublicConfig } from '@titan-connect/protocol';
+import { EMBEDDED_SIGNUP_FINISH_EVENTS, type CloudApiFinishRequest, type EmbeddedSignupFinishEvent, type MetaPublicConfig } from '@titan-connect/protocol';
 
 export type FinishEvent = EmbeddedSignupFinishEvent;
 
