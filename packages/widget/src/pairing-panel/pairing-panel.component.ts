@@ -57,8 +57,8 @@ export class TitanPairingPanel extends LitElement {
       required: msg('Enter your WhatsApp phone number.'),
       characters: msg('Use only digits, spaces, dashes and a leading +.'),
       'country-code': msg('Start with your country code, e.g. +55.'),
-      'too-short': msg('This number is too short.'),
-      'too-long': msg('This number is too long.'),
+      'too-short': msg('This number is too short: with the country code it has 8 to 15 digits.'),
+      'too-long': msg('This number is too long: with the country code it has 8 to 15 digits.'),
     }[problem];
   }
 

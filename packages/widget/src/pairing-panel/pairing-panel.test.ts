@@ -39,6 +39,13 @@ describe('<titan-pairing-panel>', () => {
     assert.ok(/The code expires in 1[12]\d s\./.test(text), text);
   });
 
+  it('sends the emulator\'s virtual phone number +1 555 010 0001 (a fictional number is the server\'s call)', async () => {
+    server.replies.set(WIDGET_PATHS.pairingCode, { status: 200, body: pairingCode({ phoneNumber: '15550100001' }) });
+    const { widget } = await typeAndSubmit('+1 555 010 0001');
+    await waitForText(widget, 'ABCD-1234');
+    assert.deepEqual(server.requestsTo(WIDGET_PATHS.pairingCode)[0]!.body, { phoneNumber: '15550100001' });
+  });
+
   it('takes the code from a pairing_code event too (server answers 202 without it)', async () => {
     server.replies.set(WIDGET_PATHS.pairingCode, { status: 202, body: { success: true } });
     const { widget } = await typeAndSubmit('+55 11 91234-5678');
@@ -78,7 +85,8 @@ describe('<titan-pairing-panel>', () => {
   const INVALID: [string, string][] = [
     ['', 'Enter your WhatsApp phone number.'],
     ['011 91234-5678', 'Start with your country code, e.g. +55.'],
-    ['+55 1234', 'This number is too short.'],
+    ['+55 1234', 'This number is too short: with the country code it has 8 to 15 digits.'],
+    ['+55 11 91234 5678 9999', 'This number is too long: with the country code it has 8 to 15 digits.'],
     ['call me', 'Use only digits, spaces, dashes and a leading +.'],
   ];
   for (const [phone, message] of INVALID) {
