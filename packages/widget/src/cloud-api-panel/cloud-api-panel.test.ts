@@ -1,5 +1,5 @@
 // The Cloud API panel in Chromium against the server's fake FB JS SDK, served on its own origin
-// by web-test-runner (wtr-fake-fb-sdk.mjs): a real cross-origin popup posts WA_EMBEDDED_SIGNUP to
+// by web-test-runner (../test/wtr-fake-fb-sdk.mjs): a real cross-origin popup posts WA_EMBEDDED_SIGNUP to
 // this page. The widget API is the usual fetch stub. "Continue with Facebook" is pressed with a
 // real key press, because the fake, like Meta, refuses FB.login outside a user gesture.
 import { WIDGET_PATHS, type MetaPublicConfig, type WidgetState } from '@titan-connect/protocol';
