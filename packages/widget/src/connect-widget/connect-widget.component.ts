@@ -94,8 +94,8 @@ export class TitanConnectWidget extends LitElement {
     },
     restartQr: async () => {
       const fresh = await this.call((api) => api.restartQr());
-      // Leave the dead end at once with the server's new snapshot rather than wait for its `qr`
-      // (which clears the failure too, when an older server answers without one).
+      // Leave the dead end at once with the server's snapshot rather than wait for its `qr`. No
+      // status of our own: without a snapshot, the stream's next event brings the server's.
       if (fresh) this.session.apply({ event: 'state', data: fresh });
     },
     finishCloudApi: async (request) => {
