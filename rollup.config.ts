@@ -6,6 +6,7 @@ import typescript from '@rollup/plugin-typescript';
 import { pathToFileURL } from 'node:url';
 import type { LocaleTransformer, localeTransformers as LocaleTransformers } from './packages/widget/node_modules/@lit/localize-tools/lib/rollup.js';
 import type { Plugin, RollupOptions } from 'rollup';
+import { minifyLitTemplates } from './scripts/rollup/minify-lit-templates.js';
 
 const target = process.env.TITAN_TARGET;
 const pkg = (name: string) => `packages/${name}`;
@@ -29,83 +30,6 @@ const plugins = (name: string, options: BuildOptions = {}) => [
   }),
   terser({ ecma: 2020, module: true, format: { comments: false } }),
 ];
-
-// Lit keeps template text as written; collapse the indentation of css`` and html`` literals,
-// nested templates included, and drop HTML comments (a few hundred bytes gzipped of the widget's
-// 20 KB budget). Only whitespace runs that hold a newline are touched, which is meaningless in CSS
-// and in HTML outside <pre>/<textarea>, which we never use.
-const tidyTemplateText = (text: string, tag: 'css' | 'html'): string => {
-  const collapsed = text.replace(/\n\s*/g, ' ');
-  if (tag === 'html') return collapsed.replace(/<!--[^]*?-->/g, '');
-  return collapsed.replace(/\/\*[^*]*\*+([^/*][^*]*\*+)*\//g, '').replace(/\s*([{};,>])\s*/g, '$1').replace(/:\s+/g, ':').replace(/;}/g, '}').replace(/([\s:,(-])0\.(\d)/g, '$1.$2');
-};
-
-/** Reads a template literal's body from `at` (after its backtick); returns it tidied and where it ends. */
-function tidyTemplate(code: string, at: number, tag: 'css' | 'html'): [string, number] {
-  let out = '';
-  let text = '';
-  while (at < code.length) {
-    const char = code[at]!;
-    if (char === '\\') {
-      text += code.slice(at, at + 2);
-      at += 2;
-    } else if (char === '`') {
-      return [out + tidyTemplateText(text, tag) + '`', at + 1];
-    } else if (char === '$' && code[at + 1] === '{') {
-      const [expression, end] = tidyExpression(code, at + 2, tag);
-      out += tidyTemplateText(text, tag) + '${' + expression;
-      text = '';
-      at = end;
-    } else {
-      text += char;
-      at++;
-    }
-  }
-  throw new Error('minify-lit-templates: unterminated template literal');
-}
-
-/** Reads a `${…}` expression from `at` up to its closing brace; templates nested in it are tidied too. */
-function tidyExpression(code: string, at: number, tag: 'css' | 'html'): [string, number] {
-  let out = '';
-  let depth = 0;
-  while (at < code.length) {
-    const char = code[at]!;
-    if (char === '`') {
-      const [template, end] = tidyTemplate(code, at + 1, tag);
-      out += '`' + template;
-      at = end;
-      continue;
-    }
-    if (char === '"' || char === "'") {
-      let end = at + 1;
-      while (code[end] !== char) end += code[end] === '\\' ? 2 : 1;
-      out += code.slice(at, end + 1);
-      at = end + 1;
-      continue;
-    }
-    if (char === '{') depth++;
-    if (char === '}' && depth-- === 0) return [out + '}', at + 1];
-    out += char;
-    at++;
-  }
-  throw new Error('minify-lit-templates: unterminated template expression');
-}
-
-const minifyLitTemplates = (): Plugin => ({
-  name: 'minify-lit-templates',
-  transform(code, id) {
-    if (!id.includes('/packages/widget/src/')) return null;
-    const start = /\b(css|html) ?`/g;
-    let out = '';
-    let at = 0;
-    for (let match = start.exec(code); match; match = start.exec(code)) {
-      const [template, end] = tidyTemplate(code, match.index + match[0].length, match[1] as 'css' | 'html');
-      out += code.slice(at, match.index + match[0].length) + template;
-      at = start.lastIndex = end;
-    }
-    return at === 0 ? null : { code: out + code.slice(at), map: null };
-  },
-});
 
 // lit-localize's transform prints translations with `\u00F3`-style escapes (TypeScript's printer
 // escapes non-ASCII in template literals): 6 bytes for each accented letter instead of 2. Write

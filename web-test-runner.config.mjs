@@ -3,7 +3,7 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { CHROMIUM_ARGS, findChromium } from './scripts/chromium.mjs';
 // Cloud API panel tests: Meta's SDK played by a local fake on its own origin (see the file).
-import { fakeFbSdkMiddleware, fakeFbSdkPlugin } from './packages/widget/src/cloud-api-panel/wtr-fake-fb-sdk.mjs';
+import { fakeFbSdkMiddleware, fakeFbSdkPlugin } from './packages/widget/src/test/wtr-fake-fb-sdk.mjs';
 
 const executablePath = findChromium();
 

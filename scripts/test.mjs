@@ -20,7 +20,8 @@ const walk = (dir, out = []) => {
 };
 
 const BROWSER_PACKAGES = ['packages/widget/', 'packages/loader/'];
-const all = [...walk(join(root, 'packages')), ...walk(join(root, 'examples'))].sort();
+// `scripts`: the build's own helpers (the Lit template minifier) have node tests too.
+const all = [...walk(join(root, 'packages')), ...walk(join(root, 'examples')), ...walk(join(root, 'scripts'))].sort();
 const nodeFiles = all
   .filter((f) => !BROWSER_PACKAGES.some((p) => f.startsWith(p)))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));

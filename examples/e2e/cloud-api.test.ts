@@ -68,6 +68,19 @@ function widgetPageFrame(page: Page): Frame {
   return frame;
 }
 
+/**
+ * The `status` messages the host page received (recorded raw by RECORD_HOST_MESSAGES), as
+ * `STATUS/REASON`, once the CONNECTED one is in: it follows the `connected` message, since the
+ * finish answer carries no status and the stream's `connected` event does.
+ */
+async function statusesOnceConnected(page: Page): Promise<string[]> {
+  await page.waitForFunction(`window.allMessages.some((text) => text.includes('"status":"CONNECTED"'))`);
+  return ((await page.evaluate('window.allMessages')) as string[])
+    .map((text) => JSON.parse(text) as { type?: string; event?: string; status?: string; statusReason?: string | null })
+    .filter((m) => m.type === 'titan:widget' && m.event === 'status')
+    .map((m) => `${m.status}/${m.statusReason}`);
+}
+
 function onlyConnected(messages: Record<string, unknown>[], session: string) {
   const connected = messages.filter((m) => m.event === 'connected');
   assert.deepEqual(
@@ -141,6 +154,8 @@ describe('with a platform Meta app (fake Graph API, fake FB SDK)', () => {
 
     onlyConnected(await hostMessagesAfterConnect(page), session);
     await page.locator('#status', { hasText: 'by cloud-api' }).waitFor();
+    // One status message per real change.
+    assert.deepEqual(await statusesOnceConnected(page), ['DISCONNECTED/null', 'CONNECTED/null']);
     // The widget's connected screen shows the number Meta reported and the WABA.
     const done = widgetFrame(page).locator('titan-status-view');
     await done.locator('h2', { hasText: 'WhatsApp connected' }).waitFor();
@@ -206,7 +221,7 @@ describe('with a platform Meta app (fake Graph API, fake FB SDK)', () => {
     assertNoSecrets('a message to the host page', hostMessages);
   });
 
-  test('the Graph exchange fails: the widget shows Meta’s message; "Try again" with a fresh code links', async () => {
+  test('the Graph exchange fails: the widget shows a sentence, the host hears the code; "Try again" with a fresh code links', async () => {
     graph.fail('exchange');
     const { context, page } = await e2e.newPage();
     await page.addInitScript(RECORD_HOST_MESSAGES);
@@ -217,10 +232,20 @@ describe('with a platform Meta app (fake Graph API, fake FB SDK)', () => {
 
     const button = continueButton(page);
     await button.filter({ hasText: 'Continue with Facebook' }).click();
-    // The server's `failed` event: the widget's failure screen with Meta's own sentence.
+    // The server's `failed` event: the widget's failure screen says it in the user's words; the
+    // code and Meta's own message go to the host page.
     const status = widgetFrame(page).locator('titan-status-view');
     await status.locator('h2', { hasText: 'Could not link WhatsApp' }).waitFor();
-    await status.locator('p', { hasText: 'This authorization code has expired.' }).waitFor();
+    await status.locator('p', { hasText: 'Facebook did not confirm the WhatsApp Business account. Try again.' }).waitFor();
+    assert.doesNotMatch((await status.textContent()) ?? '', /This authorization code has expired/);
+    await page.waitForFunction(`window.allMessages.some((text) => text.includes('"event":"error"'))`);
+    const errors = ((await page.evaluate('window.allMessages')) as string[])
+      .map((text) => JSON.parse(text) as { event?: string; error?: { code: string; message: string } })
+      .filter((m) => m.event === 'error');
+    assert.deepEqual(
+      errors.map((m) => m.error?.code),
+      ['META_EXCHANGE_FAILED'],
+    );
     assert.deepEqual(
       graph.requests.map((r) => r.step),
       ['exchange'],
@@ -242,6 +267,9 @@ describe('with a platform Meta app (fake Graph API, fake FB SDK)', () => {
     onlyConnected(await hostMessagesAfterConnect(page), session);
     await status.locator('h2', { hasText: 'WhatsApp connected' }).waitFor();
     assert.equal(graph.requests[0]?.query.code, freshCode);
+    // A Cloud API failure leaves the session's status as it was (nothing was ever linked), and
+    // "Try again" changes nothing either: the host heard exactly two statuses.
+    assert.deepEqual(await statusesOnceConnected(page), ['DISCONNECTED/null', 'CONNECTED/null']);
     const info = await e2e.sessionInfo(session);
     assert.deepEqual({ status: info.status, method: info.method }, { status: 'CONNECTED', method: 'cloud-api' });
 

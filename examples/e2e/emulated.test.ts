@@ -3,7 +3,7 @@
 // own process: emulated mode changes Baileys' module-level certificate root.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hostMessagesAfterConnect, linkWithPairingCode, scanQrShown, startE2e, type E2e } from './harness.ts';
+import { hostMessagesAfterConnect, hostStatuses, linkWithPairingCode, scanQrShown, startE2e, widgetFrame, widgetSawQr, type E2e } from './harness.ts';
 
 let e2e: E2e;
 before(async () => {
@@ -39,4 +39,28 @@ test('emulated engine, SPA mount(): the pairing code typed on the emulator phone
   );
   const info = await e2e.sessionInfo(session);
   assert.deepEqual({ status: info.status, method: info.method, phone: info.phone }, { status: 'CONNECTED', method: 'pairing', phone: '5511912345678' });
+});
+
+// The bug this guards (issue 10): Baileys keeps rotating QRs under a pairing code, and the widget
+// used to turn each rotation into `status CONNECTING/SCAN_QR` for the host. Baileys' own timing
+// (first QR 60 s, then 20 s) makes this test wait ~80 s for two rotations under the code.
+test('emulated engine: QR rotations under a pairing code send the host no status message', async () => {
+  const { page } = await e2e.newPage();
+  await page.goto(`${e2e.backendUrl}/spa/`);
+  await page.selectOption('select[name=mode]', 'all');
+  await page.click('button[type=submit]');
+  await widgetSawQr(page, 1);
+  const widget = widgetFrame(page);
+  await widget.locator('#tab-pairing').click();
+  await widget.locator('titan-pairing-panel input#phone').fill('+55 11 91234-5678');
+  await widget.locator('titan-pairing-panel button[type=submit]').click();
+  const code = (await widget.locator('titan-pairing-panel [part=code]').textContent())?.trim() ?? '';
+  // Two rotations under the code, applied by the widget while the code stays on screen.
+  await widgetSawQr(page, 3, 150_000);
+  assert.equal((await widget.locator('titan-pairing-panel [part=code]').textContent())?.trim(), code, 'the code is still shown');
+  assert.deepEqual(await hostStatuses(page), ['CONNECTING/SCAN_QR', 'CONNECTING/PAIRING_CODE']);
+  await e2e.phone('enter-code', { code });
+  await hostMessagesAfterConnect(page);
+  await page.waitForFunction(`window.titanEvents.some((m) => m.event === 'status' && m.status === 'CONNECTED')`);
+  assert.deepEqual(await hostStatuses(page), ['CONNECTING/SCAN_QR', 'CONNECTING/PAIRING_CODE', 'CONNECTED/null']);
 });

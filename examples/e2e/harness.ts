@@ -253,3 +253,36 @@ export async function forgeConnectedMessages(e2e: E2e, page: Page): Promise<void
   await frame.evaluate(`parent.postMessage(${forged}, '*')`);
   await page.waitForFunction('window.seenForged === 3');
 }
+
+/**
+ * The `status` messages the host page recorded in `window.titanEvents`, as `STATUS/REASON`
+ * (for pages that record every message: the SPA and the plain iframe).
+ */
+export async function hostStatuses(page: Page): Promise<string[]> {
+  const messages = (await page.evaluate(`JSON.parse(JSON.stringify(window.titanEvents.filter((m) => m.event === 'status')))`)) as {
+    status: string;
+    statusReason: string | null;
+  }[];
+  return messages.map((m) => `${m.status}/${m.statusReason}`);
+}
+
+/** Waits until the host page recorded a message named `event` (`connected`, `error`, `expired`). */
+export async function hostHeard(page: Page, event: string): Promise<void> {
+  await page.waitForFunction(`(window.titanEvents ?? []).some((m) => m.event === ${JSON.stringify(event)})`);
+}
+
+/**
+ * Waits until the widget itself has received QR number `attempt`, so every earlier rotation was
+ * applied (read from the element's `state` inside the widget frame).
+ */
+export async function widgetSawQr(page: Page, attempt: number, timeout = WAIT_MS): Promise<void> {
+  await widgetFrame(page).locator('titan-connect-widget').waitFor({ state: 'attached' });
+  const frame = page.frames().find((f) => f.url().includes('/widget/connect?token='));
+  assert.ok(frame, 'the widget frame');
+  // A function, not a string: the widget page's CSP refuses eval.
+  await frame.waitForFunction(
+    (n) => ((document.querySelector('titan-connect-widget') as unknown as { state?: { qr?: { attempt: number } } })?.state?.qr?.attempt ?? 0) >= n,
+    attempt,
+    { timeout },
+  );
+}

@@ -2,7 +2,7 @@ import { WIDGET_PATHS } from '@titan-connect/protocol';
 import { assert } from '../test/assert.js';
 import { waitFor } from '../test/dom.js';
 import { FakeWidgetServer } from '../test/fake-server.js';
-import { connected, qr } from '../test/fixtures.js';
+import { AFTER, connected, qr, stamped } from '../test/fixtures.js';
 import { SseParser, openEventStream, type EventStream, type EventStreamOptions, type SseMessage } from './sse-stream.js';
 
 describe('SseParser', () => {
@@ -64,13 +64,13 @@ describe('openEventStream', () => {
   it('resumes after a drop with Last-Event-ID, and keeps delivering', async () => {
     const log = open();
     await waitFor(() => server.openStreams === 1, 'open');
-    server.send('qr', qr());
-    server.send('qr', qr());
+    server.send('qr', stamped(qr()));
+    server.send('qr', stamped(qr()));
     await waitFor(() => log.length === 3, 'two events');
     server.drop();
     await waitFor(() => server.requestsTo(WIDGET_PATHS.events).length === 2 && server.openStreams === 1, 'reconnect');
     assert.equal(server.requestsTo(WIDGET_PATHS.events)[1]!.headers.get('Last-Event-ID'), '2');
-    server.send('connected', connected());
+    server.send('connected', stamped(connected(), AFTER.connected));
     await waitFor(() => log.includes('connected#3'), 'event after resume');
     assert.deepEqual(log, ['open', 'qr#1', 'qr#2', 'drop', 'open', 'connected#3']);
   });

@@ -3,6 +3,7 @@ import { localized, msg, str } from '@lit/localize';
 import type { ConnectedPayload, MetaPublicConfig } from '@titan-connect/protocol';
 import { WidgetApiError } from '../api/widget-api.js';
 import { consumeWidgetContext, type WidgetContext } from '../context.js';
+import { errorText } from '../i18n/error-text.js';
 import { formatPhone } from '../shared/format.js';
 import { baseStyles } from '../shared/styles.js';
 import { SignupAttempt, isTrustedOrigin, loginOptions, parseSignupMessage, type SignupOutcome } from './embedded-signup.js';
@@ -18,8 +19,8 @@ type Failure =
   | { reason: 'error'; message: string | null }
   /** The code came but Meta never posted the session info (usually: domain not allowed in the app). */
   | { reason: 'no-session-info' }
-  /** The server could not finish (Meta's message from a 502, a 409, the network). */
-  | { reason: 'finish-failed'; message: string | null };
+  /** The server could not finish (its error code; null for the network). */
+  | { reason: 'finish-failed'; code: string | null };
 
 /**
  * The Cloud API method (Meta Embedded Signup). Loads Meta's FB JS SDK when first shown, opens
@@ -144,8 +145,8 @@ export class TitanCloudApiPanel extends LitElement {
     } catch (error) {
       // A refused token is the root's to show (the expired-link screen).
       if (error instanceof WidgetApiError && error.tokenRejected) return;
-      const network = error instanceof WidgetApiError && error.status === 0;
-      this.fail({ reason: 'finish-failed', message: network || !(error instanceof Error) ? null : error.message });
+      const code = error instanceof WidgetApiError && error.status !== 0 ? error.code : null;
+      this.fail({ reason: 'finish-failed', code });
     }
   }
 
@@ -175,7 +176,7 @@ export class TitanCloudApiPanel extends LitElement {
                 msg('Facebook did not send the WhatsApp account details.'),
                 msg('If this keeps happening, this domain may be missing from the Meta app’s allowed domains.'),
               ]
-            : [msg('Could not finish connecting the number.'), failure.message ?? msg('Check your connection and try again.')];
+            : [msg('Could not finish connecting the number.'), failure.code ? errorText(failure.code) : msg('Check your connection and try again.')];
     return html`<div class="problem" role="alert">
       <p><strong>${title}</strong></p>
       ${detail ? html`<p>${detail}</p>` : nothing}

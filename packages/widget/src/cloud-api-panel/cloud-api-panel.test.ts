@@ -1,12 +1,12 @@
 // The Cloud API panel in Chromium against the server's fake FB JS SDK, served on its own origin
-// by web-test-runner (wtr-fake-fb-sdk.mjs): a real cross-origin popup posts WA_EMBEDDED_SIGNUP to
+// by web-test-runner (../test/wtr-fake-fb-sdk.mjs): a real cross-origin popup posts WA_EMBEDDED_SIGNUP to
 // this page. The widget API is the usual fetch stub. "Continue with Facebook" is pressed with a
 // real key press, because the fake, like Meta, refuses FB.login outside a user gesture.
 import { WIDGET_PATHS, type MetaPublicConfig, type WidgetState } from '@titan-connect/protocol';
 import { assert } from '../test/assert.js';
 import { find, mountWidget, visibleText, waitFor, waitForText } from '../test/dom.js';
 import { FakeWidgetServer } from '../test/fake-server.js';
-import { TOKEN, connected, widgetState } from '../test/fixtures.js';
+import { AFTER, TOKEN, connected, stamped, widgetState } from '../test/fixtures.js';
 import { resetFacebookSdk } from './fb-sdk.js';
 import type { TitanCloudApiPanel } from './cloud-api-panel.component.js';
 
@@ -188,7 +188,7 @@ describe('<titan-cloud-api-panel> with the fake FB SDK', () => {
       await waitForText(widget, 'Connecting your WhatsApp Business number…');
       assert.equal(buttonOf(widget).disabled, true, 'no second attempt while finishing');
       answer();
-      server.send('connected', connected({ method: 'cloud-api', wabaId: WABA, phoneNumberId: PHONE_NUMBER_ID }));
+      server.send('connected', stamped(connected({ method: 'cloud-api', wabaId: WABA, phoneNumberId: PHONE_NUMBER_ID }), AFTER.connected));
       await waitForText(widget, 'WhatsApp connected');
     } finally {
       window.fetch = fetchStub;
@@ -234,12 +234,13 @@ describe('<titan-cloud-api-panel> with the fake FB SDK', () => {
     assert.equal(finishRequests().length, 0);
   });
 
-  it('a 502 from the server shows Meta’s message, and the retry starts a new login (never reuses the code)', async () => {
+  it('a 502 from the server shows a sentence for its code, and the retry starts a new login (never reuses the code)', async () => {
     const widget = await mountReady();
     server.replies.set(WIDGET_PATHS.cloudApi, { status: 502, body: { error: 'Invalid verification code format.', code: 'META_EXCHANGE_FAILED' } });
     await continueWithFacebook(widget);
     await waitForText(widget, 'Could not finish connecting the number.');
-    assert.includes(visibleText(widget), 'Invalid verification code format.');
+    assert.includes(visibleText(widget), 'Facebook did not confirm the WhatsApp Business account. Try again.');
+    assert.ok(!visibleText(widget).includes('Invalid verification code format.'), 'the server message stays off screen');
     server.replies.set(WIDGET_PATHS.cloudApi, connectedReply());
     await popupsClosed();
     await continueWithFacebook(widget, { code: 'AQD-second-code' });

@@ -1,11 +1,11 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { ContextProvider } from '@lit/context';
 import { localized, msg } from '@lit/localize';
-import { WIDGET_PATHS, type ConnectedPayload, type LinkMethod, type WidgetEvent, type WidgetState } from '@titan-connect/protocol';
+import { WIDGET_PATHS, type ConnectedPayload, type LinkMethod, type WidgetState } from '@titan-connect/protocol';
 import { WidgetApiError } from '../api/widget-api.js';
 import { widgetContext, type WidgetActions, type WidgetContext } from '../context.js';
 import { SessionController } from '../controllers/session-controller.js';
-import { viewOf } from '../controllers/session-state.js';
+import { statusChanged, viewOf, type WidgetUpdate } from '../controllers/session-state.js';
 import { TitanConnectedEvent, TitanErrorEvent, TitanExpiredEvent, TitanReadyEvent, TitanStatusEvent } from '../events/titan-events.js';
 // `#locale` (package.json `imports`): the runtime `locale.ts`, or `locale-static.ts` in the
 // hosted page's per-language builds.
@@ -94,10 +94,9 @@ export class TitanConnectWidget extends LitElement {
     },
     restartQr: async () => {
       const fresh = await this.call((api) => api.restartQr());
-      // Leave the dead end at once: the server's new snapshot, or ours, rather than wait for its `qr`.
-      const current = this.session.state;
-      const next = fresh ?? (current && { ...current, failure: null, expired: null, phase: 'starting', status: 'CONNECTING', statusReason: null });
-      if (next) this.session.apply({ event: 'state', data: next });
+      // Leave the dead end at once with the server's snapshot rather than wait for its `qr`. No
+      // status of our own: without a snapshot, the stream's next event brings the server's.
+      if (fresh) this.session.apply({ event: 'state', data: fresh });
     },
     finishCloudApi: async (request) => {
       const body = await this.call((api) => api.post(WIDGET_PATHS.cloudApi, request));
@@ -162,12 +161,13 @@ export class TitanConnectWidget extends LitElement {
     }));
   }
 
-  private onSessionEvent(event: WidgetEvent, previous: WidgetState | null): void {
+  private onSessionEvent(event: WidgetUpdate, previous: WidgetState | null): void {
     const next = this.session.state;
     if (!next) return;
     const session = next.session;
     if (!previous) this.dispatchEvent(new TitanReadyEvent({ session, mode: next.mode }));
-    if (previous?.status !== next.status || previous.statusReason !== next.statusReason) {
+    // Only a real change: a QR rotating under a pairing code leaves the server's status as it was.
+    if (statusChanged(previous, next)) {
       this.dispatchEvent(new TitanStatusEvent({ session, status: next.status, statusReason: next.statusReason }));
     }
     if (next.qr && event.event === 'qr' && previous?.qr) this.announce(msg('A new QR code is ready.'));

@@ -1,8 +1,8 @@
-import { WIDGET_PATHS, type LinkMethod, type WidgetMode } from '@titan-connect/protocol';
+import { WIDGET_PATHS, type FailedPayload, type LinkMethod, type WidgetEventMap, type WidgetMode } from '@titan-connect/protocol';
 import { assert } from '../test/assert.js';
 import { find, mountWidget, visibleText, waitFor, waitForText } from '../test/dom.js';
 import { FakeWidgetServer, useFakeWidgetServer } from '../test/fake-server.js';
-import { TOKEN, connected, widgetState } from '../test/fixtures.js';
+import { AFTER, TOKEN, connected, linkStatus, pairingCode, qr, stamped, widgetState } from '../test/fixtures.js';
 
 describe('<titan-connect-widget>', () => {
   let server: FakeWidgetServer;
@@ -71,7 +71,7 @@ describe('<titan-connect-widget>', () => {
     const fired: CustomEventInit[] = [];
     widget.addEventListener('titan-connected', (event) => fired.push({ detail: event.detail }));
     await waitForText(widget, 'Scan the QR code');
-    server.send('connected', connected({ redirectUrl: 'https://app.example.com/done?session=shop-42' }));
+    server.send('connected', stamped(connected({ redirectUrl: 'https://app.example.com/done?session=shop-42' }), AFTER.connected));
     await waitForText(widget, 'WhatsApp connected');
     assert.includes(visibleText(widget), '+5511912345678');
     assert.equal(fired.length, 1);
@@ -81,7 +81,9 @@ describe('<titan-connect-widget>', () => {
   const FAILURES: [boolean, string, string][] = [
     [true, 'WA_UNREACHABLE', 'Could not reach WhatsApp servers.'],
     [false, 'LOGGED_OUT', 'The phone logged this device out.'],
-    [false, 'SOMETHING_NEW', 'Server sentence for an unknown code'],
+    [false, 'COMPANION_LIMIT', 'This phone has as many linked devices as WhatsApp allows. Remove one and try again.'],
+    [false, 'LINKING_FAILED', 'Something went wrong. Try again.'],
+    [false, 'SOMETHING_NEW', 'Something went wrong. Try again.'],
   ];
   for (const [retryable, code, text] of FAILURES) {
     it(`failed ${code} (retryable: ${retryable}): "${text}"${retryable ? ' and a retry that restarts the QR' : ''}`, async () => {
@@ -90,12 +92,15 @@ describe('<titan-connect-widget>', () => {
       const errors: string[] = [];
       widget.addEventListener('titan-error', (event) => errors.push(event.detail.code));
       await waitForText(widget, 'Scan the QR code');
-      server.send('failed', { code, message: 'Server sentence for an unknown code', retryable });
+      // The server's message is for developers and may name a field: never on screen.
+      server.send('failed', stamped({ code, message: 'wabaId: must be a numeric Meta id', retryable } as FailedPayload, AFTER.failed));
       await waitForText(widget, text);
+      assert.ok(!visibleText(widget).includes('wabaId'), 'no server field name on screen');
       assert.deepEqual(errors, [code]);
       const retry = find(widget, 'titan-status-view')?.shadowRoot?.querySelector('button');
       assert.equal(Boolean(retry), retryable);
       if (retry) {
+        server.replies.set(WIDGET_PATHS.qrRestart, { status: 200, body: { success: true, data: widgetState() } });
         retry.click();
         await waitFor(() => server.requestsTo(WIDGET_PATHS.qrRestart).length === 1, 'restart request');
         await waitForText(widget, 'Scan the QR code');
@@ -122,7 +127,7 @@ describe('<titan-connect-widget>', () => {
     server.opening = [{ event: 'state', data: widgetState() }];
     const widget = await mountWidget();
     await waitForText(widget, 'Scan the QR code');
-    server.send('expired', { reason: 'TOKEN_EXPIRED' });
+    server.send('expired', stamped({ reason: 'TOKEN_EXPIRED' as const }, linkStatus({ phase: 'expired' })));
     await waitForText(widget, 'This link has expired; ask the app for a new one.');
   });
 
@@ -168,24 +173,53 @@ describe('<titan-connect-widget>', () => {
     const resumed = await waitFor(() => server.requestsTo(WIDGET_PATHS.events)[1], 'a second events request');
     assert.equal(resumed.headers.get('Last-Event-ID'), '1');
     await waitFor(() => !visibleText(widget).includes('Reconnecting'), 'banner gone');
-    server.send('connected', connected());
+    server.send('connected', stamped(connected(), AFTER.connected));
     await waitForText(widget, 'WhatsApp connected');
   });
 
-  it('fires titan-ready once, then titan-status on each change', async () => {
-    server.opening = [{ event: 'state', data: widgetState() }];
-    const log: string[] = [];
-    const widget = document.createElement('titan-connect-widget');
-    widget.addEventListener('titan-ready', (e) => log.push(`ready ${e.detail.session} ${e.detail.mode}`));
-    widget.addEventListener('titan-status', (e) => log.push(`status ${e.detail.status} ${e.detail.statusReason}`));
-    widget.widgetUrl = `${location.origin}/widget/connect?token=${TOKEN}`;
-    document.body.append(widget);
-    await waitFor(() => log.length === 2, 'ready and status');
-    server.send('qr', widgetState().qr!);
-    server.send('connected', connected());
-    await waitFor(() => log.length === 3, 'connected status');
-    assert.deepEqual(log, ['ready shop-42 all', 'status CONNECTING SCAN_QR', 'status CONNECTED null']);
-  });
+  // The server's stream, and what the host hears: titan-ready once, titan-status only when the
+  // server's (status, statusReason) moved. A QR rotating under a pairing code is not a change.
+  const FLOWS: [string, [keyof WidgetEventMap, object][], string[]][] = [
+    [
+      'QR link',
+      [['qr', stamped(qr({ attempt: 2 }))], ['qr', stamped(qr({ attempt: 3 }))], ['connected', stamped(connected(), AFTER.connected)]],
+      ['ready shop-42 all', 'status CONNECTING SCAN_QR', 'status CONNECTED null'],
+    ],
+    [
+      'pairing code with QR rotations under it',
+      [
+        ['pairing_code', stamped(pairingCode(), AFTER.pairing)],
+        ['qr', stamped(qr({ attempt: 2 }), AFTER.pairing)],
+        ['qr', stamped(qr({ attempt: 3 }), AFTER.pairing)],
+        ['qr', stamped(qr({ attempt: 4 }), AFTER.pairing)],
+        ['connected', stamped(connected({ method: 'pairing' }), AFTER.connected)],
+      ],
+      ['ready shop-42 all', 'status CONNECTING SCAN_QR', 'status CONNECTING PAIRING_CODE', 'status CONNECTED null'],
+    ],
+    [
+      'logged out from the phone',
+      [['failed', stamped({ code: 'LOGGED_OUT', message: 'Logged out', retryable: false }, linkStatus({ phase: 'failed', status: 'DISCONNECTED', statusReason: 'LOGGED_OUT' }))]],
+      ['ready shop-42 all', 'status CONNECTING SCAN_QR', 'status DISCONNECTED LOGGED_OUT'],
+    ],
+  ];
+  for (const [name, events, expected] of FLOWS) {
+    it(`${name}: titan-status exactly on the server's changes`, async () => {
+      server.opening = [{ event: 'state', data: widgetState() }];
+      const log: string[] = [];
+      const widget = document.createElement('titan-connect-widget');
+      widget.addEventListener('titan-ready', (e) => log.push(`ready ${e.detail.session} ${e.detail.mode}`));
+      widget.addEventListener('titan-status', (e) => log.push(`status ${e.detail.status} ${e.detail.statusReason}`));
+      widget.widgetUrl = `${location.origin}/widget/connect?token=${TOKEN}`;
+      document.body.append(widget);
+      await waitFor(() => log.length === 2, 'ready and status');
+      for (const [event, data] of events) server.send(event, data as never);
+      // The last event always moves the status, so once it is heard every earlier one was applied.
+      await waitFor(() => log.length === expected.length, () => `${expected.length} entries, got ${log}`);
+      // A beat more: a status fired late by a stray event would show up here.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(log, expected);
+    });
+  }
 
   it('closes the stream when removed from the page', async () => {
     server.opening = [{ event: 'state', data: widgetState() }];

@@ -3,13 +3,13 @@ import { WIDGET_PATHS, isWidgetEventName, type WidgetEvent, type WidgetState } f
 import { openEventStream, type EventStream } from '../api/sse-stream.js';
 import { WidgetApi, parseWidgetUrl } from '../api/widget-api.js';
 import type { Connection } from '../context.js';
-import { applyWidgetEvent } from './session-state.js';
+import { applyWidgetEvent, type WidgetUpdate } from './session-state.js';
 
 export interface SessionControllerOptions {
   /** The widget URL to follow (the attribute, or the hosted page's own address). */
   widgetUrl(): string | null;
   /** Called after each event is applied, so the host can fire DOM events. */
-  onEvent(event: WidgetEvent, previous: WidgetState | null): void;
+  onEvent(event: WidgetUpdate, previous: WidgetState | null): void;
   /** The token was refused (401/403), or its `expiresAt` passed. */
   onTokenRejected(): void;
 }
@@ -66,7 +66,7 @@ export class SessionController implements ReactiveController {
   }
 
   /** Applies an event as if it came from the stream (also used for POST responses). */
-  apply(event: WidgetEvent): void {
+  apply(event: WidgetUpdate): void {
     const previous = this.state;
     this.state = applyWidgetEvent(previous, event);
     if (event.event === 'state') this.scheduleExpiry(event.data.expiresAt);

@@ -2,7 +2,7 @@ import { widgetMessage, type WidgetMessage } from '@titan-connect/protocol';
 import { assert } from '../test/assert.js';
 import { waitFor, waitForText } from '../test/dom.js';
 import { FakeWidgetServer } from '../test/fake-server.js';
-import { connected, widgetState } from '../test/fixtures.js';
+import { AFTER, connected, pairingCode, qr, stamped, widgetState } from '../test/fixtures.js';
 import { bridgePage, type PageBridge } from './page-bridge.js';
 
 /** A stand-in window: `framed` gives it a parent that records postMessage calls. */
@@ -42,7 +42,7 @@ describe('bridgePage (the hosted page and its parent)', () => {
     assert.ok(posted.every(([, origin]) => origin === 'https://app.example.com'), 'target origin');
     assert.deepEqual(posted[0]![0], widgetMessage('ready', 'shop-42', {}));
     const redirectUrl = 'https://app.example.com/done?session=shop-42&status=connected&method=qr';
-    server.send('connected', connected({ redirectUrl }));
+    server.send('connected', stamped(connected({ redirectUrl }), AFTER.connected));
     const message = await waitFor(() => posted.find(([m]) => m.event === 'connected')?.[0], 'connected message');
     assert.deepEqual(message, widgetMessage('connected', 'shop-42', { method: 'qr', phone: '5511912345678', redirectUrl }));
     assert.deepEqual(navigated, [], 'framed pages leave navigation to the loader');
@@ -61,7 +61,7 @@ describe('bridgePage (the hosted page and its parent)', () => {
     await waitForText(widget, 'Scan the QR code');
     await waitFor(() => lastHeight() === pageHeight(), () => `QR height ${lastHeight()} vs ${pageHeight()}`);
     const qrHeight = lastHeight();
-    server.send('connected', connected());
+    server.send('connected', stamped(connected(), AFTER.connected));
     await waitForText(widget, 'WhatsApp connected');
     await waitFor(() => lastHeight() === pageHeight(), () => `connected height ${lastHeight()} vs ${pageHeight()}`);
     assert.ok(lastHeight() !== qrHeight, 'the success screen has another height');
@@ -77,13 +77,32 @@ describe('bridgePage (the hosted page and its parent)', () => {
     bridge = bridgePage(widget, win);
     document.body.append(widget);
     await waitFor(() => posted.length > 0, 'ready');
-    server.send('expired', { reason: 'QR_TIMEOUT' });
-    server.send('failed', { code: 'WA_UNREACHABLE', message: 'Could not reach WhatsApp servers', retryable: true });
+    server.send('expired', stamped({ reason: 'QR_TIMEOUT' as const }, AFTER.qrTimeout));
+    server.send('failed', stamped({ code: 'WA_UNREACHABLE' as const, message: 'Could not reach WhatsApp servers', retryable: true }, AFTER.failed));
     await waitFor(() => posted.some(([m]) => m.event === 'error'), 'error message');
     assert.deepEqual(posted.find(([m]) => m.event === 'expired')![0], widgetMessage('expired', 'shop-42', { reason: 'QR_TIMEOUT' }));
     assert.deepEqual(
       posted.find(([m]) => m.event === 'error')![0],
       widgetMessage('error', 'shop-42', { error: { code: 'WA_UNREACHABLE', message: 'Could not reach WhatsApp servers' } }),
+    );
+  });
+
+  it('framed: one status message per real change, none for QR rotations under a pairing code', async () => {
+    server.opening = [{ event: 'state', data: widgetState() }];
+    const { win, posted } = fakeWindow(true);
+    const widget = document.createElement('titan-connect-widget');
+    widget.widgetUrl = `${location.origin}/widget/connect?token=t`;
+    bridge = bridgePage(widget, win);
+    document.body.append(widget);
+    await waitForText(widget, 'Scan the QR code');
+    server.send('pairing_code', stamped(pairingCode(), AFTER.pairing));
+    for (const attempt of [2, 3, 4]) server.send('qr', stamped(qr({ attempt }), AFTER.pairing));
+    server.send('connected', stamped(connected({ method: 'pairing' }), AFTER.connected));
+    await waitFor(() => posted.some(([m]) => m.event === 'connected'), 'connected message');
+    const statuses = posted.filter(([m]) => m.event === 'status').map(([m]) => m as WidgetMessage & { status: string; statusReason: string | null });
+    assert.deepEqual(
+      statuses.map((m) => `${m.status}/${m.statusReason}`),
+      ['CONNECTING/SCAN_QR', 'CONNECTING/PAIRING_CODE', 'CONNECTED/null'],
     );
   });
 
@@ -101,7 +120,7 @@ describe('bridgePage (the hosted page and its parent)', () => {
       bridge = bridgePage(widget, win);
       document.body.append(widget);
       await waitForText(widget, 'Scan the QR code');
-      server.send('connected', connected({ redirectUrl: 'https://app.example.com/done' }));
+      server.send('connected', stamped(connected({ redirectUrl: 'https://app.example.com/done' }), AFTER.connected));
       await waitForText(widget, 'WhatsApp connected');
       assert.deepEqual(navigated, expected);
       assert.deepEqual(posted, []);

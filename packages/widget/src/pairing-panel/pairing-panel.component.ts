@@ -5,6 +5,7 @@ import { WidgetApiError } from '../api/widget-api.js';
 import { consumeWidgetContext, type WidgetContext } from '../context.js';
 import { CountdownController } from '../controllers/countdown-controller.js';
 import { checkPhoneNumber, regionName, regionOf, type PhoneProblem } from '../phone/phone-number.js';
+import { errorText } from '../i18n/error-text.js';
 import { formatPhone } from '../shared/format.js';
 import { baseStyles } from '../shared/styles.js';
 import { styles } from './pairing-panel.styles.js';
@@ -56,8 +57,8 @@ export class TitanPairingPanel extends LitElement {
       required: msg('Enter your WhatsApp phone number.'),
       characters: msg('Use only digits, spaces, dashes and a leading +.'),
       'country-code': msg('Start with your country code, e.g. +55.'),
-      'too-short': msg('This number is too short.'),
-      'too-long': msg('This number is too long.'),
+      'too-short': msg('This number is too short: with the country code it has 8 to 15 digits.'),
+      'too-long': msg('This number is too long: with the country code it has 8 to 15 digits.'),
     }[problem];
   }
 
@@ -74,8 +75,11 @@ export class TitanPairingPanel extends LitElement {
     } catch (error) {
       if (error instanceof WidgetApiError && error.status === 429) {
         this.retryAt = new Date(Date.now() + (error.retryAfter ?? 60) * 1000).toISOString();
-      } else if (error instanceof WidgetApiError && error.status === 400) {
-        this.serverError = error.message;
+      } else if (error instanceof WidgetApiError && error.code === 'VALIDATION_FAILED') {
+        // The server checks the number against each country's plan; its message names the field.
+        this.serverError = msg('WhatsApp cannot use this number. Check the country code and the digits.');
+      } else if (error instanceof WidgetApiError && error.status !== 0 && !error.tokenRejected) {
+        this.serverError = errorText(error.code);
       } else if (!(error instanceof WidgetApiError && error.tokenRejected)) {
         this.serverError = msg('Could not request a code. Check your connection and try again.');
       }

@@ -2,7 +2,7 @@ import { WIDGET_PATHS } from '@titan-connect/protocol';
 import { assert } from '../test/assert.js';
 import { find, mountWidget, visibleText, waitFor, waitForText } from '../test/dom.js';
 import { FakeWidgetServer } from '../test/fake-server.js';
-import { TOKEN, pairingCode, widgetState } from '../test/fixtures.js';
+import { AFTER, TOKEN, pairingCode, stamped, widgetState } from '../test/fixtures.js';
 
 describe('<titan-pairing-panel>', () => {
   let server: FakeWidgetServer;
@@ -39,11 +39,18 @@ describe('<titan-pairing-panel>', () => {
     assert.ok(/The code expires in 1[12]\d s\./.test(text), text);
   });
 
+  it('sends the emulator\'s virtual phone number +1 555 010 0001 (a fictional number is the server\'s call)', async () => {
+    server.replies.set(WIDGET_PATHS.pairingCode, { status: 200, body: pairingCode({ phoneNumber: '15550100001' }) });
+    const { widget } = await typeAndSubmit('+1 555 010 0001');
+    await waitForText(widget, 'ABCD-1234');
+    assert.deepEqual(server.requestsTo(WIDGET_PATHS.pairingCode)[0]!.body, { phoneNumber: '15550100001' });
+  });
+
   it('takes the code from a pairing_code event too (server answers 202 without it)', async () => {
     server.replies.set(WIDGET_PATHS.pairingCode, { status: 202, body: { success: true } });
     const { widget } = await typeAndSubmit('+55 11 91234-5678');
     await waitFor(() => server.requestsTo(WIDGET_PATHS.pairingCode).length === 1, 'request');
-    server.send('pairing_code', pairingCode({ code: 'WXYZ9876' }));
+    server.send('pairing_code', stamped(pairingCode({ code: 'WXYZ9876' }), AFTER.pairing));
     await waitForText(widget, 'WXYZ-9876');
   });
 
@@ -78,7 +85,8 @@ describe('<titan-pairing-panel>', () => {
   const INVALID: [string, string][] = [
     ['', 'Enter your WhatsApp phone number.'],
     ['011 91234-5678', 'Start with your country code, e.g. +55.'],
-    ['+55 1234', 'This number is too short.'],
+    ['+55 1234', 'This number is too short: with the country code it has 8 to 15 digits.'],
+    ['+55 11 91234 5678 9999', 'This number is too long: with the country code it has 8 to 15 digits.'],
     ['call me', 'Use only digits, spaces, dashes and a leading +.'],
   ];
   for (const [phone, message] of INVALID) {
@@ -99,11 +107,21 @@ describe('<titan-pairing-panel>', () => {
     await waitForText(widget, 'Portugal');
   });
 
-  it('a 400 shows the server message', async () => {
-    server.replies.set(WIDGET_PATHS.pairingCode, { status: 400, body: { error: 'This is not a valid mobile number.', code: 'VALIDATION_FAILED' } });
-    const { widget } = await typeAndSubmit('+55 11 91234-5678');
-    await waitForText(widget, 'This is not a valid mobile number.');
-  });
+  // The server's `error` is for developers and names the field; the user reads a sentence per code.
+  const REFUSED: [number, string, string][] = [
+    [400, 'VALIDATION_FAILED', 'WhatsApp cannot use this number. Check the country code and the digits.'],
+    [409, 'SESSION_ALREADY_CONNECTED', 'This WhatsApp number is already connected.'],
+    [500, 'INTERNAL_ERROR', 'Something went wrong. Try again.'],
+  ];
+  for (const [status, code, text] of REFUSED) {
+    it(`a ${status} ${code} shows "${text}", not the server's field message`, async () => {
+      const error = 'phoneNumber: not a valid phone number; use the international format, e.g. +55 11 91234-5678.';
+      server.replies.set(WIDGET_PATHS.pairingCode, { status, body: { error, code } });
+      const { widget } = await typeAndSubmit('+55 11 91234-5678');
+      await waitForText(widget, text);
+      assert.ok(!visibleText(widget).includes('phoneNumber:'), 'no field name on screen');
+    });
+  }
 
   it('a 429 says when to try again and disables the button', async () => {
     server.replies.set(WIDGET_PATHS.pairingCode, { status: 429, body: { error: 'Too many', code: 'RATE_LIMITED' }, headers: { 'Retry-After': '30' } });

@@ -10,6 +10,14 @@ describe('checkPhoneNumber', () => {
     ['+44 20.7946.0958', '442079460958'],
     ['  +34 612 345 678  ', '34612345678'],
     ['+49 30 1234', '49301234'],
+    // Fictional 555-01xx numbers have the right shape; whether they link is the server's call
+    // (it accepts the emulator's virtual phone in emulated and simulator modes).
+    ['+1 555 010 0001', '15550100001'],
+    ['1 (555) 010-0001', '15550100001'],
+    ['+1 555-0100', '15550100'],
+    // 8 and 15 digits, the E.164 bounds.
+    ['+12345678', '12345678'],
+    ['+123456789012345', '123456789012345'],
     ['', 'required'],
     ['   ', 'required'],
     ['+55 11 9123x-5678', 'characters'],
@@ -18,6 +26,8 @@ describe('checkPhoneNumber', () => {
     ['+55 1234', 'too-short'],
     ['+1234567', 'too-short'],
     ['+55 11 91234 5678 9999', 'too-long'],
+    ['+1234567890123456', 'too-long'],
+    ['+0 555 010 0001', 'country-code'],
   ];
   for (const [input, expected] of CASES) {
     it(`${JSON.stringify(input)} → ${expected}`, () => {

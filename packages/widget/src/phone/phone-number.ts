@@ -1,5 +1,7 @@
-// Light client-side checks so the user hears about a typo before a round trip. The server
-// validates fully (libphonenumber); shipping that here would blow the 20 KB page budget.
+// A shape check only, so the user hears about a typo before a round trip: which numbers exist
+// is the server's call (libphonenumber, which would also blow the 20 KB page budget here), and
+// the server alone knows when a fictional number is fine, such as the emulator's virtual phone
+// +1 555 010 0001 in emulated and simulator modes.
 
 export type PhoneProblem = 'required' | 'characters' | 'country-code' | 'too-short' | 'too-long';
 
@@ -8,6 +10,7 @@ export type PhoneCheck = { ok: true; digits: string } | { ok: false; problem: Ph
 /**
  * Accepts `+55 11 91234-5678`, `0055 11 91234 5678`, `55 (11) 91234.5678`: an international number,
  * `+` or `00` optional, spaces, dashes, dots and parentheses allowed; 8 to 15 digits (E.164).
+ * Never judges whether the number exists: `+1 555 010 0001` passes.
  */
 export const checkPhoneNumber = (input: string): PhoneCheck => {
   const trimmed = input.trim();

@@ -2,7 +2,7 @@ import { WIDGET_PATHS, type LinkMethod } from '@titan-connect/protocol';
 import { assert } from '../test/assert.js';
 import { find, mountWidget, visibleText, waitFor, waitForText } from '../test/dom.js';
 import { FakeWidgetServer, useFakeWidgetServer } from '../test/fake-server.js';
-import { fakeQrPath, inSeconds, qr, widgetState } from '../test/fixtures.js';
+import { AFTER, fakeQrPath, inSeconds, qr, stamped, widgetState } from '../test/fixtures.js';
 
 describe('<titan-qr-panel>', () => {
   let server: FakeWidgetServer;
@@ -42,7 +42,7 @@ describe('<titan-qr-panel>', () => {
     server.opening = [{ event: 'state', data: widgetState() }];
     const widget = await mountWidget();
     const svg = await waitFor(() => find<SVGSVGElement>(widget, 'svg[role=img]'), 'qr svg');
-    server.send('qr', qr({ attempt: 2, svgPath: fakeQrPath(29, 99), expiresAt: inSeconds(20) }));
+    server.send('qr', stamped(qr({ attempt: 2, svgPath: fakeQrPath(29, 99), expiresAt: inSeconds(20) })));
     await waitFor(() => svg.querySelector('path')?.getAttribute('d') === fakeQrPath(29, 99), 'rotated path');
     assert.equal(find<SVGSVGElement>(widget, 'svg[role=img]'), svg, 'the same element, no flash');
     assert.equal(widget.shadowRoot?.querySelector('[aria-live]')?.textContent?.trim(), 'A new QR code is ready.');
@@ -59,7 +59,7 @@ describe('<titan-qr-panel>', () => {
       const expired: string[] = [];
       widget.addEventListener('titan-expired', (event) => expired.push(event.detail.reason));
       await waitFor(() => find(widget, 'svg[role=img]'), 'qr');
-      server.send('expired', { reason: 'QR_TIMEOUT' });
+      server.send('expired', stamped({ reason: 'QR_TIMEOUT' as const }, AFTER.qrTimeout));
       await waitForText(widget, 'The QR code expired');
       assert.deepEqual(expired, ['QR_TIMEOUT']);
       const panel = find(widget, 'titan-qr-panel')!.shadowRoot!;
@@ -72,10 +72,12 @@ describe('<titan-qr-panel>', () => {
     server.opening = [{ event: 'state', data: widgetState({ qr: null, phase: 'expired', statusReason: 'QR_TIMEOUT', expired: { reason: 'QR_TIMEOUT' } }) }];
     const widget = await mountWidget();
     await waitForText(widget, 'The QR code expired');
+    // The server answers with its snapshot after the restart (a fresh cycle, no QR yet).
+    server.replies.set(WIDGET_PATHS.qrRestart, { status: 200, body: { success: true, data: widgetState({ phase: 'starting', statusReason: null, qr: null }) } });
     find(widget, 'titan-qr-panel')!.shadowRoot!.querySelector('button')!.click();
     await waitFor(() => server.requestsTo(WIDGET_PATHS.qrRestart).length === 1, 'restart request');
     await waitForText(widget, 'Generating the QR code…');
-    server.send('qr', qr());
+    server.send('qr', stamped(qr()));
     await waitFor(() => find(widget, 'svg[role=img]'), 'the new qr');
   });
 

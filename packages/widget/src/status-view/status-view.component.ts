@@ -2,6 +2,7 @@ import { LitElement, css, html } from 'lit';
 import { localized, msg, str } from '@lit/localize';
 import { consumeWidgetContext, type WidgetContext } from '../context.js';
 import type { WidgetView } from '../controllers/session-state.js';
+import { errorText } from '../i18n/error-text.js';
 import { formatPhone } from '../shared/format.js';
 import { baseStyles } from '../shared/styles.js';
 
@@ -52,17 +53,6 @@ export class TitanStatusView extends LitElement {
 
   private retrying = false;
 
-  /** Known failure codes in the user's language; anything else shows the server's sentence. */
-  private failureText(code: string, fallback: string): string {
-    const known: Record<string, string> = {
-      WA_UNREACHABLE: msg('Could not reach WhatsApp servers.'),
-      LOGGED_OUT: msg('The phone logged this device out.'),
-      REPLACED: msg('This number was linked from another window.'),
-      PAIRING_REJECTED: msg('WhatsApp rejected the pairing code.'),
-    };
-    return known[code] ?? fallback;
-  }
-
   private async retry(): Promise<void> {
     this.retrying = true;
     try {
@@ -107,7 +97,7 @@ export class TitanStatusView extends LitElement {
         const failure = current?.failure;
         return html`${this.icon(false)}
           <h2>${msg('Could not link WhatsApp')}</h2>
-          <p>${failure ? this.failureText(failure.code, failure.message) : ''}</p>
+          <p>${failure ? errorText(failure.code) : ''}</p>
           ${failure?.retryable
             ? html`<div class="actions">
                 <button part="button" ?disabled=${this.retrying} @click=${this.retry}>${msg('Try again')}</button>

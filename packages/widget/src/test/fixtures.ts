@@ -1,4 +1,4 @@
-import type { ConnectedPayload, PairingCodePayload, QrPayload, WidgetState } from '@titan-connect/protocol';
+import type { ConnectedPayload, LinkStatus, PairingCodePayload, QrPayload, WidgetState } from '@titan-connect/protocol';
 
 export const TOKEN = 'test.widget.token';
 export const WIDGET_URL = `${location.origin}/widget/connect?token=${TOKEN}`;
@@ -69,5 +69,26 @@ export const widgetState = (overrides: Partial<WidgetState> = {}): WidgetState =
   messageTargetOrigin: '*',
   ...overrides,
 });
+
+/** The server's decision after an event (`data.state`); by default a QR link in progress. */
+export const linkStatus = (overrides: Partial<LinkStatus> = {}): LinkStatus => ({
+  phase: 'qr',
+  status: 'CONNECTING',
+  statusReason: 'SCAN_QR',
+  methods: ['qr', 'pairing'],
+  ...overrides,
+});
+
+/** What the server stamps on events in the common flows. */
+export const AFTER = {
+  qr: linkStatus(),
+  pairing: linkStatus({ phase: 'pairing', statusReason: 'PAIRING_CODE' }),
+  connected: linkStatus({ phase: 'connected', status: 'CONNECTED', statusReason: null }),
+  qrTimeout: linkStatus({ phase: 'expired', status: 'DISCONNECTED', statusReason: 'QR_TIMEOUT' }),
+  failed: linkStatus({ phase: 'failed', status: 'DISCONNECTED', statusReason: 'FAILED' }),
+} as const;
+
+/** An event payload as the server sends it: with the state after it. */
+export const stamped = <T extends object>(payload: T, state: LinkStatus = AFTER.qr): T & { state: LinkStatus } => ({ ...payload, state });
 
 export { inSeconds };
