@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   // Linking (`failed` events)
   'WA_UNREACHABLE',
   'LOGGED_OUT',
+  'SESSION_DELETED',
   'REPLACED',
   'PAIRING_REJECTED',
   'QR_TIMEOUT',

@@ -117,6 +117,8 @@ test('a production start (TITAN_ENGINE=baileys) never loads the WhatsApp emulato
     process.exit(0);`;
   for (const [engine, loadsEmulator] of [['baileys', false], ['emulated', true]] as const) {
     const run = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', script], {
+      // From the server package, where `pino` resolves (the test runner may start anywhere).
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
       env: { ...process.env, PORT: '0', TITAN_DB: join(dir, `engine-${engine}.db`), TITAN_DEMO: '0', TITAN_ENGINE: engine },
       encoding: 'utf8',
       timeout: 60_000,

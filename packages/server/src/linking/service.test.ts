@@ -228,7 +228,7 @@ describe('linking', () => {
     await sessions.delete(key);
     assert.equal(await deps.store.getWaSession('default', 'shop'), null);
     assert.equal(await deps.store.hasAuthState({ tenantId: 'default', sessionName: 'shop' }), false);
-    assert.equal((await linking.state(ws.id)).failure?.code, 'LOGGED_OUT');
+    assert.equal((await linking.state(ws.id)).failure?.code, 'SESSION_DELETED');
     await assert.rejects(sessions.sendText(key, '1', 'x'), { status: 404 });
     await assert.rejects(sessions.delete(key), { status: 404 });
     await teardown(deps, linking);

@@ -115,7 +115,7 @@ export class LinkingService implements Linking {
       return;
     }
     this.setWaStatus(rt.key, { status: 'CONNECTING', statusReason: 'SCAN_QR' });
-    this.emitState(rt, { phase: 'starting', failure: null, expired: null, qr: null, pairingCode: null });
+    this.emitState(rt, { phase: 'starting', failure: null, expired: null, qr: null, pairingCode: null, status: 'CONNECTING', statusReason: 'SCAN_QR' });
     if (this.deps.engine.isRunning(rt.key)) await this.deps.engine.restartQr(rt.key);
     else await this.startEngine(rt);
   }
@@ -157,11 +157,11 @@ export class LinkingService implements Linking {
 
   async sessionDeleted(key: SessionKey): Promise<void> {
     this.current.delete(keyId(key));
-    const failure: FailedPayload = { code: 'LOGGED_OUT', message: 'The session was deleted.', retryable: false };
+    const failure: FailedPayload = { code: 'SESSION_DELETED', message: 'The session was deleted.', retryable: false };
     for (const rt of this.runtimesOf(key)) {
       if (rt.snapshot.phase !== 'failed' && rt.snapshot.phase !== 'expired') {
         this.emit(rt, { event: 'failed', data: failure }, {
-          phase: 'failed', failure, status: 'DISCONNECTED', statusReason: 'MANUAL_STOP', qr: null, pairingCode: null,
+          phase: 'failed', failure, status: 'DISCONNECTED', statusReason: 'MANUAL_STOP', qr: null, pairingCode: null, connected: null,
         });
       }
     }

@@ -10,6 +10,7 @@ export function errorText(code: string): string {
   const known: Partial<Record<ErrorCode, string>> = {
     WA_UNREACHABLE: msg('Could not reach WhatsApp servers.'),
     LOGGED_OUT: msg('The phone logged this device out.'),
+    SESSION_DELETED: msg('This connection was removed by the app. Ask it for a new link.'),
     REPLACED: msg('This number was linked from another window.'),
     PAIRING_REJECTED: msg('WhatsApp rejected the pairing code.'),
     QR_TIMEOUT: msg('The QR code expired.'),

@@ -61,6 +61,7 @@
 's9fff089ddbbd37b0': `Escribe este código en tu teléfono`,
 'sa0c21ca43804264e': `Si sigue pasando, puede que este dominio no esté entre los dominios permitidos de la app de Meta.`,
 'sa10a4815ae6d16ed': `La Cloud API no está configurada`,
+'sa61d4cb028039733': `La aplicación eliminó esta conexión. Pídele un enlace nuevo.`,
 'sad7326d09f0f8f14': `Revisa tu conexión o si alguna extensión del navegador bloquea Facebook, e inténtalo de nuevo.`,
 'sb4ba93e4ef6b43fd': `El código QR caducó`,
 'sb7dadfc59116d567': `Este enlace no tiene una app de Meta, así que no puede conectar un número mediante la Cloud API.`,

@@ -61,6 +61,7 @@
 's9fff089ddbbd37b0': `Digite este código no seu celular`,
 'sa0c21ca43804264e': `Se isso continuar, talvez este domínio não esteja entre os domínios permitidos do app da Meta.`,
 'sa10a4815ae6d16ed': `A Cloud API não está configurada`,
+'sa61d4cb028039733': `O aplicativo removeu esta conexão. Peça a ele um novo link.`,
 'sad7326d09f0f8f14': `Verifique sua conexão ou se alguma extensão do navegador bloqueia o Facebook e tente de novo.`,
 'sb4ba93e4ef6b43fd': `O código QR expirou`,
 'sb7dadfc59116d567': `Este link não tem um app da Meta, então não pode conectar um número pela Cloud API.`,
