@@ -6,10 +6,11 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { CloudApiFinishRequest } from '@titan-connect/protocol';
 import type { AppDeps } from '../deps.js';
-import { HttpError } from '../errors.js';
+import { EngineError, HttpError } from '../errors.js';
 import type { Linking } from '../linking/index.js';
-import { finishEmbeddedSignup, metaAppFor, MetaNotConfigured, redact } from '../meta/embedded-signup.js';
+import { finishEmbeddedSignup, metaAppFor, redact } from '../meta/embedded-signup.js';
 import { GraphClient, GraphError } from '../meta/graph-client.js';
+import { parseBody } from '../middleware/parse-body.js';
 import type { WidgetAuth } from '../middleware/widget-auth.js';
 import { SecretBox } from '../secrets.js';
 
@@ -29,14 +30,6 @@ const finishSchema = z
     message: 'is required for FINISH',
   });
 
-function parseFinish(body: unknown): CloudApiFinishRequest {
-  const parsed = finishSchema.safeParse(body ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const field = issue.path.join('.') || 'body';
-  throw new HttpError(400, 'VALIDATION_FAILED', `${field}: ${issue.message}`);
-}
-
 export function cloudApiRouter(deps: AppDeps, linking: Linking): Router {
   const router = Router();
   const box = new SecretBox(deps.config.secret);
@@ -44,23 +37,18 @@ export function cloudApiRouter(deps: AppDeps, linking: Linking): Router {
   // One finish at a time per widget session: a double click must not spend the single-use code twice.
   const finishing = new Set<string>();
 
-  router.post('/cloud-api', async (req, res) => {
+  router.post('/cloud-api', parseBody(finishSchema), async (req, res) => {
     // Mounted after `widgetTokenAuth`; without it there is no widget session to finish.
     const auth: WidgetAuth | undefined = res.locals.widget;
     if (!auth) throw new HttpError(401, 'MISSING_WIDGET_TOKEN', 'Missing widget token: use the full widgetUrl.');
     const { widgetSession } = auth;
-    const finish = parseFinish(req.body);
+    const finish: CloudApiFinishRequest = req.body;
 
     if (widgetSession.mode !== 'all' && widgetSession.mode !== 'cloud-api') {
       throw new HttpError(400, 'META_NOT_CONFIGURED', `This widget session is in ${widgetSession.mode} mode, which does not offer Cloud API.`);
     }
-    let app;
-    try {
-      app = metaAppFor(deps.config, widgetSession, box);
-    } catch (error) {
-      if (error instanceof MetaNotConfigured) throw new HttpError(400, 'META_NOT_CONFIGURED', error.message);
-      throw error;
-    }
+    // Throws an EngineError (META_NOT_CONFIGURED, 400) when neither the session nor the server has an app.
+    const app = metaAppFor(deps.config, widgetSession, box);
     const waSession = deps.store.getWaSession(widgetSession.tenantId, widgetSession.sessionName);
     if (widgetSession.phase === 'connected' || waSession?.status === 'CONNECTED') {
       throw new HttpError(409, 'SESSION_ALREADY_CONNECTED', `Session ${widgetSession.sessionName} is already connected.`);
@@ -88,7 +76,7 @@ export function cloudApiRouter(deps: AppDeps, linking: Linking): Router {
         'Embedded Signup finish failed',
       );
       linking.fail(widgetSession.id, { code: 'META_EXCHANGE_FAILED', message, retryable: true });
-      throw new HttpError(502, 'META_EXCHANGE_FAILED', message);
+      throw new EngineError('META_EXCHANGE_FAILED', message);
     } finally {
       finishing.delete(widgetSession.id);
     }

@@ -3,13 +3,17 @@
 // part runs here on the server as tenant `default`, exactly where a real app keeps its API key,
 // so no credential ever reaches the browser. Production turns it off with TITAN_DEMO=0.
 import { Router } from 'express';
+import { z } from 'zod';
 import { WIDGET_MODES, WIDGET_PATHS } from '@titan-connect/protocol';
 import type { AppDeps } from '../deps.js';
-import { HttpError } from '../errors.js';
 import { jsonBody } from '../middleware/body.js';
+import { parseBody } from '../middleware/parse-body.js';
 import { createWidgetSession } from './widget-sessions.js';
 
 export const DEMO_TENANT = 'default';
+
+/** The demo page sends only the mode it offers in its select. */
+const DemoSessionBody = z.strictObject({ mode: z.enum(WIDGET_MODES, { error: `must be one of ${WIDGET_MODES.join(', ')}` }).optional() });
 
 const DEMO_CSP =
   "default-src 'self'; script-src 'self'; connect-src 'self'; frame-src 'self'; img-src 'self' data:; " +
@@ -121,11 +125,8 @@ export function demoRouter(deps: AppDeps): Router {
   router.get('/demo/demo.js', (_req, res) => {
     res.set({ 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' }).send(DEMO_JS);
   });
-  router.post('/demo/session', jsonBody(), async (req, res) => {
-    const mode = (req.body as { mode?: unknown }).mode;
-    if (mode !== undefined && !(WIDGET_MODES as readonly unknown[]).includes(mode)) {
-      throw new HttpError(400, 'VALIDATION_FAILED', `mode: must be one of ${WIDGET_MODES.join(', ')}`);
-    }
+  router.post('/demo/session', jsonBody(), parseBody(DemoSessionBody), async (req, res) => {
+    const { mode } = req.body;
     // Cloud API needs a Meta app; the demo falls back to "all" rather than failing without one.
     const wanted = mode === 'cloud-api' && !deps.config.meta.appId ? 'all' : mode;
     const { response } = await createWidgetSession(deps, DEMO_TENANT, wanted ? { mode: wanted } : {});

@@ -7,6 +7,7 @@ import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import type { Linking } from '../linking/index.js';
 import { requireScope } from '../middleware/api-auth.js';
+import { parseBody } from '../middleware/parse-body.js';
 import type { WaSessionRecord } from '../store/index.js';
 
 const toInfo = (s: WaSessionRecord): WhatsAppSessionInfo => ({
@@ -60,9 +61,9 @@ export function sessionsRouter(deps: AppDeps, linking: Linking): Router {
     res.json({ success: true, data: { name: session.name, deleted: true } });
   });
 
-  router.post('/:name/messages', requireScope('messages:write'), async (req, res) => {
+  router.post('/:name/messages', requireScope('messages:write'), parseBody(MessageBody), async (req, res) => {
     const session = sessionOf(res, req.params.name);
-    const body = MessageBody.parse(req.body);
+    const body = req.body;
     const id = await linking.sendText({ tenantId: session.tenantId, name: session.name }, body.to, body.text);
     res.status(201).json({ success: true, data: { id, session: session.name, to: body.to } });
   });

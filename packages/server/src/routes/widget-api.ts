@@ -5,6 +5,7 @@ import * as z from 'zod';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import type { Linking, SequencedEvent } from '../linking/index.js';
+import { parseBody } from '../middleware/parse-body.js';
 import type { WidgetAuth } from '../middleware/widget-auth.js';
 import { formatSseFrame, openSse, type SseFrame } from '../sse.js';
 import { normalisePhoneNumber } from './phone.js';
@@ -16,7 +17,7 @@ export interface WidgetApiOptions {
   pairingCodesPerMinute?: number;
 }
 
-const PairingCodeBody = z.strictObject({ phoneNumber: z.string().max(40) });
+const PairingCodeBody = z.strictObject({ phoneNumber: z.string({ error: 'send { "phoneNumber": "+5511912345678" }' }).max(40, 'at most 40 characters') });
 
 const widgetOf = (res: Response): WidgetAuth => {
   const widget = res.locals.widget;
@@ -92,11 +93,9 @@ export function widgetApiRouter(deps: AppDeps, linking: Linking, options: Widget
     stream.onClose(unsubscribe);
   });
 
-  router.post('/pairing-code', async (req, res) => {
+  router.post('/pairing-code', parseBody(PairingCodeBody), async (req, res) => {
     const { widgetSession } = widgetOf(res);
-    const body = PairingCodeBody.safeParse(req.body);
-    if (!body.success) throw new HttpError(400, 'VALIDATION_FAILED', 'phoneNumber: send { "phoneNumber": "+5511912345678" }.');
-    const phoneNumber = normalisePhoneNumber(body.data.phoneNumber);
+    const phoneNumber = normalisePhoneNumber(req.body.phoneNumber);
     if (!phoneNumber) {
       throw new HttpError(400, 'VALIDATION_FAILED', 'phoneNumber: not a valid phone number; use the international format, e.g. +55 11 91234-5678.');
     }

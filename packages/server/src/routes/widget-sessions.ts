@@ -14,6 +14,7 @@ import { randomBase62 } from '../api-keys.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import { requireScope } from '../middleware/api-auth.js';
+import { parseBody } from '../middleware/parse-body.js';
 import { SecretBox } from '../secrets.js';
 import type { StoredMetaApp, WidgetSessionRecord } from '../store/types.js';
 import { signWidgetToken } from '../tokens.js';
@@ -77,17 +78,6 @@ export const createWidgetSessionBody = z.strictObject({
 });
 export type CreateWidgetSessionBody = z.infer<typeof createWidgetSessionBody>;
 
-/** The first problem of a body, with the field it concerns. */
-function validationError(error: z.ZodError): HttpError {
-  const issue = error.issues[0]!;
-  if (issue.code === 'unrecognized_keys') {
-    const prefix = issue.path.length > 0 ? `${issue.path.join('.')}.` : '';
-    return new HttpError(400, 'VALIDATION_FAILED', `${prefix}${issue.keys[0]}: unknown field`);
-  }
-  if (issue.path.length === 0) return new HttpError(400, 'VALIDATION_FAILED', 'The body must be a JSON object.');
-  return new HttpError(400, 'VALIDATION_FAILED', `${issue.path.join('.')}: ${issue.message}`);
-}
-
 /** `widget-<base36 time>-<4 random>`: sortable by creation and unlikely to collide. */
 export const defaultSessionName = (nowMs: number): string => `widget-${nowMs.toString(36)}-${randomBase62(4).toLowerCase()}`;
 
@@ -98,7 +88,6 @@ export interface CreatedWidgetSession {
   response: CreateWidgetSessionResponse;
 }
 
-/** Validates the body and builds the widget session, its token and the response; writes nothing. */
 /** Makes the name of a session created without `sessionName` (a seam for tests). */
 export type SessionNamer = (nowMs: number) => string;
 
@@ -108,10 +97,8 @@ const GENERATED_NAME_TRIES = 5;
 /** A generated name that already exists: never hand one user's widget another user's session. */
 class GeneratedNameTaken extends Error {}
 
-function buildWidgetSession(deps: AppDeps, tenantId: string, rawBody: unknown, nameFor: SessionNamer): CreatedWidgetSession {
-  const parsed = createWidgetSessionBody.safeParse(rawBody);
-  if (!parsed.success) throw validationError(parsed.error);
-  const body = parsed.data;
+/** Builds the widget session, its token and the response from a parsed body; writes nothing. */
+function buildWidgetSession(deps: AppDeps, tenantId: string, body: CreateWidgetSessionBody, nameFor: SessionNamer): CreatedWidgetSession {
   const { config } = deps;
   const mode: WidgetMode = body.mode ?? 'all';
 
@@ -186,12 +173,12 @@ function saveWidgetSession(store: AppDeps['store'], { widgetSession, generatedNa
 async function createWith(
   deps: AppDeps,
   tenantId: string,
-  rawBody: unknown,
+  body: CreateWidgetSessionBody,
   nameFor: SessionNamer,
   save: (created: CreatedWidgetSession) => void | Promise<void>,
 ): Promise<CreatedWidgetSession> {
   for (let attempt = 1; ; attempt++) {
-    const created = buildWidgetSession(deps, tenantId, rawBody, nameFor);
+    const created = buildWidgetSession(deps, tenantId, body, nameFor);
     try {
       await save(created);
       return created;
@@ -203,22 +190,22 @@ async function createWith(
 }
 
 /** Creates a widget session for a tenant in its own transaction (the demo backend calls this). */
-export function createWidgetSession(deps: AppDeps, tenantId: string, rawBody: unknown, nameFor: SessionNamer = defaultSessionName): Promise<CreatedWidgetSession> {
-  return createWith(deps, tenantId, rawBody, nameFor, (created) => deps.store.db.transaction(() => saveWidgetSession(deps.store, created))());
+export function createWidgetSession(deps: AppDeps, tenantId: string, body: CreateWidgetSessionBody, nameFor: SessionNamer = defaultSessionName): Promise<CreatedWidgetSession> {
+  return createWith(deps, tenantId, body, nameFor, (created) => deps.store.db.transaction(() => saveWidgetSession(deps.store, created))());
 }
 
 /**
  * The route's path: the same, committed together with the other requests of this event-loop
  * turn (`transactBatched`); the 201 still goes out only after the commit.
  */
-export function createWidgetSessionBatched(deps: AppDeps, tenantId: string, rawBody: unknown, nameFor: SessionNamer = defaultSessionName): Promise<CreatedWidgetSession> {
-  return createWith(deps, tenantId, rawBody, nameFor, (created) => deps.store.transactBatched(() => saveWidgetSession(deps.store, created)));
+export function createWidgetSessionBatched(deps: AppDeps, tenantId: string, body: CreateWidgetSessionBody, nameFor: SessionNamer = defaultSessionName): Promise<CreatedWidgetSession> {
+  return createWith(deps, tenantId, body, nameFor, (created) => deps.store.transactBatched(() => saveWidgetSession(deps.store, created)));
 }
 
 /** Mounted under `/api` after `apiKeyAuth` and the JSON body parser. */
 export function widgetSessionsRouter(deps: AppDeps): Router {
   const router = Router();
-  router.post('/widget/sessions', requireScope('sessions:manage'), async (req, res) => {
+  router.post('/widget/sessions', requireScope('sessions:manage'), parseBody(createWidgetSessionBody), async (req, res) => {
     const { response, widgetSession } = await createWidgetSessionBatched(deps, res.locals.apiKey!.tenantId, req.body);
     deps.logger.info({ tenantId: widgetSession.tenantId, session: widgetSession.sessionName, mode: widgetSession.mode }, 'widget session created');
     res.status(201).json(response);
