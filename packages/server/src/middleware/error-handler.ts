@@ -75,6 +75,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     // A stream (SSE) that already sent headers cannot carry a JSON error: let Express close it.
     if (res.headersSent) return next(error);
+    // Refused before its body was read (401 on /api, 413 from Content-Length): close the socket
+    // rather than let Node drain a body nobody will use.
+    if (!req.complete) res.set('Connection', 'close');
     const body: ErrorBody = { error: http.message, code: http.code };
     res.status(http.status).set(http.headers).json(body);
   };
