@@ -9,6 +9,7 @@ import { jsonBody } from './middleware/body.js';
 import { widgetCors, widgetOriginCheck } from './middleware/cors.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { notFound } from './middleware/not-found.js';
+import { widgetSessionRateLimit, type WidgetSessionLimitOptions } from './middleware/rate-limit.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { widgetTokenAuth } from './middleware/widget-auth.js';
 import { assetsRouter, type AssetDirs } from './routes/assets.js';
@@ -27,10 +28,12 @@ export interface CreateAppOptions extends AppDeps {
   assets?: AssetDirs;
   /** Log one line per request (off in benchmarks). Default true. */
   logRequests?: boolean;
+  /** Abuse limits (SECURITY.md lists them); the store is where cluster mode plugs a shared one. */
+  limits?: { widgetSessions?: WidgetSessionLimitOptions };
 }
 
 export function createApp(options: CreateAppOptions): Express {
-  const { linking: givenLinking, assets, logRequests = true, ...deps } = options;
+  const { linking: givenLinking, assets, logRequests = true, limits = {}, ...deps } = options;
   const linking = givenLinking ?? createLinking(deps);
   const app = express();
   // main.ts resumes and closes the linking; tests reach it here too.
@@ -50,7 +53,7 @@ export function createApp(options: CreateAppOptions): Express {
 
   // Backend API: API key first, so an anonymous caller learns nothing from body errors.
   app.use('/api', apiKeyAuth(deps), jsonBody());
-  app.use('/api', widgetSessionsRouter(deps));
+  app.use('/api', widgetSessionsRouter(deps, widgetSessionRateLimit(limits.widgetSessions)));
   app.use('/api/sessions', sessionsRouter(deps, linking));
 
   // The hosted page, then the widget's JSON/SSE API (CORS before auth so preflights and auth

@@ -1,7 +1,7 @@
 // `POST /api/widget/sessions` (scope `sessions:manage`): the backend asks for a widget session
 // and gets the URL to show its user. Linking does not start here (see DESIGN.md): only when the
 // widget first asks, because a QR cycle lasts ~160 s and users open the widget minutes later.
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import {
   type CreateWidgetSessionResponse,
@@ -202,10 +202,10 @@ export function createWidgetSessionBatched(deps: AppDeps, tenantId: string, body
   return createWith(deps, tenantId, body, nameFor, (created) => deps.store.transactBatched(() => saveWidgetSession(deps.store, created)));
 }
 
-/** Mounted under `/api` after `apiKeyAuth` and the JSON body parser. */
-export function widgetSessionsRouter(deps: AppDeps): Router {
+/** Mounted under `/api` after `apiKeyAuth` and the JSON body parser; `rateLimit` counts per key. */
+export function widgetSessionsRouter(deps: AppDeps, rateLimit: RequestHandler): Router {
   const router = Router();
-  router.post('/widget/sessions', requireScope('sessions:manage'), parseBody(createWidgetSessionBody), async (req, res) => {
+  router.post('/widget/sessions', requireScope('sessions:manage'), rateLimit, parseBody(createWidgetSessionBody), async (req, res) => {
     const { response, widgetSession } = await createWidgetSessionBatched(deps, res.locals.apiKey!.tenantId, req.body);
     deps.logger.info({ tenantId: widgetSession.tenantId, session: widgetSession.sessionName, mode: widgetSession.mode }, 'widget session created');
     res.status(201).json(response);
