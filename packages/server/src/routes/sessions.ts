@@ -9,6 +9,10 @@ import type { Linking } from '../linking/index.js';
 import { requireScope } from '../middleware/api-auth.js';
 import { parseBody } from '../middleware/parse-body.js';
 import type { WaSessionRecord } from '../store/index.js';
+import { paginate, parsePageQuery } from './pagination.js';
+
+/** Fixed-width time first, so string order is creation order; the name breaks ties. */
+const sessionSortKey = (s: WaSessionRecord): string => `${String(s.createdAt).padStart(15, '0')}:${s.name}`;
 
 const toInfo = (s: WaSessionRecord): WhatsAppSessionInfo => ({
   name: s.name,
@@ -47,8 +51,10 @@ export function sessionsRouter(deps: AppDeps, linking: Linking): Router {
     return session;
   };
 
-  router.get('/', requireScope('sessions:read'), (_req, res) => {
-    res.json({ success: true, data: deps.store.listWaSessions(tenantOf(res)).map(toInfo) });
+  // Oldest first (creation time, then name, which is unique per tenant); `?limit=&cursor=`.
+  router.get('/', requireScope('sessions:read'), (req, res) => {
+    const page = paginate(deps.store.listWaSessions(tenantOf(res)), sessionSortKey, parsePageQuery(req.query));
+    res.json({ success: true, data: page.items.map(toInfo), nextCursor: page.nextCursor });
   });
 
   router.get('/:name', requireScope('sessions:read'), (req, res) => {
