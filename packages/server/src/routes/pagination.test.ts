@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginate, parsePageQuery } from './pagination.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, paginate, parsePageQuery } from './pagination.js';
 
 const cursorOf = (key: string) => Buffer.from(key).toString('base64url');
 
@@ -38,7 +38,7 @@ test('paginate walks every row once, in key order, and stops with a null cursor'
     let after: string | null = null;
     let pages = 0;
     do {
-      const page = paginate(rows, (r) => r, { limit, after });
+      const page: Page<string> = paginate(rows, (r) => r, { limit, after });
       seen.push(...page.items);
       after = page.nextCursor === null ? null : Buffer.from(page.nextCursor, 'base64url').toString();
       pages++;
