@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request as httpRequest } from 'node:http';
+import { Agent, createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import express from 'express';
@@ -159,4 +159,42 @@ test('an error after a stream started closes it instead of writing JSON into it'
     .catch((error: NodeJS.ErrnoException) => error.code);
   // Either the socket was cut (the usual case) or what arrived is the stream, not an error body.
   assert.ok(outcome === 'ECONNRESET' || !String(outcome).includes('INTERNAL_ERROR'), String(outcome));
+});
+
+test('an error before the body was read closes the connection; other errors keep it alive', async () => {
+  const { logger } = captureLogger();
+  const app = express();
+  // Refuses at once, like apiKeyAuth does, before anything reads the body.
+  app.use('/guarded', () => {
+    throw new HttpError(401, 'UNAUTHORIZED', 'Missing API key.');
+  });
+  app.use(errorHandler(logger));
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const connectionHeader = (method: string, body: string) =>
+    new Promise<string | undefined>((resolve, reject) => {
+      const headers = body ? { 'Content-Type': 'application/json', 'Content-Length': String(body.length) } : {};
+      const req = httpRequest({ host: '127.0.0.1', port, method, path: '/guarded', headers, agent: keepAlive }, (res) => {
+        res.resume();
+        resolve(res.headers.connection);
+      });
+      req.on('error', reject);
+      // Only half the body: it is still unread when the error is answered.
+      if (body) req.write(body.slice(0, body.length / 2));
+      else req.end();
+    });
+  // A client that asks for keep-alive, so what the server decides shows in the answer.
+  const keepAlive = new Agent({ keepAlive: true });
+  try {
+    const CASES: [string, string, string, string][] = [
+      ['bodyless GET', 'GET', '', 'keep-alive'],
+      ['POST with an unread body', 'POST', '{"padding":"' + 'x'.repeat(200) + '"}', 'close'],
+    ];
+    for (const [name, method, body, expected] of CASES) assert.equal(await connectionHeader(method, body), expected, name);
+  } finally {
+    keepAlive.destroy();
+    server.closeAllConnections();
+    server.close();
+  }
 });

@@ -2,6 +2,7 @@
 // a 4xx with a sentence a developer can act on; only real faults are 500, logged without request
 // secrets. Routes throw HttpError; engines, linking and meta throw EngineError; libraries throw
 // their own errors, mapped here by the `status` they carry.
+import type { IncomingMessage } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { ErrorBody, ErrorCode } from '@titan-connect/protocol';
@@ -22,6 +23,9 @@ const clientStatusOf = (error: unknown): number | null => {
   const value = typeof status === 'number' ? status : statusCode;
   return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value < 500 ? value : null;
 };
+
+const hasUnreadBody = (req: IncomingMessage): boolean =>
+  !req.complete && (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0);
 
 /** zod errors (a `.parse` outside `parseBody`) name the first failing field. */
 const isZodError = (error: unknown): error is Parameters<typeof validationError>[0] =>
@@ -76,8 +80,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // A stream (SSE) that already sent headers cannot carry a JSON error: let Express close it.
     if (res.headersSent) return next(error);
     // Refused before its body was read (401 on /api, 413 from Content-Length): close the socket
-    // rather than let Node drain a body nobody will use.
-    if (!req.complete) res.set('Connection', 'close');
+    // rather than let Node drain a body nobody will use. (`req.complete` alone is false for any
+    // request still in its first tick, so bodyless requests would lose keep-alive.)
+    if (hasUnreadBody(req)) res.set('Connection', 'close');
     const body: ErrorBody = { error: http.message, code: http.code };
     res.status(http.status).set(http.headers).json(body);
   };
