@@ -101,11 +101,14 @@ export async function createApiKey(store: KeyStore, options: CreateApiKeyOptions
 /**
  * Makes sure this exact key exists with the given tenant and scopes (`TITAN_BOOTSTRAP_API_KEY`).
  * Re-running with the same key keeps its id, so its `created_at` history stays one row.
+ * A revoked key stays revoked (issue 14): whoever revoked it did so because it leaked, and a
+ * restart with the old environment must not bring it back (nor a new secret under its id). The caller sees `revokedAt` and warns.
  */
 export async function ensureApiKey(store: KeyStore, key: string, options: CreateApiKeyOptions): Promise<ApiKeyRecord> {
   const parsed = parseApiKey(key);
   if (!parsed) throw new Error('not an API key (titan_sk_<id>_<secret>)');
   const existing = await store.getApiKey(parsed.id);
+  if (existing && existing.revokedAt !== null) return existing;
   if (
     existing &&
     existing.revokedAt === null &&

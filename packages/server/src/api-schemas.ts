@@ -50,7 +50,7 @@ export const sendMessageBody = z.strictObject({
   text: z.string().min(1, 'must not be empty').max(4096, 'at most 4096 characters'),
 });
 
-export const pairingCodeBody = z.strictObject({ phoneNumber: z.string().max(40) });
+export const pairingCodeBody = z.strictObject({ phoneNumber: z.string({ error: 'send { "phoneNumber": "+5511912345678" }' }).max(40, 'at most 40 characters') });
 
 // Graph ids are numeric; checking that also keeps user input from steering the Graph URL path.
 const graphId = z.string().regex(/^\d{1,32}$/, 'must be a numeric Meta id');

@@ -9,6 +9,7 @@ import { jsonBody } from './middleware/body.js';
 import { widgetCors, widgetOriginCheck } from './middleware/cors.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { notFound } from './middleware/not-found.js';
+import { widgetSessionRateLimit, type WidgetSessionLimitOptions } from './middleware/rate-limit.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { widgetTokenAuth } from './middleware/widget-auth.js';
 import { assetsRouter, type AssetDirs } from './routes/assets.js';
@@ -31,10 +32,12 @@ export interface CreateAppOptions extends AppDeps {
   logRequests?: boolean;
   /** Names sessions created without `sessionName` (tests force collisions). */
   sessionNamer?: SessionNamer;
+  /** Abuse limits (SECURITY.md lists them); the store is where cluster mode plugs a shared one. */
+  limits?: { widgetSessions?: WidgetSessionLimitOptions };
 }
 
 export function createApp(options: CreateAppOptions): Express {
-  const { linking: givenLinking, assets, logRequests = true, sessionNamer, ...deps } = options;
+  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, ...deps } = options;
   const linking = givenLinking ?? createLinking(deps);
   // Routes call these services; the services call the store, the linking layer and the engine.
   const widgetSessions = new WidgetSessions(deps, linking, sessionNamer);
@@ -58,7 +61,7 @@ export function createApp(options: CreateAppOptions): Express {
 
   // Backend API: API key first, so an anonymous caller learns nothing from body errors.
   app.use('/api', apiKeyAuth(deps), jsonBody());
-  app.use('/api', widgetSessionsRouter(deps, widgetSessions));
+  app.use('/api', widgetSessionsRouter(deps, widgetSessions, widgetSessionRateLimit(limits.widgetSessions)));
   app.use('/api/sessions', sessionsRouter(sessions));
 
   // The hosted page, then the widget's JSON/SSE API (CORS before auth so preflights and auth

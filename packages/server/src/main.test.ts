@@ -5,7 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer } from './main.js';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseApiKey, revokeApiKey } from './api-keys.js';
+import { HTTP_TIMEOUTS, startServer } from './main.js';
+import { simApp } from './routes/test-support/sim-app.js';
+import { SqliteStore } from './store/index.js';
 import { captureLogger } from './test-support/server.js';
 
 let dir: string;
@@ -67,6 +72,86 @@ test('TITAN_BOOTSTRAP_API_KEY exists at start-up for tenant default; no other ke
     assert.equal(res.status, 201);
   } finally {
     await running.close();
+  }
+});
+
+test('a revoked TITAN_BOOTSTRAP_API_KEY stays revoked after a restart, with a warning', async () => {
+  const env = { PORT: '0', TITAN_DB: join(dir, 'revoked.db'), TITAN_DEMO: '0', TITAN_SECRET: 'r'.repeat(40), TITAN_BOOTSTRAP_API_KEY: BOOTSTRAP };
+  const first = await startServer(env, captureLogger().logger);
+  try {
+    assert.equal((await createSession(`http://localhost:${first.config.port}`, BOOTSTRAP)).status, 201);
+  } finally {
+    await first.close();
+  }
+  // Revoked the way an operator does it: the CLI, another process, on the same database.
+  const store = new SqliteStore(env.TITAN_DB);
+  assert.ok(revokeApiKey(store, parseApiKey(BOOTSTRAP)!.id));
+  store.close();
+
+  const { logger, text } = captureLogger();
+  const second = await startServer(env, logger);
+  try {
+    assert.equal((await createSession(`http://localhost:${second.config.port}`, BOOTSTRAP)).status, 401);
+    assert.match(text(), /TITAN_BOOTSTRAP_API_KEY names a revoked key; it stays revoked/);
+    assert.equal(second.printedApiKey, null, 'no replacement key is printed either');
+  } finally {
+    await second.close();
+  }
+});
+
+test('between listen and ready every request gets 503 SERVICE_UNAVAILABLE with Retry-After; then the app answers', async () => {
+  let early: { status: number; retryAfter: string | null; body: unknown } | null = null;
+  const running = await startServer({ PORT: '0', TITAN_DB: join(dir, 'early.db'), TITAN_DEMO: '0', TITAN_SECRET: 'e'.repeat(40) }, captureLogger().logger, {
+    listening: async (server) => {
+      const { port } = server.address() as AddressInfo;
+      const res = await fetch(`http://127.0.0.1:${port}/api/sessions`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
+      early = { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() };
+    },
+  });
+  try {
+    assert.deepEqual(early, { status: 503, retryAfter: '2', body: { error: 'The server is starting; try again in a moment.', code: 'SERVICE_UNAVAILABLE' } });
+    const ready = await fetch(`http://127.0.0.1:${running.config.port}/api/sessions`);
+    assert.equal(ready.status, 401, 'once ready, the app itself answers');
+    assert.equal(running.server.requestTimeout, HTTP_TIMEOUTS.requestTimeout);
+    assert.equal(running.server.headersTimeout, HTTP_TIMEOUTS.headersTimeout);
+  } finally {
+    await running.close();
+  }
+});
+
+test('requestTimeout ends a body that trickles in, but never an SSE stream (its GET is complete)', async () => {
+  const sim = await simApp();
+  // The same options as main.ts, shrunk to test speed: Node checks them every connectionsCheckingInterval.
+  const server = createServer({ ...HTTP_TIMEOUTS, requestTimeout: 300, headersTimeout: 200, connectionsCheckingInterval: 50 }, sim.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const ws = await sim.widgetSession();
+    const sse = await fetch(`http://127.0.0.1:${port}/widget/api/events?token=${ws.token}`);
+    assert.equal(sse.status, 200);
+    const reader = sse.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    assert.match(first, /event: state/);
+
+    // A POST whose body never finishes: Node answers 408 once requestTimeout has passed (the
+    // route does not matter: the 408 comes before the app sees a complete request).
+    const slow = await new Promise<number | string>((resolve) => {
+      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/dev/simulator/scan', agent: false, headers: { 'Content-Type': 'application/json', 'Content-Length': '100' } }, (res) =>
+        resolve(res.statusCode!),
+      );
+      req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+      req.write('{"mode":');
+    });
+    assert.equal(slow, 408);
+
+    // Well past requestTimeout and headersTimeout, the stream is still open: a read is pending, not done.
+    const outcome = await Promise.race([reader.read().then((r) => (r.done ? 'ended' : 'data')), new Promise((r) => setTimeout(() => r('open'), 1_000))]);
+    assert.ok(outcome === 'open' || outcome === 'data', `the SSE stream was ${String(outcome)}`);
+    await reader.cancel();
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await sim.close();
   }
 });
 

@@ -1,7 +1,7 @@
 // `pnpm start`: read the environment, open the store, start the engine, listen. Everything the
 // app does lives in `createApp`; this file only wires real dependencies and handles shutdown.
 import { realpathSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
@@ -12,6 +12,7 @@ import { ConfigError, loadConfig, resolveSecret } from './config.js';
 import type { AppConfig } from './config.types.js';
 import type { Linking } from './linking/index.js';
 import { createLogger } from './logger.js';
+import { notReady } from './middleware/not-ready.js';
 import { DEMO_TENANT } from './routes/demo.js';
 import { SqliteStore, type Store } from './store/index.js';
 import { createEngine } from './whatsapp/index.js';
@@ -25,22 +26,47 @@ export interface RunningServer {
 }
 
 /**
- * Keys for the start-up: `TITAN_BOOTSTRAP_API_KEY` exists exactly; and a server with no key at
- * all gets one for tenant `default` (scope `*`), printed once, so a newcomer can call the API
- * right after `pnpm start` without touching the CLI.
+ * Node's limits on receiving a request. `requestTimeout` covers only the time until the whole
+ * request (headers and body) has arrived, not the response: an SSE stream, whose GET has no body,
+ * is never cut by it (main.test.ts proves it). 30 s is ample for a 16 kB body on a slow mobile
+ * link and ends slow-body (slowloris) requests ten times sooner than Node's default 300 s;
+ * 15 s for the headers alone.
  */
-async function bootstrapKeys(config: AppConfig, store: Store, now: number): Promise<string | null> {
-  if (config.bootstrapApiKey) await ensureApiKey(store, config.bootstrapApiKey, { tenantId: DEMO_TENANT, scopes: ['*'], label: 'bootstrap', now });
+export const HTTP_TIMEOUTS = { requestTimeout: 30_000, headersTimeout: 15_000 } as const;
+
+/**
+ * Keys for the start-up: `TITAN_BOOTSTRAP_API_KEY` exists exactly, unless it was revoked (then it
+ * stays revoked, with a warning); and a server with no key at all gets one for tenant `default`
+ * (scope `*`), printed once, so a newcomer can call the API right after `pnpm start`.
+ */
+async function bootstrapKeys(config: AppConfig, store: Store, now: number, log: Logger): Promise<string | null> {
+  if (config.bootstrapApiKey) {
+    const record = await ensureApiKey(store, config.bootstrapApiKey, { tenantId: DEMO_TENANT, scopes: ['*'], label: 'bootstrap', now });
+    if (record.revokedAt !== null) {
+      log.warn(
+        { keyId: record.id, revokedAt: new Date(record.revokedAt).toISOString() },
+        'TITAN_BOOTSTRAP_API_KEY names a revoked key; it stays revoked. Remove the variable or set a new key.',
+      );
+    }
+  }
   if ((await store.listApiKeys()).length > 0) return null;
   return (await createApiKey(store, { tenantId: DEMO_TENANT, scopes: ['*'], label: 'first start', now })).key;
 }
 
-export async function startServer(env: Record<string, string | undefined> = process.env, logger?: Logger): Promise<RunningServer> {
+export interface StartHooks {
+  /** Runs once the port is open, before start-up goes on (tests probe the not-ready window). */
+  listening?: (server: Server) => Promise<void>;
+}
+
+export async function startServer(env: Record<string, string | undefined> = process.env, logger?: Logger, hooks: StartHooks = {}): Promise<RunningServer> {
   const loaded = loadConfig(env);
   const log = logger ?? createLogger({ level: loaded.logLevel });
   const store = new SqliteStore(loaded.dbPath);
   let linking: Linking | null = null;
-  const server = createServer();
+  const server = createServer({ ...HTTP_TIMEOUTS });
+  // 503 SERVICE_UNAVAILABLE with Retry-After until the app is built and linking has resumed.
+  let handle: RequestListener = notReady;
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => handle(req, res));
   try {
     // Listen before building the app, so `PORT=0` (tests, examples) still yields a correct
     // default PUBLIC_URL: the port is known before any widgetUrl is made.
@@ -48,15 +74,16 @@ export async function startServer(env: Record<string, string | undefined> = proc
       server.once('error', reject);
       server.listen(loaded.port, () => resolve());
     });
+    await hooks.listening?.(server);
     const port = (server.address() as AddressInfo).port;
     const publicUrl = env.PUBLIC_URL?.trim() ? loaded.publicUrl : `http://localhost:${port}`;
     const config: AppConfig = { ...loaded, port, publicUrl, secret: await resolveSecret(loaded, store, log) };
-    const printedApiKey = await bootstrapKeys(config, store, systemClock.now());
+    const printedApiKey = await bootstrapKeys(config, store, systemClock.now(), log);
     const engine = await createEngine(config, store, log);
     const app = createApp({ config, store, engine, clock: systemClock, logger: log });
     linking = app.locals.linking as Linking;
     await linking.resume();
-    server.on('request', app);
+    handle = app;
     const running: RunningServer = {
       server,
       config,

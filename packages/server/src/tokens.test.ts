@@ -89,3 +89,25 @@ test('looksLikeJwt spots tokens, not API keys', () => {
   assert.equal(looksLikeJwt(signWidgetToken(SECRET, SUBJECT, NOW).token), true);
   assert.equal(looksLikeJwt('titan_sk_AbCdEf123456_0123456789abcdefghijABCDEFGHIJxy'), false);
 });
+
+test('lifetime: exp − iat ≤ 900 and iat at most 30 s ahead, or the signed token is invalid', () => {
+  const now = NOW / 1000;
+  const CASES: [string, number, number, string][] = [
+    ['the server\'s own 900 s', now, now + 900, 'ok'],
+    ['shorter is fine', now, now + 60, 'ok'],
+    ['901 s', now, now + 901, 'invalid'],
+    ['a year', now, now + 365 * 86_400, 'invalid'],
+    ['exp before iat (both ahead of now)', now + 20, now + 10, 'invalid'],
+    ['exp equal to iat', now + 10, now + 10, 'invalid'],
+    ['exp already past', now - 100, now - 1, 'expired'],
+    ['iat 30 s ahead (clock skew)', now + 30, now + 930, 'ok'],
+    ['iat 31 s ahead', now + 31, now + 931, 'invalid'],
+    ['iat an hour ahead', now + 3600, now + 4500, 'invalid'],
+    ['fractional iat', now + 0.5, now + 900, 'invalid'],
+  ];
+  for (const [name, iat, exp, expected] of CASES) {
+    // Signed with the real secret: only the lifetime rule can refuse these.
+    const token = jwt.sign({ ...SUBJECT, aud: 'titan-widget', iat, exp }, SECRET, { algorithm: 'HS256' });
+    assert.equal(problemOf(() => verifyWidgetToken(SECRET, token, NOW)), expected, name);
+  }
+});

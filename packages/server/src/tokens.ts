@@ -80,8 +80,29 @@ const isClaims = (value: unknown): value is WidgetTokenClaims => {
 };
 
 /**
+ * How far in the future `iat` may be: tokens are signed by this server or a cluster peer, so only
+ * the clock skew between instances (NTP keeps it far below this) is forgiven.
+ */
+export const IAT_SKEW_SECONDS = 30;
+
+/**
+ * Why a correctly signed token still has an impossible lifetime, or null. This server never signs
+ * one that lives longer than `WIDGET_TOKEN_TTL_SECONDS` or starts in the future; such a token was
+ * minted with a leaked secret or by a bug, and must not buy more than the documented 15 minutes.
+ */
+export function lifetimeProblem(claims: Pick<WidgetTokenClaims, 'iat' | 'exp'>, nowSeconds: number): string | null {
+  const { iat, exp } = claims;
+  if (!Number.isInteger(iat) || !Number.isInteger(exp)) return 'iat and exp must be whole seconds';
+  if (exp <= iat) return 'exp is not after iat';
+  if (exp - iat > WIDGET_TOKEN_TTL_SECONDS) return `lives ${exp - iat} s, more than ${WIDGET_TOKEN_TTL_SECONDS} s`;
+  if (iat > nowSeconds + IAT_SKEW_SECONDS) return 'issued in the future';
+  return null;
+}
+
+/**
  * Verifies signature (HS256 only: `none`, HS512 and RS* are refused), audience and expiry at
- * `nowMs`. Throws `WidgetTokenError`. Binding to a stored widget session is the caller's job.
+ * `nowMs`, and a sane lifetime (`lifetimeProblem`). Throws `WidgetTokenError`. Binding to a
+ * stored widget session is the caller's job.
  */
 export function verifyWidgetToken(secret: string, token: string | null | undefined, nowMs: number): WidgetTokenClaims {
   if (!token) throw new WidgetTokenError('missing', 'Missing widget token.');
@@ -99,5 +120,6 @@ export function verifyWidgetToken(secret: string, token: string | null | undefin
   }
   // A token must carry its expiry; jsonwebtoken accepts one without `exp` as never expiring.
   if (!isClaims(payload)) throw new WidgetTokenError('invalid', 'Invalid widget token.');
+  if (lifetimeProblem(payload, Math.floor(nowMs / 1000)) !== null) throw new WidgetTokenError('invalid', 'Invalid widget token.');
   return payload;
 }

@@ -290,7 +290,7 @@ describe('linking across a restart (same SQLite file)', () => {
     assert.equal(ids[0], lastId, 'state as of the last id the client saw');
     assert.deepEqual(ids.slice(1), [lastId + 1, lastId + 2], 'then the restart: starting, a fresh QR');
     assert.equal(stream.events.at(-1)?.event, 'qr');
-    await assert.rejects(two.deps.engine.virtualPhone.scan(oldQr), { status: 400 });
+    await assert.rejects(two.deps.engine.virtualPhone.scan(oldQr), { code: 'BAD_REQUEST' });
     assert.equal((await two.deps.store.getWaSession('default', 'shop'))!.statusReason, 'SCAN_QR');
     await two.deps.engine.virtualPhone.scan(state.qr!.qr);
     const connected = await stream.next('connected');

@@ -3,6 +3,7 @@
 import { randomInt } from 'node:crypto';
 import type { CloudApiFinishRequest } from '@titan-connect/protocol';
 import type { AppConfig } from '../config.types.js';
+import { EngineError } from '../errors.js';
 import type { SecretBox } from '../secrets.js';
 import type { WidgetSessionRecord } from '../store/types.js';
 import { GraphError, type GraphClient } from './graph-client.js';
@@ -25,9 +26,12 @@ export interface MetaAppCredentials {
   source: 'platform' | 'byoa';
 }
 
-/** Why a widget session cannot finish Cloud API signup; the sentence is for the operator. */
-export class MetaNotConfigured extends Error {
-  override name = 'MetaNotConfigured';
+/** Why a widget session cannot finish Cloud API signup (400 META_NOT_CONFIGURED); the sentence is for the operator. */
+export class MetaNotConfigured extends EngineError {
+  constructor(message: string) {
+    super('META_NOT_CONFIGURED', message);
+    this.name = 'MetaNotConfigured';
+  }
 }
 
 /**

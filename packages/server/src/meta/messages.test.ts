@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { AppDeps } from '../deps.js';
-import { HttpError } from '../errors.js';
+import { EngineError } from '../errors.js';
+import { toHttpError } from '../middleware/error-handler.js';
 import { SecretBox } from '../secrets.js';
 import type { WaSessionRecord } from '../store/types.js';
 import { startFakeGraph, type FakeGraph } from '../test-support/fake-graph.js';
@@ -64,8 +65,8 @@ test('sendCloudApiText posts to the number with the opened business token and re
 test("a Graph error becomes 502 META_SEND_FAILED with Meta's message and no token in it or the log", async () => {
   graph.fail('send', { status: 400, error: { message: `Recipient not allowed (token ${graph.options.businessToken})`, type: 'OAuthException', code: 131030, fbtrace_id: 'x' } });
   const error = await sendCloudApiText(deps(), cloudSession(), '5511912345678', 'hi').catch((e: unknown) => e);
-  assert.ok(error instanceof HttpError);
-  assert.equal(error.status, 502);
+  assert.ok(error instanceof EngineError);
+  assert.equal(toHttpError(error).status, 502);
   assert.equal(error.code, 'META_SEND_FAILED');
   assert.equal(error.message, 'Recipient not allowed (token [redacted])');
   assert.ok(logLines.length > 0 && logLines.every((l) => !l.includes(graph.options.businessToken)));
@@ -79,7 +80,7 @@ const NOT_SENDABLE: [string, () => WaSessionRecord, number, string][] = [
 ];
 for (const [name, session, status, code] of NOT_SENDABLE) {
   test(`${name} cannot send (${status} ${code}) and Meta is not called`, async () => {
-    await assert.rejects(sendCloudApiText(deps(), session(), '5511912345678', 'hi'), (e: unknown) => e instanceof HttpError && e.status === status && e.code === code);
+    await assert.rejects(sendCloudApiText(deps(), session(), '5511912345678', 'hi'), (e: unknown) => e instanceof EngineError && toHttpError(e).status === status && e.code === code);
     assert.deepEqual(graph.requests, []);
   });
 }

@@ -1,6 +1,6 @@
 // Sending through a Cloud API session: the Graph messages endpoint with the stored business token.
 import type { AppDeps } from '../deps.js';
-import { HttpError } from '../errors.js';
+import { EngineError } from '../errors.js';
 import { SecretBox } from '../secrets.js';
 import type { WaSessionRecord } from '../store/types.js';
 import { parseStoredCloudApi } from './embedded-signup.js';
@@ -13,16 +13,16 @@ import { GraphClient, GraphError } from './graph-client.js';
 export async function sendCloudApiText(deps: AppDeps, session: WaSessionRecord, to: string, text: string): Promise<string> {
   const stored = parseStoredCloudApi(session.cloudApi);
   if (session.status !== 'CONNECTED' || !stored) {
-    throw new HttpError(409, 'SESSION_NOT_CONNECTED', `Session ${session.name} is not connected to the Cloud API.`);
+    throw new EngineError('SESSION_NOT_CONNECTED', `Session ${session.name} is not connected to the Cloud API.`);
   }
   if (!stored.phoneNumberId) {
-    throw new HttpError(409, 'SESSION_NOT_CONNECTED', `Session ${session.name} has a WhatsApp Business Account but no phone number to send from.`);
+    throw new EngineError('SESSION_NOT_CONNECTED', `Session ${session.name} has a WhatsApp Business Account but no phone number to send from.`);
   }
   let businessToken: string;
   try {
     businessToken = new SecretBox(deps.config.secret).open(stored.businessTokenEnc);
   } catch {
-    throw new HttpError(500, 'INTERNAL_ERROR', `The business token of session ${session.name} cannot be decrypted (was TITAN_SECRET changed?).`);
+    throw new EngineError('INTERNAL_ERROR', `The business token of session ${session.name} cannot be decrypted (was TITAN_SECRET changed?).`);
   }
   const graph = new GraphClient({ graphUrl: deps.config.meta.graphUrl, graphVersion: deps.config.meta.graphVersion });
   try {
@@ -33,6 +33,6 @@ export async function sendCloudApiText(deps: AppDeps, session: WaSessionRecord, 
       { session: session.name, status: error.status, metaCode: error.metaCode, fbtraceId: error.fbtraceId },
       'Cloud API send failed',
     );
-    throw new HttpError(502, 'META_SEND_FAILED', error.message.split(businessToken).join('[redacted]'));
+    throw new EngineError('META_SEND_FAILED', error.message.split(businessToken).join('[redacted]'));
   }
 }

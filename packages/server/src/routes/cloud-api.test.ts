@@ -1,18 +1,18 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express from 'express';
 import { pino } from 'pino';
 import request from 'supertest';
 import type { CloudApiFinishRequest, ConnectedPayload, FailedPayload } from '@titan-connect/protocol';
 import type { AppConfig } from '../config.types.js';
 import type { AppDeps } from '../deps.js';
-import { HttpError } from '../errors.js';
 import type { Linking } from '../linking/index.js';
 import { methodsFor } from '../linking/snapshot.js';
 import type { CloudApiConnection } from '../meta/embedded-signup.js';
 import { WidgetSessions } from '../services/widget-sessions.js';
 import { parseStoredCloudApi } from '../meta/embedded-signup.js';
+import { errorHandler } from '../middleware/error-handler.js';
 import { SecretBox } from '../secrets.js';
 import { SqliteStore } from '../store/index.js';
 import type { StoredMetaApp, WidgetSessionRecord } from '../store/types.js';
@@ -117,11 +117,8 @@ async function harness(options: HarnessOptions = {}) {
     next();
   });
   app.use('/widget/api', cloudApiRouter(new WidgetSessions(deps, recorded.linking)));
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (error instanceof HttpError) return void res.status(error.status).json({ error: error.message, code: error.code });
-    logger.error({ err: error }, 'unexpected');
-    res.status(500).json({ error: 'Internal error', code: 'INTERNAL_ERROR' });
-  });
+  // The app's own error handler: the statuses asserted below are the ones clients get.
+  app.use(errorHandler(logger));
   return { app, store, widgetSession, logLines, ...recorded };
 }
 

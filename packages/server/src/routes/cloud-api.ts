@@ -5,17 +5,16 @@
 import { Router } from 'express';
 import { cloudApiFinishBody } from '../api-schemas.js';
 import { HttpError } from '../errors.js';
-import { parseBody } from '../parse-body.js';
+import { parseBody } from '../middleware/parse-body.js';
 import type { WidgetSessions } from '../services/widget-sessions.js';
 
 export function cloudApiRouter(widgetSessions: WidgetSessions): Router {
   const router = Router();
-  router.post('/cloud-api', async (req, res) => {
+  router.post('/cloud-api', parseBody(cloudApiFinishBody), async (req, res) => {
     // Mounted after `widgetTokenAuth`; without it there is no widget session to finish.
     const auth = res.locals.widget;
     if (!auth) throw new HttpError(401, 'MISSING_WIDGET_TOKEN', 'Missing widget token: use the full widgetUrl.');
-    const finish = parseBody(cloudApiFinishBody, req.body);
-    res.json({ success: true, data: await widgetSessions.finishCloudApi(auth.widgetSession, finish) });
+    res.json({ success: true, data: await widgetSessions.finishCloudApi(auth.widgetSession, req.body) });
   });
   return router;
 }

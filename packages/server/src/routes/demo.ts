@@ -5,10 +5,11 @@
 // turns it off with TITAN_DEMO=0.
 import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
+import { z } from 'zod';
 import { WIDGET_MODES } from '@titan-connect/protocol';
 import type { AppDeps } from '../deps.js';
-import { HttpError } from '../errors.js';
 import { jsonBody } from '../middleware/body.js';
+import { parseBody } from '../middleware/parse-body.js';
 import type { WidgetSessions } from '../services/widget-sessions.js';
 
 export const DEMO_TENANT = 'default';
@@ -17,6 +18,9 @@ export const DEMO_TENANT = 'default';
 export const VIRTUAL_PHONE_NUMBER = '+1 555 010 0001';
 
 const DEMO_DIR = fileURLToPath(new URL('../../demo/', import.meta.url));
+
+/** The demo page sends only the mode it offers in its select. */
+const DemoSessionBody = z.strictObject({ mode: z.enum(WIDGET_MODES, { error: `must be one of ${WIDGET_MODES.join(', ')}` }).optional() });
 
 const DEMO_CSP =
   "default-src 'self'; script-src 'self'; connect-src 'self'; frame-src 'self'; img-src 'self' data:; " +
@@ -41,11 +45,8 @@ export function demoRouter(deps: AppDeps, widgetSessions: WidgetSessions): Route
     const virtualPhone = deps.engine.virtualPhone ? { displayNumber: VIRTUAL_PHONE_NUMBER } : null;
     res.set('Cache-Control', 'no-store').json({ engine: deps.config.engine, virtualPhone });
   });
-  router.post('/demo/session', jsonBody(), async (req, res) => {
-    const mode = (req.body as { mode?: unknown }).mode;
-    if (mode !== undefined && !(WIDGET_MODES as readonly unknown[]).includes(mode)) {
-      throw new HttpError(400, 'VALIDATION_FAILED', `mode: must be one of ${WIDGET_MODES.join(', ')}`);
-    }
+  router.post('/demo/session', jsonBody(), parseBody(DemoSessionBody), async (req, res) => {
+    const { mode } = req.body;
     // Cloud API needs a Meta app; the demo falls back to "all" rather than failing without one.
     const wanted = mode === 'cloud-api' && !deps.config.meta.appId ? 'all' : (mode as (typeof WIDGET_MODES)[number] | undefined);
     const { response } = await widgetSessions.create(DEMO_TENANT, wanted ? { mode: wanted } : {});

@@ -4,6 +4,7 @@ import { Router } from 'express';
 import * as z from 'zod';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
+import { parseBody } from '../middleware/parse-body.js';
 
 const ScanBody = z.strictObject({ qr: z.string().min(1).max(2048) });
 const CodeBody = z.strictObject({ code: z.string().min(1).max(32) });
@@ -15,14 +16,14 @@ export function devSimulatorRouter(deps: Pick<AppDeps, 'engine'>): Router {
     return deps.engine.virtualPhone;
   };
 
-  router.post('/scan', async (req, res) => {
-    const { qr } = ScanBody.parse(req.body);
+  router.post('/scan', parseBody(ScanBody), async (req, res) => {
+    const { qr } = req.body;
     const key = await phone().scan(qr);
     res.json({ success: true, data: { session: key.name } });
   });
 
-  router.post('/enter-code', async (req, res) => {
-    const { code } = CodeBody.parse(req.body);
+  router.post('/enter-code', parseBody(CodeBody), async (req, res) => {
+    const { code } = req.body;
     const key = await phone().enterCode(code);
     res.json({ success: true, data: { session: key.name } });
   });

@@ -108,3 +108,35 @@ test('POST messages returns the message id', async () => {
     await sim.close();
   }
 });
+
+test('GET /api/sessions pages with ?limit=&cursor=: oldest first, every session once, nextCursor null at the end', async () => {
+  const sim = await simApp();
+  try {
+    const names = ['s-a', 's-b', 's-c', 's-d', 's-e', 's-f', 's-g'];
+    for (const name of names) {
+      await sim.widgetSession({ sessionName: name });
+      sim.clock.advance(1_000);
+    }
+    const key = sim.key(['sessions:read']);
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `?limit=3&cursor=${cursor}` : '?limit=3';
+      const res = await request(sim.app).get(`/api/sessions${query}`).set('Authorization', `Bearer ${key}`).expect(200);
+      sizes.push(res.body.data.length);
+      seen.push(...res.body.data.map((s: { name: string }) => s.name));
+      cursor = res.body.nextCursor;
+    } while (cursor !== null && sizes.length < 10);
+    assert.deepEqual(sizes, [3, 3, 1]);
+    assert.deepEqual(seen, names);
+    // Without parameters: the first DEFAULT_PAGE_SIZE (all seven here), and a null cursor.
+    const all = await request(sim.app).get('/api/sessions').set('Authorization', `Bearer ${key}`).expect(200);
+    assert.equal(all.body.data.length, 7);
+    assert.equal(all.body.nextCursor, null);
+    const bad = await request(sim.app).get('/api/sessions?cursor=nope!').set('Authorization', `Bearer ${key}`).expect(400);
+    assert.equal(bad.body.code, 'VALIDATION_FAILED');
+  } finally {
+    await sim.close();
+  }
+});

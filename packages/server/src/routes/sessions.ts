@@ -4,9 +4,10 @@ import { Router, type Request, type Response } from 'express';
 import { sendMessageBody } from '../api-schemas.js';
 import { HttpError } from '../errors.js';
 import { requireScope } from '../middleware/api-auth.js';
-import { parseBody } from '../parse-body.js';
+import { parseBody } from '../middleware/parse-body.js';
 import type { Sessions } from '../services/sessions.js';
 import type { SessionKey } from '../whatsapp/engine.js';
+import { parsePageQuery } from '../pagination.js';
 
 const tenantOf = (res: Response): string => {
   const apiKey = res.locals.apiKey;
@@ -19,8 +20,10 @@ const keyOf = (req: Request, res: Response): SessionKey => ({ tenantId: tenantOf
 export function sessionsRouter(sessions: Sessions): Router {
   const router = Router();
 
-  router.get('/', requireScope('sessions:read'), async (_req, res) => {
-    res.json({ success: true, data: await sessions.list(tenantOf(res)) });
+  // Oldest first (creation time, then name, which is unique per tenant); `?limit=&cursor=`.
+  router.get('/', requireScope('sessions:read'), async (req, res) => {
+    const page = await sessions.list(tenantOf(res), parsePageQuery(req.query));
+    res.json({ success: true, data: page.items, nextCursor: page.nextCursor });
   });
 
   router.get('/:name', requireScope('sessions:read'), async (req, res) => {
@@ -33,11 +36,10 @@ export function sessionsRouter(sessions: Sessions): Router {
     res.json({ success: true, data: { name: key.name, deleted: true } });
   });
 
-  router.post('/:name/messages', requireScope('messages:write'), async (req, res) => {
+  router.post('/:name/messages', requireScope('messages:write'), parseBody(sendMessageBody), async (req, res) => {
     const key = keyOf(req, res);
-    const body = parseBody(sendMessageBody, req.body);
-    const id = await sessions.sendText(key, body.to, body.text);
-    res.status(201).json({ success: true, data: { id, session: key.name, to: body.to } });
+    const id = await sessions.sendText(key, req.body.to, req.body.text);
+    res.status(201).json({ success: true, data: { id, session: key.name, to: req.body.to } });
   });
 
   return router;

@@ -5,6 +5,7 @@ import { pairingCodeBody } from '../api-schemas.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import type { Linking, SequencedEvent } from '../linking/index.js';
+import { parseBody } from '../middleware/parse-body.js';
 import type { WidgetAuth } from '../services/widget-sessions.js';
 import { formatSseFrame, openSse, type SseFrame } from '../sse.js';
 import { normalisePhoneNumber } from './phone.js';
@@ -90,11 +91,9 @@ export function widgetApiRouter(deps: AppDeps, linking: Linking, options: Widget
     stream.onClose(unsubscribe);
   });
 
-  router.post('/pairing-code', async (req, res) => {
+  router.post('/pairing-code', parseBody(pairingCodeBody), async (req, res) => {
     const { widgetSession } = widgetOf(res);
-    const body = pairingCodeBody.safeParse(req.body);
-    if (!body.success) throw new HttpError(400, 'VALIDATION_FAILED', 'phoneNumber: send { "phoneNumber": "+5511912345678" }.');
-    const phoneNumber = normalisePhoneNumber(body.data.phoneNumber, { fictional: deps.engine.virtualPhone !== null });
+    const phoneNumber = normalisePhoneNumber(req.body.phoneNumber, { fictional: deps.engine.virtualPhone !== null });
     if (!phoneNumber) {
       throw new HttpError(400, 'VALIDATION_FAILED', 'phoneNumber: not a valid phone number; use the international format, e.g. +55 11 91234-5678.');
     }

@@ -1,19 +1,18 @@
 // `POST /api/widget/sessions` (scope `sessions:manage`): the backend asks for a widget session
 // and gets the URL to show its user. Linking does not start here (see DESIGN.md): only when the
 // widget first asks, because a QR cycle lasts ~160 s and users open the widget minutes later.
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import { createWidgetSessionBody } from '../api-schemas.js';
 import type { AppDeps } from '../deps.js';
 import { requireScope } from '../middleware/api-auth.js';
-import { parseBody } from '../parse-body.js';
+import { parseBody } from '../middleware/parse-body.js';
 import type { WidgetSessions } from '../services/widget-sessions.js';
 
-/** Mounted under `/api` after `apiKeyAuth` and the JSON body parser. */
-export function widgetSessionsRouter(deps: Pick<AppDeps, 'logger'>, widgetSessions: WidgetSessions): Router {
+/** Mounted under `/api` after `apiKeyAuth` and the JSON body parser; `rateLimit` counts per key. */
+export function widgetSessionsRouter(deps: Pick<AppDeps, 'logger'>, widgetSessions: WidgetSessions, rateLimit: RequestHandler): Router {
   const router = Router();
-  router.post('/widget/sessions', requireScope('sessions:manage'), async (req, res) => {
-    const body = parseBody(createWidgetSessionBody, req.body);
-    const { response, widgetSession } = await widgetSessions.create(res.locals.apiKey!.tenantId, body);
+  router.post('/widget/sessions', requireScope('sessions:manage'), rateLimit, parseBody(createWidgetSessionBody), async (req, res) => {
+    const { response, widgetSession } = await widgetSessions.create(res.locals.apiKey!.tenantId, req.body);
     deps.logger.info({ tenantId: widgetSession.tenantId, session: widgetSession.sessionName, mode: widgetSession.mode }, 'widget session created');
     res.status(201).json(response);
   });

@@ -6,8 +6,12 @@ import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import type { Linking } from '../linking/index.js';
 import { sendCloudApiText } from '../meta/messages.js';
+import { type Page, type PageRequest, paginate } from '../pagination.js';
 import type { WaSessionRecord } from '../store/types.js';
 import type { SessionKey } from '../whatsapp/engine.js';
+
+/** Fixed-width time first, so string order is creation order; the name breaks ties. */
+const sessionSortKey = (s: WaSessionRecord): string => `${String(s.createdAt).padStart(15, '0')}:${s.name}`;
 
 export const sessionInfo = (s: WaSessionRecord): WhatsAppSessionInfo => ({
   name: s.name,
@@ -26,8 +30,10 @@ export class Sessions {
     private readonly linking: Linking,
   ) {}
 
-  async list(tenantId: string): Promise<WhatsAppSessionInfo[]> {
-    return (await this.deps.store.listWaSessions(tenantId)).map(sessionInfo);
+  /** One page of the tenant's sessions, oldest first (creation time, then name). */
+  async list(tenantId: string, page: PageRequest): Promise<Page<WhatsAppSessionInfo>> {
+    const { items, nextCursor } = paginate(await this.deps.store.listWaSessions(tenantId), sessionSortKey, page);
+    return { items: items.map(sessionInfo), nextCursor };
   }
 
   async get(key: SessionKey): Promise<WhatsAppSessionInfo> {

@@ -6,11 +6,11 @@ import { WIDGET_PATHS } from '@titan-connect/protocol';
 import { randomBase62 } from '../api-keys.js';
 import type { CreateWidgetSessionBody } from '../api-schemas.js';
 import type { AppDeps } from '../deps.js';
-import { HttpError } from '../errors.js';
+import { EngineError, HttpError } from '../errors.js';
 import { methodsFor, offersCloudApi } from '../linking/snapshot.js';
 import type { AppConfig } from '../config.types.js';
 import type { Linking } from '../linking/index.js';
-import { finishEmbeddedSignup, metaAppFor, MetaNotConfigured, redact } from '../meta/embedded-signup.js';
+import { finishEmbeddedSignup, metaAppFor, redact } from '../meta/embedded-signup.js';
 import { GraphClient, GraphError } from '../meta/graph-client.js';
 import { SecretBox } from '../secrets.js';
 import type { StoredMetaApp, WidgetSessionRecord } from '../store/types.js';
@@ -112,13 +112,8 @@ export class WidgetSessions {
     if (!offersCloudApi(this.deps.config, stored)) {
       throw new HttpError(400, 'META_NOT_CONFIGURED', `This widget session is in ${stored.mode} mode, which does not offer Cloud API.`);
     }
-    let app;
-    try {
-      app = metaAppFor(this.deps.config, stored, this.box);
-    } catch (error) {
-      if (error instanceof MetaNotConfigured) throw new HttpError(400, 'META_NOT_CONFIGURED', error.message);
-      throw error;
-    }
+    // Throws an EngineError (META_NOT_CONFIGURED) when neither the session nor the server has an app.
+    const app = metaAppFor(this.deps.config, stored, this.box);
     const waSession = await this.deps.store.getWaSession(stored.tenantId, stored.sessionName);
     if ((await this.linking.state(view.id)).phase === 'connected' || waSession?.status === 'CONNECTED') {
       throw new HttpError(409, 'SESSION_ALREADY_CONNECTED', `Session ${stored.sessionName} is already connected.`);
@@ -144,7 +139,7 @@ export class WidgetSessions {
         'Embedded Signup finish failed',
       );
       await this.linking.fail(view.id, { code: 'META_EXCHANGE_FAILED', message, retryable: true });
-      throw new HttpError(502, 'META_EXCHANGE_FAILED', message);
+      throw new EngineError('META_EXCHANGE_FAILED', message);
     } finally {
       this.finishing.delete(view.id);
     }

@@ -3,7 +3,7 @@
 // emulator's phone side, so /dev/simulator/scan and /enter-code work as with the simulator.
 import { PhoneError, startEmulator, trustEmulatorRoot } from '@titan-connect/wa-emulator';
 import type { EmulatorOptions, WaEmulator } from '@titan-connect/wa-emulator';
-import { HttpError } from '../errors.js';
+import { EngineError } from '../errors.js';
 import { BaileysEngine } from './baileys/engine.js';
 import type { BaileysEngineOptions } from './baileys/engine.js';
 import { installCurveGuard } from './curve-guard.js';
@@ -45,7 +45,7 @@ class EmulatedPhone implements VirtualPhone {
 
   async scan(qr: string): Promise<SessionKey> {
     const shown = [...this.qrs.values()].find((entry) => entry.qr === qr);
-    if (!shown) throw new HttpError(400, 'BAD_REQUEST', STALE_QR);
+    if (!shown) throw new EngineError('BAD_REQUEST', STALE_QR);
     await this.phone(() => this.emulator.phone.scanQr(qr), STALE_QR);
     return shown.key;
   }
@@ -56,7 +56,7 @@ class EmulatedPhone implements VirtualPhone {
     // A code no session shows still goes to the phone when only one session waits for one, so
     // the refusal comes from the protocol (the key bundle fails to open), as on a real phone.
     const target = pending.find((entry) => entry.code === typed) ?? (pending.length === 1 ? pending[0] : undefined);
-    if (!target) throw new HttpError(400, 'BAD_REQUEST', WRONG_CODE);
+    if (!target) throw new EngineError('BAD_REQUEST', WRONG_CODE);
     await this.phone(() => this.emulator.phone.enterCode(typed, target.phoneNumber), WRONG_CODE);
     return target.key;
   }
@@ -66,7 +66,7 @@ class EmulatedPhone implements VirtualPhone {
     try {
       await action();
     } catch (error) {
-      if (error instanceof PhoneError) throw new HttpError(400, 'BAD_REQUEST', message);
+      if (error instanceof PhoneError) throw new EngineError('BAD_REQUEST', message);
       throw error;
     }
   }

@@ -67,8 +67,8 @@ export interface LinkingEngine {
 
 /** Plays the user's phone, for offline tests and the demo. */
 export interface VirtualPhone {
-  /** Links the session whose current QR is `qr`; throws `HttpError` 400 for a stale or unknown QR. */
+  /** Links the session whose current QR is `qr`; throws `EngineError` BAD_REQUEST (400) for a stale or unknown QR. */
   scan(qr: string): Promise<SessionKey>;
-  /** Links the session whose current pairing code is `code`; throws `HttpError` 400 for a wrong code. */
+  /** Links the session whose current pairing code is `code`; throws `EngineError` BAD_REQUEST (400) for a wrong code. */
   enterCode(code: string): Promise<SessionKey>;
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HttpError } from '../../errors.js';
+import { EngineError } from '../../errors.js';
+import { toHttpError } from '../../middleware/error-handler.js';
 import { QR_FIRST_TTL_MS, QR_MAX_ATTEMPTS, QR_NEXT_TTL_MS } from './session-socket.js';
 import { AUTH_KEY, KEY, T0, engineHarness, settle } from './test-support/harness.js';
 
@@ -78,7 +79,7 @@ test('phone numbers that are not 7 to 15 digits are refused with 400', async (t)
   const h = engineHarness();
   t.after(h.close);
   for (const phone of ['+5511912345678', '55 11 91234', '123456', '1234567890123456', '']) {
-    await assert.rejects(h.engine.requestPairingCode(KEY, phone), (e: unknown) => e instanceof HttpError && e.status === 400, phone);
+    await assert.rejects(h.engine.requestPairingCode(KEY, phone), (e: unknown) => e instanceof EngineError && toHttpError(e).status === 400, phone);
   }
   assert.equal(h.sockets.sockets.length, 0);
 });
@@ -276,7 +277,7 @@ test('a pairing code for a session that is already linked gets 409', async (t) =
   await h.engine.start(KEY);
   (await h.sockets.next()).pairSuccess();
   (await h.sockets.next()).open();
-  await assert.rejects(h.engine.requestPairingCode(KEY, '5511912345678'), (e: unknown) => e instanceof HttpError && e.status === 409);
+  await assert.rejects(h.engine.requestPairingCode(KEY, '5511912345678'), (e: unknown) => e instanceof EngineError && toHttpError(e).status === 409);
 });
 
 test('a server that keeps answering 515 without a login is given up on, not looped', async (t) => {
@@ -294,14 +295,14 @@ test('sendText refuses a recipient that is not digits', async (t) => {
   const h = engineHarness();
   t.after(h.close);
   for (const to of ['+5511987654321', '5511987654321@s.whatsapp.net', '12345', '']) {
-    await assert.rejects(h.engine.sendText(KEY, to, 'hi'), (e: unknown) => e instanceof HttpError && e.status === 400, to);
+    await assert.rejects(h.engine.sendText(KEY, to, 'hi'), (e: unknown) => e instanceof EngineError && toHttpError(e).status === 400, to);
   }
 });
 
 test('sendText: 409 when not connected; sends to the jid when open', async (t) => {
   const h = engineHarness();
   t.after(h.close);
-  const notConnected = (e: unknown) => e instanceof HttpError && e.status === 409 && e.code === 'SESSION_NOT_CONNECTED';
+  const notConnected = (e: unknown) => e instanceof EngineError && toHttpError(e).status === 409 && e.code === 'SESSION_NOT_CONNECTED';
   await assert.rejects(h.engine.sendText(KEY, '5511987654321', 'hi'), notConnected);
   await h.engine.start(KEY);
   const sock = await h.sockets.next();

@@ -4,7 +4,7 @@ import { makeWASocket, type SocketConfig } from 'baileys';
 import type { Logger } from 'pino';
 import { isPhoneDigits } from '@titan-connect/protocol';
 import { systemClock, type Clock } from '../../clock.js';
-import { HttpError } from '../../errors.js';
+import { EngineError } from '../../errors.js';
 import type { AuthStateStore } from '../../store/types.js';
 import { type EngineListener, type LinkingEngine, type SessionKey, type StartOptions, type VirtualPhone, sessionKeyId as sessionId } from '../engine.js';
 import { EngineListeners } from '../listeners.js';
@@ -105,9 +105,9 @@ export class BaileysEngine implements LinkingEngine {
   }
 
   async sendText(key: SessionKey, to: string, text: string): Promise<string> {
-    if (!isPhoneDigits(to)) throw new HttpError(400, 'VALIDATION_FAILED', '"to" must be a phone number of 6 to 15 digits.');
+    if (!isPhoneDigits(to)) throw new EngineError('VALIDATION_FAILED', '"to" must be a phone number of 6 to 15 digits.');
     const running = this.running(key);
-    if (!running) throw new HttpError(409, 'SESSION_NOT_CONNECTED', `Session "${key.name}" is not connected to WhatsApp.`);
+    if (!running) throw new EngineError('SESSION_NOT_CONNECTED', `Session "${key.name}" is not connected to WhatsApp.`);
     return running.sendText(to, text);
   }
 
@@ -158,6 +158,6 @@ export class BaileysEngine implements LinkingEngine {
 
 function assertPhone(phoneNumber: string): void {
   if (!PHONE_DIGITS.test(phoneNumber)) {
-    throw new HttpError(400, 'VALIDATION_FAILED', 'phoneNumber must be 7 to 15 digits, country code first, without "+".');
+    throw new EngineError('VALIDATION_FAILED', 'phoneNumber must be 7 to 15 digits, country code first, without "+".');
   }
 }

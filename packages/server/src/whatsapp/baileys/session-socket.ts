@@ -4,7 +4,7 @@
 import { Browsers, jidDecode, type ConnectionState, type SocketConfig, type UserFacingSocketConfig, type WASocket } from 'baileys';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
-import { HttpError } from '../../errors.js';
+import { EngineError } from '../../errors.js';
 import type { AuthStateStore } from '../../store/types.js';
 import type { EngineEvent, SessionKey } from '../engine.js';
 import { useStoreAuthState, type StoreAuthState } from './auth-state.js';
@@ -100,7 +100,7 @@ export class SessionSocket {
 
   /** Asks for a pairing code now if the socket is up, else on its first QR (never before). */
   async requestPairingCode(phoneNumber: string): Promise<void> {
-    if (this.phase === 'open') throw new HttpError(409, 'SESSION_ALREADY_CONNECTED', 'This session is already linked.');
+    if (this.phase === 'open') throw new EngineError('SESSION_ALREADY_CONNECTED', 'This session is already linked.');
     if (this.phase === 'qr' && this.sock) await this.sendPairingRequest(this.sock, phoneNumber);
     else this.pendingPairingPhone = phoneNumber;
   }
@@ -108,7 +108,7 @@ export class SessionSocket {
   async sendText(to: string, text: string): Promise<string> {
     const sock = this.sock;
     if (!this.isOpen || !sock) {
-      throw new HttpError(409, 'SESSION_NOT_CONNECTED', `Session "${this.o.key.name}" is not connected to WhatsApp.`);
+      throw new EngineError('SESSION_NOT_CONNECTED', `Session "${this.o.key.name}" is not connected to WhatsApp.`);
     }
     const message = await sock.sendMessage(`${to}@s.whatsapp.net`, { text });
     return message?.key.id ?? '';

@@ -55,7 +55,7 @@ describe('SimulatorEngine', () => {
     await engine.start(key);
     const first = await log.next('qr');
     await log.next('qr', (e) => e.attempt === 2);
-    await assert.rejects(engine.virtualPhone!.scan(first.qr), { status: 400 });
+    await assert.rejects(engine.virtualPhone!.scan(first.qr), { code: 'BAD_REQUEST' });
     await engine.close();
   });
 
@@ -66,7 +66,7 @@ describe('SimulatorEngine', () => {
     const pairing = await log.next('pairing_code');
     assert.equal(pairing.expiresAt, 100);
     await log.next('qr_timeout');
-    await assert.rejects(engine.virtualPhone!.enterCode(pairing.code), { status: 400 });
+    await assert.rejects(engine.virtualPhone!.enterCode(pairing.code), { code: 'BAD_REQUEST' });
     await engine.close();
   });
 

@@ -3,7 +3,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../clock.js';
-import { HttpError } from '../../errors.js';
+import { EngineError } from '../../errors.js';
 import type { AuthStateStore } from '../../store/types.js';
 import { type EngineEvent, type EngineListener, type LinkingEngine, type SessionKey, type StartOptions, type VirtualPhone, sessionKeyId as id } from '../engine.js';
 import { EngineListeners } from '../listeners.js';
@@ -125,9 +125,9 @@ export class SimulatorEngine implements LinkingEngine {
       session = this.sessions.get(id(key));
     }
     if (!session || session.phase === 'connected') {
-      throw new HttpError(409, 'SESSION_ALREADY_CONNECTED', 'This session is already linked.');
+      throw new EngineError('SESSION_ALREADY_CONNECTED', 'This session is already linked.');
     }
-    if (session.phase === 'connecting') throw new HttpError(409, 'CONFLICT', 'The session is not ready for a pairing code.');
+    if (session.phase === 'connecting') throw new EngineError('CONFLICT', 'The session is not ready for a pairing code.');
     // Linking by code replaces the QR cycle; the code has its own lifetime.
     this.clearTimer(session);
     session.phase = 'pairing';
@@ -160,7 +160,7 @@ export class SimulatorEngine implements LinkingEngine {
   async sendText(key: SessionKey, to: string, text: string): Promise<string> {
     const session = this.sessions.get(id(key));
     if (session?.phase !== 'connected') {
-      throw new HttpError(409, 'SESSION_NOT_CONNECTED', `Session "${key.name}" is not connected.`);
+      throw new EngineError('SESSION_NOT_CONNECTED', `Session "${key.name}" is not connected.`);
     }
     this.logger.debug({ session: key.name, to, length: text.length }, 'simulator: message sent');
     // WhatsApp Web message ids: 3EB0 and hex.
@@ -210,7 +210,7 @@ export class SimulatorEngine implements LinkingEngine {
         return session.key;
       }
     }
-    throw new HttpError(400, 'BAD_REQUEST', 'This QR code is stale or unknown; scan the one on screen now.');
+    throw new EngineError('BAD_REQUEST', 'This QR code is stale or unknown; scan the one on screen now.');
   }
 
   private async enterCode(code: string): Promise<SessionKey> {
@@ -222,7 +222,7 @@ export class SimulatorEngine implements LinkingEngine {
         return session.key;
       }
     }
-    throw new HttpError(400, 'BAD_REQUEST', 'This pairing code is wrong or has expired.');
+    throw new EngineError('BAD_REQUEST', 'This pairing code is wrong or has expired.');
   }
 
   // --- internals ------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SqliteStore, type Store } from '../../store/index.js';
-import { HttpError } from '../../errors.js';
+import { EngineError, HttpError } from '../../errors.js';
+import { toHttpError } from '../../middleware/error-handler.js';
 import type { EngineEvent, LinkingEngine, SessionKey } from '../engine.js';
 
 /** Makes an engine over `store`; called twice in restart scenarios (same store, new engine). */
@@ -52,9 +53,11 @@ const PAIRING_CODE_SHAPE = /^[1-9A-HJ-NP-TV-Z]{8}$/;
 
 const rejectsWith = async (promise: Promise<unknown>, status: number, code?: string) => {
   await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof HttpError, `expected HttpError, got ${String(err)}`);
-    assert.equal(err.status, status);
-    if (code) assert.equal(err.code, code);
+    assert.ok(err instanceof EngineError || err instanceof HttpError, `expected EngineError, got ${String(err)}`);
+    // The status the client would get: what the error handler makes of it.
+    const http = toHttpError(err);
+    assert.equal(http.status, status);
+    if (code) assert.equal(http.code, code);
     return true;
   });
 };
