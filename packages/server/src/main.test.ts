@@ -14,10 +14,10 @@ import { SqliteStore } from './store/index.js';
 import { captureLogger } from './test-support/server.js';
 
 let dir: string;
-before(() => {
+before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'titan-main-'));
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(async () => rmSync(dir, { recursive: true, force: true }));
 
 const BOOTSTRAP = 'titan_sk_Bootstrap9876_0123456789abcdefghijABCDEFGHIJ';
 
@@ -155,7 +155,7 @@ test('requestTimeout ends a body that trickles in, but never an SSE stream (its 
   }
 });
 
-test('bad configuration: the process prints one line naming the variable and exits 1', () => {
+test('bad configuration: the process prints one line naming the variable and exits 1', async () => {
   const file = fileURLToPath(new URL('./main.ts', import.meta.url));
   const CASES: [Record<string, string>, string][] = [
     [{ TITAN_SECRET: 'short' }, 'TITAN_SECRET'],
@@ -176,7 +176,7 @@ test('bad configuration: the process prints one line naming the variable and exi
   }
 });
 
-test('a production start (TITAN_ENGINE=baileys) never loads the WhatsApp emulator; an emulated one does', () => {
+test('a production start (TITAN_ENGINE=baileys) never loads the WhatsApp emulator; an emulated one does', async () => {
   const main = new URL('./main.ts', import.meta.url).href;
   // A resolve hook that records every module URL; the child prints whether an emulator file was among them.
   const hook = `export async function resolve(specifier, context, next) {

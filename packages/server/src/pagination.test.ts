@@ -4,7 +4,7 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, paginate, parsePageQuery }
 
 const cursorOf = (key: string) => Buffer.from(key).toString('base64url');
 
-test('parsePageQuery: defaults, bounds, and cursors only this API made', () => {
+test('parsePageQuery: defaults, bounds, and cursors only this API made', async () => {
   const CASES: [Record<string, unknown>, { limit: number; after: string | null } | RegExp][] = [
     [{}, { limit: DEFAULT_PAGE_SIZE, after: null }],
     [{ limit: '1' }, { limit: 1, after: null }],
@@ -31,7 +31,7 @@ test('parsePageQuery: defaults, bounds, and cursors only this API made', () => {
   }
 });
 
-test('paginate walks every row once, in key order, and stops with a null cursor', () => {
+test('paginate walks every row once, in key order, and stops with a null cursor', async () => {
   const rows = ['e', 'a', 'd', 'b', 'c', 'g', 'f'];
   for (const limit of [1, 2, 3, 7, 8]) {
     const seen: string[] = [];
@@ -48,7 +48,7 @@ test('paginate walks every row once, in key order, and stops with a null cursor'
   }
 });
 
-test('paginate: a row deleted or added before the cursor neither repeats nor skips a row', () => {
+test('paginate: a row deleted or added before the cursor neither repeats nor skips a row', async () => {
   const first = paginate(['a', 'b', 'c', 'd'], (r) => r, { limit: 2, after: null });
   assert.deepEqual(first.items, ['a', 'b']);
   const after = Buffer.from(first.nextCursor!, 'base64url').toString();

@@ -25,14 +25,14 @@ function forge(header: object, payload: object, sign: (input: string) => string)
   return `${input}.${sign(input)}`;
 }
 
-test('a fresh token carries the claims of DESIGN.md', () => {
+test('a fresh token carries the claims of DESIGN.md', async () => {
   const { token, claims } = signWidgetToken(SECRET, SUBJECT, NOW);
   assert.deepEqual(claims, { ...SUBJECT, aud: 'titan-widget', iat: NOW / 1000, exp: NOW / 1000 + 900 });
   assert.deepEqual(verifyWidgetToken(SECRET, token, NOW), claims);
   assert.equal(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).alg, 'HS256');
 });
 
-test('expiry with the injected clock: 899 s ok, 900 s and 901 s expired', () => {
+test('expiry with the injected clock: 899 s ok, 900 s and 901 s expired', async () => {
   const { token } = signWidgetToken(SECRET, SUBJECT, NOW);
   const CASES: [number, string][] = [
     [0, 'ok'],
@@ -45,7 +45,7 @@ test('expiry with the injected clock: 899 s ok, 900 s and 901 s expired', () => 
   }
 });
 
-test('flipping any single character of a real token makes it invalid', () => {
+test('flipping any single character of a real token makes it invalid', async () => {
   const { token } = signWidgetToken(SECRET, SUBJECT, NOW);
   let checked = 0;
   for (let i = 0; i < token.length; i++) {
@@ -63,7 +63,7 @@ test('flipping any single character of a real token makes it invalid', () => {
   assert.ok(checked > token.length - 10);
 });
 
-test('other algorithms, audiences, secrets and shapes are invalid', () => {
+test('other algorithms, audiences, secrets and shapes are invalid', async () => {
   const claims = { ...SUBJECT, aud: 'titan-widget', iat: NOW / 1000, exp: NOW / 1000 + 900 };
   const without = (key: string) => Object.fromEntries(Object.entries(claims).filter(([k]) => k !== key));
   const hmac = (alg: string) => (input: string) => createHmac(alg, SECRET).update(input).digest('base64url');
@@ -85,12 +85,12 @@ test('other algorithms, audiences, secrets and shapes are invalid', () => {
   for (const [name, token, expected] of CASES) assert.equal(problemOf(() => verifyWidgetToken(SECRET, token, NOW)), expected, name);
 });
 
-test('looksLikeJwt spots tokens, not API keys', () => {
+test('looksLikeJwt spots tokens, not API keys', async () => {
   assert.equal(looksLikeJwt(signWidgetToken(SECRET, SUBJECT, NOW).token), true);
   assert.equal(looksLikeJwt('titan_sk_AbCdEf123456_0123456789abcdefghijABCDEFGHIJxy'), false);
 });
 
-test('lifetime: exp − iat ≤ 900 and iat at most 30 s ahead, or the signed token is invalid', () => {
+test('lifetime: exp − iat ≤ 900 and iat at most 30 s ahead, or the signed token is invalid', async () => {
   const now = NOW / 1000;
   const CASES: [string, number, number, string][] = [
     ['the server\'s own 900 s', now, now + 900, 'ok'],

@@ -35,7 +35,7 @@ async function announce(announced: number, sent: number): Promise<{ status: numb
     });
   } finally {
     server.closeAllConnections();
-    server.close();
+    await server.close();
   }
 }
 

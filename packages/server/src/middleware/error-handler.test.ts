@@ -30,7 +30,7 @@ async function rawPost(app: express.Express, path: string, headers: Record<strin
     });
   } finally {
     server.closeAllConnections();
-    server.close();
+    await server.close();
   }
 }
 
@@ -195,6 +195,6 @@ test('an error before the body was read closes the connection; other errors keep
   } finally {
     keepAlive.destroy();
     server.closeAllConnections();
-    server.close();
+    await server.close();
   }
 });

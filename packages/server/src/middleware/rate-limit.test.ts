@@ -10,7 +10,7 @@ const create = (app: Parameters<typeof request>[0], key: string) => request(app)
 test(`POST /api/widget/sessions: ${WIDGET_SESSIONS_PER_MINUTE} per API key per minute, then 429 RATE_LIMITED with Retry-After`, async () => {
   const server = makeTestServer();
   try {
-    const [busy, other] = [server.key('acme'), server.key('acme')];
+    const [busy, other] = [await server.key('acme'), await server.key('acme')];
     for (let i = 1; i <= WIDGET_SESSIONS_PER_MINUTE; i++) {
       const res = await create(server.app, busy);
       assert.equal(res.status, 201, `creation ${i}`);
@@ -25,22 +25,22 @@ test(`POST /api/widget/sessions: ${WIDGET_SESSIONS_PER_MINUTE} per API key per m
     // Per key: the tenant's other key still has its own budget.
     assert.equal((await create(server.app, other)).status, 201);
   } finally {
-    server.close();
+    await server.close();
   }
 });
 
 test('only creations by a key with the scope count; other routes are not limited', async () => {
   const server = makeTestServer({ extra: { limits: { widgetSessions: { perMinute: 2 } } } });
   try {
-    const readOnly = server.key('acme', ['sessions:read']);
+    const readOnly = await server.key('acme', ['sessions:read']);
     for (let i = 0; i < 5; i++) assert.equal((await create(server.app, readOnly)).status, 403);
-    const key = server.key('acme');
+    const key = await server.key('acme');
     assert.equal((await create(server.app, key)).status, 201);
     assert.equal((await create(server.app, key)).status, 201);
     assert.equal((await create(server.app, key)).status, 429);
     for (let i = 0; i < 5; i++) assert.equal((await request(server.app).get('/api/sessions').set('Authorization', `Bearer ${key}`)).status, 200);
   } finally {
-    server.close();
+    await server.close();
   }
 });
 
@@ -64,10 +64,10 @@ test('the counter store is swappable (the seam for a cluster-wide store)', async
   const a = makeTestServer({ extra: { limits: { widgetSessions: { perMinute: 2, store: sharedStore() } } } });
   const b = makeTestServer({ extra: { limits: { widgetSessions: { perMinute: 2, store: sharedStore() } } } });
   try {
-    const key = a.key('acme');
+    const key = await a.key('acme');
     // Same key id on both instances: copy the row the way a shared database would have it.
     const keyId = key.split('_')[2]!;
-    b.store.insertApiKey(a.store.getApiKey(keyId)!);
+    await b.store.insertApiKey((await a.store.getApiKey(keyId))!);
     assert.equal((await create(a.app, key)).status, 201);
     assert.equal((await create(b.app, key)).status, 201);
     const third = await create(a.app, key);
@@ -75,7 +75,7 @@ test('the counter store is swappable (the seam for a cluster-wide store)', async
     assert.equal(third.headers['retry-after'], '30');
     assert.deepEqual([...hits.values()], [3]);
   } finally {
-    a.close();
-    b.close();
+    await a.close();
+    await b.close();
   }
 });

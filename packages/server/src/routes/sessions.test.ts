@@ -117,7 +117,7 @@ test('GET /api/sessions pages with ?limit=&cursor=: oldest first, every session 
       await sim.widgetSession({ sessionName: name });
       sim.clock.advance(1_000);
     }
-    const key = sim.key(['sessions:read']);
+    const key = await sim.key(['sessions:read']);
     const seen: string[] = [];
     const sizes: number[] = [];
     let cursor: string | null = null;
