@@ -4,4 +4,5 @@ export * from './errors.js';
 export * from './token.js';
 export * from './events.js';
 export * from './messages.js';
+export * from './dom-events.js';
 export * from './api.js';
