@@ -3,10 +3,10 @@
 // declaration, correct code compiles, and each mistake below fails on the marked line. A case that
 // stopped failing would mean the types went loose (e.g. `any`), which compiling alone never shows.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createConsumer, run, type Consumer } from './consumer.ts';
+import { createConsumer, ROOT, run, type Consumer } from './consumer.ts';
 
 // The versions current templates start with (create-vite react-ts / vue-ts).
 const FRAMEWORKS = { react: '19.3.1', '@types/react': '19.3.0', vue: '3.5.45', 'vue-tsc': '3.3.14', typescript: '5.9.3' };
@@ -70,6 +70,11 @@ const VUE_MISTAKES: Record<string, string> = {
   'a MouseEvent handler for titan-connected': `<titan-connect-widget ${MARK}@titan-connected="(event: MouseEvent) => event.clientX" />`,
 };
 
+// The docs' snippets must compile as written: a reader copies them.
+const DOCS = ['examples/spa/README.md', 'packages/widget/README.md', 'packages/loader/README.md', 'docs/widget.md', 'docs/embedding.md'];
+const snippets = (lang: 'tsx' | 'vue') =>
+  DOCS.flatMap((doc) => [...readFileSync(join(ROOT, doc), 'utf8').matchAll(new RegExp('```' + lang + '\\n([^]*?)```', 'g'))].map((match, i) => ({ doc, i, source: match[1]! })));
+
 const reactFile = (jsx: string) => `import '@titan-connect/widget';\nexport const Mistake = () => (\n  ${jsx}\n);\n`;
 const vueFile = (template: string) => `<script setup lang="ts">\nimport '@titan-connect/widget';\n</script>\n<template>\n  ${template}\n</template>\n`;
 
@@ -107,6 +112,7 @@ describe('types shipped with @titan-connect/widget', () => {
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['*.tsx'] }));
     const cases: Case[] = [
       { name: 'correct React code', file: 'ok.tsx', source: REACT_OK },
+      ...snippets('tsx').map(({ doc, i, source }, n) => ({ name: `${doc} tsx snippet ${i + 1}`, file: `doc${n}.tsx`, source })),
       ...Object.entries(REACT_MISTAKES).map(([name, jsx], i) => ({ name, file: `mistake${i}.tsx`, source: reactFile(jsx) })),
     ];
     await check(dir, cases, () => run(process.execPath, [join(consumer.dir, 'node_modules/typescript/bin/tsc'), '-p', '.', '--pretty', 'false'], dir));
@@ -119,6 +125,7 @@ describe('types shipped with @titan-connect/widget', () => {
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['*.vue'], vueCompilerOptions: { strictTemplates: true } }));
     const cases: Case[] = [
       { name: 'correct Vue code', file: 'Ok.vue', source: VUE_OK },
+      ...snippets('vue').map(({ doc, i, source }, n) => ({ name: `${doc} vue snippet ${i + 1}`, file: `Doc${n}.vue`, source })),
       ...Object.entries(VUE_MISTAKES).map(([name, template], i) => ({ name, file: `Mistake${i}.vue`, source: vueFile(template) })),
     ];
     await check(dir, cases, () => run(process.execPath, [join(consumer.dir, 'node_modules/vue-tsc/bin/vue-tsc.js'), '-p', '.', '--pretty', 'false'], dir));
