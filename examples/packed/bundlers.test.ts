@@ -1,11 +1,13 @@
 // The packed packages as a user gets them (issue 13): the tarballs hold what their package.json
 // promises and nothing of the workspace, and a production bundle made with Rollup or esbuild from
 // `import '@titan-connect/widget'` still defines the elements (bundlers drop every module the
-// package's `sideEffects` does not name, so a define left in an unnamed chunk vanishes).
+// package's `sideEffects` does not name, so a define left in an unnamed chunk vanishes). Vite
+// (Rolldown) is covered by examples/e2e/frameworks.test.ts; webpack 5 is installed here.
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
@@ -30,7 +32,7 @@ let consumer: Consumer;
 let browser: Browser;
 
 before(async () => {
-  consumer = await createConsumer();
+  consumer = await createConsumer({ webpack: '5.112.2' });
   writeFileSync(join(consumer.dir, 'app.js'), APP);
   browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS, headless: true });
 });
@@ -123,6 +125,16 @@ async function definedElements(dir: string): Promise<Record<string, boolean>> {
   }
 }
 
+/** The little of webpack's Node API used here (webpack is installed in the consumer only). */
+interface Stats {
+  hasErrors(): boolean;
+  toString(preset: string): string;
+}
+interface Compiler {
+  run(callback: (error: Error | null, stats?: Stats) => void): void;
+  close(callback: () => void): void;
+}
+
 /** Checks a production bundle: each element defined in Chromium, the lazy panel kept as a chunk. */
 async function assertBundle(out: string) {
   const defined = await definedElements(out);
@@ -155,6 +167,18 @@ describe('production bundles of `import "@titan-connect/widget"`', () => {
       outdir: out,
       logLevel: 'silent',
     });
+    await assertBundle(out);
+  });
+
+  it('webpack 5 (production mode: sideEffects optimisation, minify)', async () => {
+    // webpack is CommonJS and lives in the consumer's node_modules, like the app's own.
+    const webpack = createRequire(join(consumer.dir, 'package.json'))('webpack') as (config: object) => Compiler;
+    const out = join(consumer.dir, 'dist-webpack');
+    // `publicPath`: webpack's 'auto' reads document.currentScript, which module scripts lack.
+    const compiler = webpack({ mode: 'production', context: consumer.dir, entry: './app.js', output: { path: out, filename: 'app.js', publicPath: '/' } });
+    const stats = await new Promise<Stats>((resolve, reject) => compiler.run((error, result) => (error ? reject(error) : resolve(result!))));
+    await new Promise<void>((resolve) => compiler.close(resolve));
+    assert.equal(stats.hasErrors(), false, stats.toString('errors-only'));
     await assertBundle(out);
   });
 });
