@@ -25,6 +25,16 @@ before(async () => {
 after(() => e2e?.close());
 afterEach(async () => assert.deepEqual(await e2e.closePages(), [], 'no uncaught script errors in the pages'));
 
+test('both apps type-check with the packages\u2019 own types (tsc, vue-tsc with strictTemplates), no declarations', async () => {
+  const typecheck = { react: 'typescript/bin/tsc', vue: 'vue-tsc/bin/vue-tsc.js' };
+  for (const app of APPS) {
+    const dir = join(EXAMPLES, app);
+    await promisify(execFile)(process.execPath, [join(dir, 'node_modules', typecheck[app]), '-p', '.'], { cwd: dir }).catch((error: { stdout?: string }) => {
+      assert.fail(`${app} does not type-check:\n${error.stdout}`);
+    });
+  }
+});
+
 /** The widget token of the element's `widget-url`, or of the iframe `mount()` made. */
 async function widgetToken(page: Page, via: 'element' | 'mount'): Promise<string> {
   if (via === 'mount') return widgetTokenOf(page, '#widget iframe');
