@@ -4,7 +4,7 @@
 // package's `sideEffects` does not name, so a define left in an unnamed chunk vanishes). Vite
 // (Rolldown) is covered by examples/e2e/frameworks.test.ts; webpack 5 is installed here.
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -16,7 +16,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { rollup } from 'rollup';
 // @ts-expect-error plain JS helper, no declarations
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
-import { createConsumer, PACKAGES, run, type Consumer } from './consumer.ts';
+import { createConsumer, PACKAGES, ROOT, run, type Consumer } from './consumer.ts';
 
 /** Every element the widget package defines, and the chunk it lives in once bundled. */
 const EAGER = ['titan-connect-widget', 'titan-qr-panel', 'titan-pairing-panel', 'titan-status-view'];
@@ -94,6 +94,23 @@ describe('packed tarballs', () => {
     assert.equal(webTypes.name, '@titan-connect/widget');
     assert.deepEqual(webTypes.contributions.html.elements.map((tag: { name: string }) => tag.name), ['titan-connect-widget']);
   });
+});
+
+it('types: an app without React or Vue compiles against the package, skipLibCheck off', async () => {
+  // The React and Vue declarations name no type of theirs, so plain TypeScript users pay nothing.
+  const source = `import '@titan-connect/widget';
+import { mount } from '@titan-connect/loader/pure';
+const element = document.createElement('titan-connect-widget');
+element.addEventListener('titan-connected', (event) => event.detail.phone);
+mount(element, { widgetUrl: 'https://titan.example.com/widget/connect?token=t', onEvent: (message) => message.event });
+`;
+  // A folder of its own: a tsconfig.json at the consumer's root would be read by the bundlers.
+  const dir = join(consumer.dir, 'plain-ts');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'plain.ts'), source);
+  const compilerOptions = { strict: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'DOM'], noEmit: true, skipLibCheck: false, types: [] };
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['plain.ts'] }));
+  await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', '.', '--pretty', 'false'], dir);
 });
 
 /** Serves a bundle folder, loads `app.js` in Chromium, returns which elements are defined. */

@@ -18,6 +18,8 @@ const REACT_OK = `import '@titan-connect/widget';
 import type { TitanConnectWidget, TitanConnectedEvent, TitanErrorEvent } from '@titan-connect/widget';
 import { useRef } from 'react';
 
+export const WithCallbackRef = () => <titan-connect-widget key="w" ref={(element) => element?.focus()} widget-url={null} />;
+
 export function Connect({ widgetUrl, onLinked }: { widgetUrl: string; onLinked: (phone: string | null) => void }) {
   const ref = useRef<TitanConnectWidget>(null);
   return (
@@ -27,6 +29,9 @@ export function Connect({ widgetUrl, onLinked }: { widgetUrl: string; onLinked: 
       theme="dark"
       locale="es"
       className="whatsapp"
+      style={{ maxWidth: 420 }}
+      data-testid="whatsapp"
+      aria-label="Connect WhatsApp"
       ontitan-connected={(event) => {
         event.preventDefault();
         onLinked(event.detail.phone);
@@ -60,7 +65,7 @@ defineProps<{ widgetUrl: string }>();
 const onConnected = (event: TitanConnectedEvent) => event.detail.phone;
 </script>
 <template>
-  <titan-connect-widget :widget-url="widgetUrl" theme="dark" @titan-connected="onConnected" @titan-error="(event) => event.detail.retryable" />
+  <titan-connect-widget :widget-url="widgetUrl" theme="dark" class="whatsapp" style="max-width: 420px" @titan-connected="onConnected" @titan-error="(event) => event.detail.retryable" />
 </template>
 `;
 

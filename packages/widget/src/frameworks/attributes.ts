@@ -26,5 +26,29 @@ type Pascal<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Cap
 /** React 19 listens to `on<event name>` props of custom elements as written: `ontitan-connected`. */
 export type TitanReactEventProps = { [K in keyof TitanEventMap as `on${K}`]?: (event: TitanEventMap[K]) => void };
 
+/**
+ * The props React takes on any element, written out rather than taken from `@types/react`: the
+ * declaration then compiles in apps without React too, `skipLibCheck` off. `data-*` and `aria-*`
+ * need no declaration (TSX accepts hyphenated attributes it does not know).
+ */
+export interface TitanReactElementProps {
+  key?: string | number | bigint | null;
+  /** `useRef<TitanConnectWidget>(null)`, or a callback ref (which may return its cleanup). */
+  ref?: { current: TitanConnectWidget | null } | ((element: TitanConnectWidget | null) => void | (() => void)) | null;
+  id?: string;
+  className?: string;
+  /** A React style object (`{ maxWidth: 420 }`). */
+  style?: object;
+  slot?: string;
+  hidden?: boolean;
+  title?: string;
+  lang?: string;
+  dir?: 'ltr' | 'rtl' | 'auto';
+  tabIndex?: number;
+}
+
+/** Everything `<titan-connect-widget>` takes in React 19 JSX. */
+export interface TitanConnectWidgetReactProps extends TitanReactElementProps, TitanConnectWidgetAttributes, TitanReactEventProps {}
+
 /** Vue turns `@titan-connected` into the prop `onTitanConnected`. */
 export type TitanVueEventProps = { [K in keyof TitanEventMap as `on${Pascal<K>}`]?: (event: TitanEventMap[K]) => void };
