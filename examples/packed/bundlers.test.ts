@@ -1,8 +1,8 @@
 // The packed packages as a user gets them (issue 13): the tarballs hold what their package.json
-// promises and nothing of the workspace, and a production bundle made with Rollup or esbuild from
-// `import '@titan-connect/widget'` still defines the elements (bundlers drop every module the
-// package's `sideEffects` does not name, so a define left in an unnamed chunk vanishes). Vite
-// (Rolldown) is covered by examples/e2e/frameworks.test.ts; webpack 5 is installed here.
+// promises and nothing of the workspace, and a production bundle made with Rollup, esbuild or
+// webpack 5 from `import '@titan-connect/widget'` still defines the elements (bundlers drop every
+// module the package's `sideEffects` does not name, so a define left in an unnamed chunk
+// vanishes). Vite (Rolldown) is covered by examples/e2e/frameworks.test.ts.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -18,7 +18,7 @@ import { rollup } from 'rollup';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
 import { createConsumer, PACKAGES, ROOT, run, type Consumer } from './consumer.ts';
 
-/** Every element the widget package defines, and the chunk it lives in once bundled. */
+/** The elements `import '@titan-connect/widget'` defines at once; the Cloud API panel comes later. */
 const EAGER = ['titan-connect-widget', 'titan-qr-panel', 'titan-pairing-panel', 'titan-status-view'];
 const LAZY = 'titan-cloud-api-panel'; // `import()`ed by the widget when a session offers Cloud API
 
