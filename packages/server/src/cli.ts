@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { API_SCOPES } from '@titan-connect/protocol';
 import { createApiKey, isTenantId, listApiKeys, parseScopes, revokeApiKey } from './api-keys.js';
 import { ConfigError, loadConfig } from './config.js';
-import { openStore, type Store } from './store/index.js';
+import { openStore, StoreOpenError, type Store } from './store/index.js';
 
 export const USAGE = `Usage:
   titan keys create --tenant <id> --scopes <scope,...> [--label <text>]
@@ -107,6 +107,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (error instanceof ConfigError) {
       io.err(`titan: invalid configuration: ${error.message}`);
       return 2;
+    }
+    if (error instanceof StoreOpenError) {
+      io.err(`titan: ${error.message}`);
+      return 1;
     }
     throw error;
   } finally {

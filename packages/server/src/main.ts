@@ -14,7 +14,7 @@ import type { Linking } from './linking/index.js';
 import { createLogger } from './logger.js';
 import { notReady } from './middleware/not-ready.js';
 import { DEMO_TENANT } from './routes/demo.js';
-import { openStore, type Store } from './store/index.js';
+import { openStore, StoreOpenError, type Store } from './store/index.js';
 import { createEngine } from './whatsapp/index.js';
 
 export interface RunningServer {
@@ -130,6 +130,10 @@ async function main(): Promise<void> {
     // One line naming what to fix, not a stack trace.
     if (error instanceof ConfigError) {
       process.stderr.write(`titan-connect: invalid configuration: ${error.message}\n`);
+      process.exit(1);
+    }
+    if (error instanceof StoreOpenError) {
+      process.stderr.write(`titan-connect: ${error.message}\n`);
       process.exit(1);
     }
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
