@@ -98,3 +98,29 @@ test('as a program: exit status and output', async () => {
   assert.equal(good.status, 0, good.stderr);
   assert.match(good.stdout, /acme/);
 });
+
+test('with TITAN_DATABASE_URL the keys live in Postgres; an unreachable one exits 1 naming the variable', async (t) => {
+  const { createTestDatabase, postgresUnavailable } = await import('./store/test-support/postgres.js');
+  const { PostgresStore } = await import('./store/index.js');
+  const errors: string[] = [];
+  const refused = await runCli(['keys', 'list'], { env: { TITAN_DATABASE_URL: 'postgres://u:pw@127.0.0.1:1/x' }, out: () => {}, err: (l) => errors.push(l) });
+  assert.equal(refused, 1);
+  assert.match(errors.join('\n'), /^titan: TITAN_DATABASE_URL: could not open the Postgres database \(.+\)$/);
+  const unavailable = await postgresUnavailable();
+  if (unavailable) return t.skip(unavailable);
+  const db = await createTestDatabase();
+  try {
+    const pgEnv = { TITAN_DATABASE_URL: db.url, TITAN_DB: join(dir, 'not-used.db') };
+    const out: string[] = [];
+    assert.equal(await runCli(['keys', 'create', '--tenant', 'acme', '--scopes', '*'], { env: pgEnv, out: (l) => out.push(l), err: () => {} }), 0);
+    const key = /titan_sk_\S+/.exec(out.join('\n'))![0];
+    const store = await PostgresStore.open(db.url);
+    try {
+      assert.equal((await verifyApiKey(store, key))?.tenantId, 'acme');
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await db.drop();
+  }
+});

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// `pnpm titan keys create|list|revoke`: API key management against the SQLite file of
-// `TITAN_DB`, so a self-hoster never edits SQL. Usage errors exit 2, a missing key exits 1.
+// `pnpm titan keys create|list|revoke`: API key management against the server's store
+// (`TITAN_DATABASE_URL`, else the SQLite file of `TITAN_DB`), so a self-hoster never edits SQL. Usage errors exit 2, a missing key exits 1.
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { API_SCOPES } from '@titan-connect/protocol';
 import { createApiKey, isTenantId, listApiKeys, parseScopes, revokeApiKey } from './api-keys.js';
 import { ConfigError, loadConfig } from './config.js';
-import { SqliteStore } from './store/index.js';
+import { openStore, StoreOpenError, type Store } from './store/index.js';
 
 export const USAGE = `Usage:
   titan keys create --tenant <id> --scopes <scope,...> [--label <text>]
@@ -15,7 +15,7 @@ export const USAGE = `Usage:
   titan keys revoke <key id>
 
 Scopes: ${API_SCOPES.join(', ')}
-The database is TITAN_DB (default ./data/titan.db).`;
+The database is TITAN_DATABASE_URL (Postgres) if set, else TITAN_DB (default ./data/titan.db).`;
 
 export interface CliIo {
   env: Record<string, string | undefined>;
@@ -47,8 +47,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return values.help ? 0 : 2;
   }
 
-  let store: SqliteStore | null = null;
-  const open = (): SqliteStore => (store = new SqliteStore(loadConfig(io.env).dbPath));
+  let store: Store | null = null;
+  const open = async (): Promise<Store> => (store = await openStore(loadConfig(io.env)));
   try {
     const [group, command, ...rest] = positionals;
     if (group !== 'keys') throw new UsageError(`unknown command "${group}"`);
@@ -64,7 +64,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           throw new UsageError((error as Error).message);
         }
         if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-        const { key, record } = await createApiKey(open(), { tenantId: values.tenant, scopes, label: values.label ?? null });
+        const { key, record } = await createApiKey(await open(), { tenantId: values.tenant, scopes, label: values.label ?? null });
         io.out(`Created key ${record.id} for tenant "${record.tenantId}" with scopes ${record.scopes.join(',')}.`);
         io.out('Copy it now: it is stored hashed and cannot be shown again.');
         io.out(key);
@@ -72,7 +72,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       }
       case 'list': {
         if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-        const keys = await listApiKeys(open(), values.tenant);
+        const keys = await listApiKeys(await open(), values.tenant);
         if (keys.length === 0) {
           io.out(values.tenant ? `No keys for tenant "${values.tenant}".` : 'No keys.');
           return 0;
@@ -89,7 +89,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
         // Accept the full key too: people paste what they have; only its id part is used.
         const keyId = /^titan_sk_([A-Za-z0-9]+)_/.exec(id)?.[1] ?? id;
-        if (!(await revokeApiKey(open(), keyId))) {
+        if (!(await revokeApiKey(await open(), keyId))) {
           io.err(`titan: no active key with id "${keyId}"`);
           return 1;
         }
@@ -108,9 +108,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.err(`titan: invalid configuration: ${error.message}`);
       return 2;
     }
+    if (error instanceof StoreOpenError) {
+      io.err(`titan: ${error.message}`);
+      return 1;
+    }
     throw error;
   } finally {
-    await (store as SqliteStore | null)?.close();
+    await (store as Store | null)?.close();
   }
 }
 

@@ -9,6 +9,7 @@ test('defaults follow DESIGN.md', async () => {
   assert.equal(config.port, 3000);
   assert.equal(config.publicUrl, 'http://localhost:3000');
   assert.equal(config.dbPath, '/srv/titan/data/titan.db');
+  assert.equal(config.databaseUrl, null, 'SQLite unless TITAN_DATABASE_URL is set');
   assert.equal(config.secret, null);
   assert.equal(config.engine, 'baileys');
   assert.equal(config.simSpeed, 1);
@@ -30,6 +31,7 @@ test('every variable is read', async () => {
     PORT: '8080',
     PUBLIC_URL: 'https://connect.example.com/',
     TITAN_DB: '/var/lib/titan/t.db',
+    TITAN_DATABASE_URL: 'postgres://titan:pw@db.internal:5432/titan',
     TITAN_SECRET: 's'.repeat(32),
     TITAN_ENGINE: 'simulator',
     TITAN_SIM_SPEED: '2.5',
@@ -46,6 +48,7 @@ test('every variable is read', async () => {
   assert.equal(config.port, 8080);
   assert.equal(config.publicUrl, 'https://connect.example.com', 'trailing slash dropped');
   assert.equal(config.dbPath, '/var/lib/titan/t.db');
+  assert.equal(config.databaseUrl, 'postgres://titan:pw@db.internal:5432/titan');
   assert.equal(config.secret, 's'.repeat(32));
   assert.equal(config.engine, 'simulator');
   assert.equal(config.simSpeed, 2.5);
@@ -74,6 +77,9 @@ const BAD: [string, Record<string, string>][] = [
   ['PUBLIC_URL', { PUBLIC_URL: 'localhost:3000' }],
   ['PUBLIC_URL', { PUBLIC_URL: 'ftp://example.com' }],
   ['PUBLIC_URL', { PUBLIC_URL: 'https://example.com/?x=1' }],
+  ['TITAN_DATABASE_URL', { TITAN_DATABASE_URL: 'db.internal:5432/titan' }],
+  ['TITAN_DATABASE_URL', { TITAN_DATABASE_URL: 'mysql://root@db/titan' }],
+  ['TITAN_DATABASE_URL', { TITAN_DATABASE_URL: 'postgres:///titan' }],
   ['TITAN_SECRET', { TITAN_SECRET: 'too-short' }],
   ['TITAN_ENGINE', { TITAN_ENGINE: 'baileys6' }],
   ['TITAN_SIM_SPEED', { TITAN_SIM_SPEED: '0' }],
@@ -111,6 +117,12 @@ test('a bad value throws one line naming the variable', async () => {
 test('the bootstrap key is never echoed in its error', async () => {
   const secretish = 'titan_sk_abc_supersecretvalue!';
   assert.throws(() => loadConfig({ TITAN_BOOTSTRAP_API_KEY: secretish }), (e: Error) => !e.message.includes(secretish));
+});
+
+test('TITAN_DATABASE_URL: postgresql:// is accepted too; an error never echoes the URL (it may hold a password)', async () => {
+  assert.equal(loadConfig({ TITAN_DATABASE_URL: 'postgresql://u@h/d' }).databaseUrl, 'postgresql://u@h/d');
+  const withPassword = 'mysql://root:hunter2@db/titan';
+  assert.throws(() => loadConfig({ TITAN_DATABASE_URL: withPassword }), (e: Error) => !e.message.includes('hunter2'));
 });
 
 test('blank values count as unset', async () => {

@@ -86,6 +86,26 @@ function metaId(env: Env, name: string): string | null {
 }
 
 /**
+ * `TITAN_DATABASE_URL`: a postgres:// (or postgresql://) URL with a host. The value may hold a
+ * password, so errors never echo it.
+ */
+function databaseUrl(env: Env): string | null {
+  const raw = read(env, 'TITAN_DATABASE_URL');
+  if (raw === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('TITAN_DATABASE_URL', 'is not a URL (expected postgres://user:password@host:5432/database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('TITAN_DATABASE_URL', `must be a postgres:// URL (got ${url.protocol}//…); leave it unset for SQLite`);
+  }
+  if (!url.hostname) throw new ConfigError('TITAN_DATABASE_URL', 'has no host (expected postgres://user:password@host:5432/database)');
+  return raw;
+}
+
+/**
  * Reads and validates the environment. Relative `TITAN_DB` paths resolve against `INIT_CWD`
  * (the directory `pnpm` was run from), because `pnpm start` and `pnpm titan` run the server
  * package's scripts from `packages/server`: both must find the same file.
@@ -133,6 +153,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     port: listenPort,
     publicUrl,
     dbPath,
+    databaseUrl: databaseUrl(env),
     secret,
     engine: oneOf(env, 'TITAN_ENGINE', ENGINES, 'baileys'),
     simSpeed,

@@ -5,8 +5,10 @@ export interface AppConfig {
   port: number;
   /** Base of every `widgetUrl`, without a trailing slash. */
   publicUrl: string;
-  /** SQLite file. */
+  /** SQLite file (used when `databaseUrl` is null). */
   dbPath: string;
+  /** `TITAN_DATABASE_URL`: a `postgres://` URL selects the Postgres store. */
+  databaseUrl: string | null;
   /** HMAC key for widget tokens and key material for secrets at rest (resolved: env or the store). */
   secret: string;
   engine: EngineKind;

@@ -1,7 +1,7 @@
 export * from './errors.js';
 export type * from './deps.js';
 export type * from './config.types.js';
-export { SqliteStore, type Store } from './store/index.js';
+export { openStore, PostgresStore, SqliteStore, type Store } from './store/index.js';
 export { createApp, type CreateAppOptions } from './app.js';
 export { ConfigError, loadConfig, resolveSecret, type LoadedConfig } from './config.js';
 export { createApiKey, ensureApiKey, listApiKeys, parseApiKey, revokeApiKey, verifyApiKey, type ApiKeyIdentity } from './api-keys.js';

@@ -14,7 +14,7 @@ import type { Linking } from './linking/index.js';
 import { createLogger } from './logger.js';
 import { notReady } from './middleware/not-ready.js';
 import { DEMO_TENANT } from './routes/demo.js';
-import { SqliteStore, type Store } from './store/index.js';
+import { openStore, StoreOpenError, type Store } from './store/index.js';
 import { createEngine } from './whatsapp/index.js';
 
 export interface RunningServer {
@@ -61,7 +61,7 @@ export interface StartHooks {
 export async function startServer(env: Record<string, string | undefined> = process.env, logger?: Logger, hooks: StartHooks = {}): Promise<RunningServer> {
   const loaded = loadConfig(env);
   const log = logger ?? createLogger({ level: loaded.logLevel });
-  const store = new SqliteStore(loaded.dbPath);
+  const store = await openStore(loaded);
   let linking: Linking | null = null;
   const server = createServer({ ...HTTP_TIMEOUTS });
   // 503 SERVICE_UNAVAILABLE with Retry-After until the app is built and linking has resumed.
@@ -130,6 +130,10 @@ async function main(): Promise<void> {
     // One line naming what to fix, not a stack trace.
     if (error instanceof ConfigError) {
       process.stderr.write(`titan-connect: invalid configuration: ${error.message}\n`);
+      process.exit(1);
+    }
+    if (error instanceof StoreOpenError) {
+      process.stderr.write(`titan-connect: ${error.message}\n`);
       process.exit(1);
     }
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

@@ -1,4 +1,5 @@
-// Rows of the SQLite schema to records and back: column names live here and in migrations.ts.
+// Rows to records and back, for SQLite and Postgres alike (same column names): they live here,
+// in migrations.ts and in postgres-migrations.ts.
 import type { ApiScope } from '@titan-connect/protocol';
 import type { ApiKeyRecord, StoredWidgetSession, WaSessionPatch, WaSessionRecord, WidgetSessionPatch } from './types.js';
 

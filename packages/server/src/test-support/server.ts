@@ -24,6 +24,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     port: 0,
     publicUrl: 'http://localhost:3000',
     dbPath: ':memory:',
+    databaseUrl: null,
     secret: TEST_SECRET,
     engine: 'simulator',
     simSpeed: 1,

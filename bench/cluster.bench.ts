@@ -1,0 +1,108 @@
+// Scale-out figures. So far one part: `POST /api/widget/sessions` on the Postgres store (API key
+// check, zod, one transaction of three inserts committed before the 201, a JWT) as a ratio to a
+// bare Express route doing one INSERT of the same widget session row with `pg`, both on one
+// throwaway database of TITAN_TEST_POSTGRES_URL's server, 50 connections, a pool of 10 each.
+// (Linking throughput with 1 and 3 instances and failover times come with cluster mode.)
+// The servers run in a child process (this file with `--pg-target`), away from the load generator.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { measurePair, median } from './load-pair.ts';
+import type { BenchResult } from './run.ts';
+
+const PAIR = { connections: 50, warmupS: 1, rounds: 3, roundS: 4 };
+
+interface Targets {
+  bare: number;
+  app: number;
+  apiKey: string;
+}
+
+async function serveTargets(): Promise<void> {
+  const require = createRequire(new URL('../packages/server/package.json', import.meta.url));
+  const express = require('express') as typeof import('express');
+  const pg = require('pg') as typeof import('pg');
+  const { pino } = require('pino') as typeof import('pino');
+  const { createApp } = await import('../packages/server/src/app.ts');
+  const { createApiKey } = await import('../packages/server/src/api-keys.ts');
+  const { PostgresStore } = await import('../packages/server/src/store/index.ts');
+  const { createTestDatabase } = await import('../packages/server/src/store/test-support/postgres.ts');
+  const { systemClock } = await import('../packages/server/src/clock.ts');
+  const { idleEngine, testConfig } = await import('../packages/server/src/test-support/server.ts');
+
+  const db = await createTestDatabase();
+  const store = await PostgresStore.open(db.url);
+  const apiKey = (await createApiKey(store, { tenantId: 'bench', scopes: ['sessions:manage'] })).key;
+
+  // The baseline: the same row the app writes for a widget session, one INSERT, no transaction.
+  const pool = new pg.Pool({ connectionString: db.url, max: 10 });
+  const bare = express();
+  bare.use(express.json());
+  bare.post('/insert', async (req, res) => {
+    const now = Date.now();
+    const id = `ws_${randomBytes(12).toString('base64url')}`;
+    await pool.query(
+      `INSERT INTO widget_sessions (id, tenant_id, session_name, mode, callback_url, allowed_origins, locale, meta_app,
+         created_at, expires_at, phase, link_state, last_event_id)
+       VALUES ($1, 'bench', $2, $3, NULL, $4, $5, NULL, $6, $7, 'idle', NULL, 0)`,
+      [id, `bare-${id}`, req.body.mode, JSON.stringify(req.body.allowedOrigins), req.body.locale, now, now + 3_600_000],
+    );
+    res.status(201).json({ success: true, data: { session: `bare-${id}` } });
+  });
+
+  const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
+  const config = testConfig({ databaseUrl: db.url, secret: 'bench-secret-0123456789-abcdefghijklmnop' });
+  const app = createApp({ config, store, engine: idleEngine(), clock: systemClock, logger, limits: { widgetSessions: { perMinute: Number.MAX_SAFE_INTEGER } } });
+
+  const listen = (handler: typeof bare) =>
+    new Promise<number>((resolve) => {
+      const server = handler.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+    });
+  const targets: Targets = { bare: await listen(bare), app: await listen(app), apiKey };
+  process.stdout.write(JSON.stringify(targets) + '\n');
+  process.stdin.resume();
+  process.stdin.on('end', async () => {
+    await store.close();
+    await pool.end();
+    await db.drop();
+    process.exit(0);
+  });
+}
+
+export default async function clusterBench(): Promise<BenchResult[]> {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fileURLToPath(import.meta.url), '--pg-target'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  try {
+    const firstLine = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`bench target exited with ${code} (is Postgres reachable at TITAN_TEST_POSTGRES_URL?)`)));
+    });
+    const targets = JSON.parse(firstLine) as Targets;
+    const body = JSON.stringify({ mode: 'qr', allowedOrigins: ['https://app.example.com'], locale: 'pt-BR' });
+    const [bare, sessions] = await measurePair(
+      { url: `http://127.0.0.1:${targets.bare}/insert`, headers: {}, body },
+      { url: `http://127.0.0.1:${targets.app}/api/widget/sessions`, headers: { authorization: `Bearer ${targets.apiKey}` }, body },
+      PAIR,
+    );
+    const bareRps = bare.requests / bare.seconds;
+    const sessionsRps = sessions.requests / sessions.seconds;
+    return [
+      { name: 'bare Express + one pg INSERT', value: Math.round(bareRps), unit: 'req/s' },
+      { name: 'POST /api/widget/sessions on Postgres', value: Math.round(sessionsRps), unit: 'req/s' },
+      { name: 'session create on Postgres / bare pg INSERT (ratio)', value: sessionsRps / bareRps, unit: '', target: { op: '>=', value: 0.5 } },
+      { name: `session create on Postgres p99 latency, ${PAIR.connections} connections`, value: median(sessions.p99), unit: 'ms' },
+      { name: `bare pg INSERT p99 latency, ${PAIR.connections} connections`, value: median(bare.p99), unit: 'ms' },
+    ];
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.stdin!.end();
+    const timer = setTimeout(() => child.kill(), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+if (process.argv.includes('--pg-target')) await serveTargets();
