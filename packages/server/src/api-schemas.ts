@@ -5,6 +5,13 @@ import { z } from 'zod';
 import {
   type CloudApiFinishRequest,
   type CreateWidgetSessionRequest,
+  type CreateWidgetSessionResponse,
+  ERROR_CODES,
+  type ErrorBody,
+  LINK_METHODS,
+  SESSION_STATUSES,
+  STATUS_REASONS,
+  type WhatsAppSessionInfo,
   compactPhoneNumber,
   EMBEDDED_SIGNUP_FINISH_EVENTS,
   PHONE_DIGITS_PATTERN,
@@ -67,3 +74,32 @@ export const cloudApiFinishBody = z
     path: ['phoneNumberId'],
     message: 'is required for FINISH',
   }) satisfies z.ZodType<CloudApiFinishRequest>;
+
+// --- responses (documented in the OpenAPI document; tied to the protocol's types) ---------------
+
+export const errorBody = z.object({
+  error: z.string().describe('A sentence for the developer.'),
+  code: z.enum(ERROR_CODES),
+}) satisfies z.ZodType<ErrorBody>;
+
+export const createWidgetSessionResponse = z.object({
+  success: z.literal(true),
+  data: z.object({
+    session: z.string(),
+    widgetUrl: z.string().describe('Embed this: script tag, iframe or TitanWidget.mount().'),
+    widgetToken: z.string(),
+    expiresAt: z.string().describe('ISO 8601; 900 s after creation.'),
+    mode: z.enum(WIDGET_MODES),
+  }),
+}) satisfies z.ZodType<CreateWidgetSessionResponse>;
+
+export const whatsAppSessionInfo = z.object({
+  name: z.string(),
+  status: z.enum(SESSION_STATUSES),
+  statusReason: z.enum(STATUS_REASONS).nullable(),
+  method: z.enum(LINK_METHODS).nullable(),
+  phone: z.string().nullable().describe('Digits only (E.164 without +).'),
+  pushName: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+}) satisfies z.ZodType<WhatsAppSessionInfo>;

@@ -1,6 +1,6 @@
 // `createApp(deps)` builds the Express app and never listens: `main.ts` listens, tests drive the
 // app with supertest. The order of `use` calls below is the request pipeline.
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import type { AppDeps } from './deps.js';
 import { createLinking, type Linking } from './linking/index.js';
 import { requestLogger } from './logger.js';
@@ -12,6 +12,7 @@ import { notFound } from './middleware/not-found.js';
 import { widgetSessionRateLimit, type WidgetSessionLimitOptions } from './middleware/rate-limit.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { widgetTokenAuth } from './middleware/widget-auth.js';
+import { apiDocsRouter } from './routes/api-docs.js';
 import { assetsRouter, type AssetDirs } from './routes/assets.js';
 import { cloudApiRouter } from './routes/cloud-api.js';
 import { demoRouter } from './routes/demo.js';
@@ -34,6 +35,21 @@ export interface CreateAppOptions extends AppDeps {
   sessionNamer?: SessionNamer;
   /** Abuse limits (SECURITY.md lists them); the store is where cluster mode plugs a shared one. */
   limits?: { widgetSessions?: WidgetSessionLimitOptions };
+}
+
+/**
+ * The backend API's routers and where they mount: one list for the app and for the test that
+ * checks every operation is in the OpenAPI document.
+ */
+export function apiRouters(
+  deps: Pick<AppDeps, 'logger'>,
+  services: { widgetSessions: WidgetSessions; sessions: Sessions },
+  limits: NonNullable<CreateAppOptions['limits']> = {},
+): [string, Router][] {
+  return [
+    ['/api', widgetSessionsRouter(deps, services.widgetSessions, widgetSessionRateLimit(limits.widgetSessions))],
+    ['/api/sessions', sessionsRouter(services.sessions)],
+  ];
 }
 
 export function createApp(options: CreateAppOptions): Express {
@@ -60,9 +76,10 @@ export function createApp(options: CreateAppOptions): Express {
   app.use(securityHeaders);
 
   // Backend API: API key first, so an anonymous caller learns nothing from body errors.
+  // The API's description is public (it holds no secret), so it comes before the key check.
+  app.use(apiDocsRouter(deps));
   app.use('/api', apiKeyAuth(deps), jsonBody());
-  app.use('/api', widgetSessionsRouter(deps, widgetSessions, widgetSessionRateLimit(limits.widgetSessions)));
-  app.use('/api/sessions', sessionsRouter(sessions));
+  for (const [path, router] of apiRouters(deps, { widgetSessions, sessions }, limits)) app.use(path, router);
 
   // The hosted page, then the widget's JSON/SSE API (CORS before auth so preflights and auth
   // errors are readable cross-origin; origin check once the token named the session).

@@ -1,0 +1,146 @@
+// The OpenAPI 3.1 document of `/api/*`, built from the same zod schemas the routes parse with
+// (zod 4 writes JSON Schema 2020-12, which is OpenAPI 3.1's dialect), so the document cannot
+// drift from what the server enforces. Served at `GET /api/openapi.json`, browsable at `/api/docs`.
+import { z } from 'zod';
+import { API_SCOPES } from '@titan-connect/protocol';
+import { createWidgetSessionBody, createWidgetSessionResponse, errorBody, sendMessageBody, whatsAppSessionInfo } from './api-schemas.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination.js';
+
+type Json = Record<string, unknown>;
+
+/** A request body schema as JSON Schema: what the client sends (before zod's transforms). */
+const input = (schema: z.ZodType): Json => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
+const output = (schema: z.ZodType): Json => z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as Json;
+
+const json = (schema: Json) => ({ 'application/json': { schema } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** The error answers a route can give, each the JSON error body. */
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [String(status), { $ref: `#/components/responses/E${status}` }]));
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Bad input; `error` names the field.',
+  401: 'Missing, invalid or revoked API key (a widget token is refused with WIDGET_TOKEN_NOT_ALLOWED).',
+  403: 'The key lacks the scope named in `error`.',
+  404: 'No such session for this tenant.',
+  409: 'Conflict with the session state (already connected, not connected).',
+  413: 'Body over the size cap.',
+  415: 'Body is not JSON (or an unsupported encoding or charset).',
+  429: 'Rate limited; see `Retry-After`.',
+  502: 'WhatsApp or Meta refused the operation.',
+  503: 'The server is starting; see `Retry-After`.',
+};
+
+const sessionName = { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$' } };
+const scope = (name: (typeof API_SCOPES)[number]) => ({ 'x-required-scope': name });
+
+/** Every `/api` operation, by path and method (the test checks the app has no other). */
+export function openApiDocument(publicUrl: string): Json {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Titan Connect API',
+      version: '1',
+      description:
+        'Create widget sessions for the Connect Widget and use the WhatsApp sessions they link. ' +
+        'Authenticate with `Authorization: Bearer <api key>` (or `X-Api-Key`). Errors are `{ error, code }`.',
+    },
+    servers: [{ url: publicUrl }],
+    security: [{ apiKey: [] }],
+    paths: {
+      '/api/widget/sessions': {
+        post: {
+          operationId: 'createWidgetSession',
+          summary: 'Create a widget session (scope sessions:manage)',
+          ...scope('sessions:manage'),
+          requestBody: { required: false, content: json(ref('CreateWidgetSessionRequest')) },
+          responses: { '201': { description: 'Created', content: json(ref('CreateWidgetSessionResponse')) }, ...errors(400, 401, 403, 409, 413, 415, 429) },
+        },
+      },
+      '/api/sessions': {
+        get: {
+          operationId: 'listSessions',
+          summary: 'List the tenant’s WhatsApp sessions, oldest first (scope sessions:read)',
+          ...scope('sessions:read'),
+          parameters: [
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' }, description: '`nextCursor` of the previous page.' },
+          ],
+          responses: {
+            '200': {
+              description: 'One page',
+              content: json({
+                type: 'object',
+                required: ['success', 'data', 'nextCursor'],
+                properties: { success: { const: true }, data: { type: 'array', items: ref('WhatsAppSession') }, nextCursor: { type: ['string', 'null'] } },
+              }),
+            },
+            ...errors(400, 401, 403),
+          },
+        },
+      },
+      '/api/sessions/{name}': {
+        parameters: [sessionName],
+        get: {
+          operationId: 'getSession',
+          summary: 'One WhatsApp session (scope sessions:read)',
+          ...scope('sessions:read'),
+          responses: {
+            '200': { description: 'The session', content: json({ type: 'object', required: ['success', 'data'], properties: { success: { const: true }, data: ref('WhatsAppSession') } }) },
+            ...errors(401, 403, 404),
+          },
+        },
+        delete: {
+          operationId: 'deleteSession',
+          summary: 'Log the device out and delete the session and its credentials (scope sessions:manage)',
+          ...scope('sessions:manage'),
+          responses: {
+            '200': {
+              description: 'Deleted',
+              content: json({
+                type: 'object',
+                required: ['success', 'data'],
+                properties: { success: { const: true }, data: { type: 'object', properties: { name: { type: 'string' }, deleted: { const: true } } } },
+              }),
+            },
+            ...errors(401, 403, 404),
+          },
+        },
+      },
+      '/api/sessions/{name}/messages': {
+        parameters: [sessionName],
+        post: {
+          operationId: 'sendMessage',
+          summary: 'Send a text through a connected session (scope messages:write)',
+          ...scope('messages:write'),
+          requestBody: { required: true, content: json(ref('SendMessageRequest')) },
+          responses: {
+            '201': {
+              description: 'Sent',
+              content: json({
+                type: 'object',
+                required: ['success', 'data'],
+                properties: { success: { const: true }, data: { type: 'object', properties: { id: { type: 'string' }, session: { type: 'string' }, to: { type: 'string' } } } },
+              }),
+            },
+            ...errors(400, 401, 403, 404, 409, 413, 415, 502),
+          },
+        },
+      },
+    },
+    components: {
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: titan_sk_<id>_<secret>' } },
+      schemas: {
+        CreateWidgetSessionRequest: input(createWidgetSessionBody),
+        CreateWidgetSessionResponse: output(createWidgetSessionResponse),
+        SendMessageRequest: input(sendMessageBody),
+        WhatsAppSession: output(whatsAppSessionInfo),
+        Error: output(errorBody),
+      },
+      responses: Object.fromEntries(
+        Object.entries(ERROR_DESCRIPTIONS).map(([status, description]) => [`E${status}`, { description, content: json(ref('Error')) }]),
+      ),
+    },
+  };
+}
