@@ -1,4 +1,4 @@
-import type { WidgetMode } from './modes.js';
+import type { LinkMethod, WidgetMode } from './modes.js';
 
 /** Body of `POST /api/widget/sessions` (every field optional). */
 export interface CreateWidgetSessionRequest {
@@ -20,6 +20,19 @@ export interface CreateWidgetSessionResponse {
     expiresAt: string;
     mode: WidgetMode;
   };
+}
+
+/** `GET /api/widget/sessions/:id` data: how a widget session ended, for a backend to confirm a redirect. */
+export interface WidgetSessionResult {
+  id: string;
+  /** The WhatsApp session name. */
+  session: string;
+  status: 'pending' | 'connected' | 'failed' | 'expired';
+  method: LinkMethod | null;
+  /** Digits only. */
+  phone: string | null;
+  /** ISO 8601, when it connected. */
+  completedAt: string | null;
 }
 
 /** `WA_EMBEDDED_SIGNUP` events that finish a signup (CANCEL and ERROR do not). */

@@ -12,6 +12,7 @@ import {
   SESSION_STATUSES,
   STATUS_REASONS,
   type WhatsAppSessionInfo,
+  type WidgetSessionResult,
   compactPhoneNumber,
   EMBEDDED_SIGNUP_FINISH_EVENTS,
   PHONE_DIGITS_PATTERN,
@@ -103,3 +104,12 @@ export const whatsAppSessionInfo = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 }) satisfies z.ZodType<WhatsAppSessionInfo>;
+
+export const widgetSessionResult = z.object({
+  id: z.string(),
+  session: z.string(),
+  status: z.enum(['pending', 'connected', 'failed', 'expired']),
+  method: z.enum(LINK_METHODS).nullable(),
+  phone: z.string().nullable(),
+  completedAt: z.string().nullable(),
+}) satisfies z.ZodType<WidgetSessionResult>;

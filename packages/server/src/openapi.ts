@@ -3,7 +3,7 @@
 // drift from what the server enforces. Served at `GET /api/openapi.json`, browsable at `/api/docs`.
 import { z } from 'zod';
 import { API_SCOPES } from '@titan-connect/protocol';
-import { createWidgetSessionBody, createWidgetSessionResponse, errorBody, sendMessageBody, whatsAppSessionInfo } from './api-schemas.js';
+import { createWidgetSessionBody, createWidgetSessionResponse, errorBody, sendMessageBody, whatsAppSessionInfo, widgetSessionResult } from './api-schemas.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination.js';
 
 type Json = Record<string, unknown>;
@@ -56,6 +56,18 @@ export function openApiDocument(publicUrl: string): Json {
           ...scope('sessions:manage'),
           requestBody: { required: false, content: json(ref('CreateWidgetSessionRequest')) },
           responses: { '201': { description: 'Created', content: json(ref('CreateWidgetSessionResponse')) }, ...errors(400, 401, 403, 409, 413, 415, 429) },
+        },
+      },
+      '/api/widget/sessions/{id}': {
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^ws_[A-Za-z0-9]{1,64}$' } }],
+        get: {
+          operationId: 'getWidgetSession',
+          summary: 'How a widget session ended: confirm a redirect with it (scope sessions:read)',
+          ...scope('sessions:read'),
+          responses: {
+            '200': { description: 'The result', content: json({ type: 'object', required: ['success', 'data'], properties: { success: { const: true }, data: ref('WidgetSessionResult') } }) },
+            ...errors(401, 403, 404),
+          },
         },
       },
       '/api/sessions': {
@@ -136,6 +148,7 @@ export function openApiDocument(publicUrl: string): Json {
         CreateWidgetSessionResponse: output(createWidgetSessionResponse),
         SendMessageRequest: input(sendMessageBody),
         WhatsAppSession: output(whatsAppSessionInfo),
+        WidgetSessionResult: output(widgetSessionResult),
         Error: output(errorBody),
       },
       responses: Object.fromEntries(

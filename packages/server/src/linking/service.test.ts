@@ -86,7 +86,7 @@ describe('linking', () => {
     assert.equal(data.session, 'shop');
     const redirect = new URL(data.redirectUrl!);
     assert.equal(redirect.origin + redirect.pathname, 'https://app.example.com/done');
-    assert.deepEqual([...redirect.searchParams], [['x', '1'], ['session', 'shop'], ['status', 'connected'], ['method', 'qr']]);
+    assert.deepEqual([...redirect.searchParams], [['x', '1'], ['session', 'shop'], ['status', 'connected'], ['method', 'qr'], ['widgetSession', ws.id]]);
     const ids = stream.events.map((e) => e.id);
     assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
     assert.equal(new Set(ids).size, ids.length);
@@ -369,7 +369,7 @@ describe('widget state parts', () => {
     assert.equal(messageTargetOrigin(ws({ allowedOrigins: [] })), '*');
     assert.equal(messageTargetOrigin(ws({ allowedOrigins: ['https://a.example'] })), 'https://a.example');
     assert.equal(messageTargetOrigin(ws({ allowedOrigins: ['https://a.example', 'https://b.example'] })), '*');
-    assert.equal(redirectUrl(null, 's', 'qr'), null);
-    assert.equal(redirectUrl('https://x.example/cb', 's 1', 'pairing'), 'https://x.example/cb?session=s+1&status=connected&method=pairing');
+    assert.equal(redirectUrl(null, 's', 'qr', 'ws_1'), null);
+    assert.equal(redirectUrl('https://x.example/cb', 's 1', 'pairing', 'ws_1'), 'https://x.example/cb?session=s+1&status=connected&method=pairing&widgetSession=ws_1');
   });
 });

@@ -355,7 +355,7 @@ export class LinkingService implements Linking {
   }
 
   private connectedPayload(rt: Runtime, method: ConnectedPayload['method'], phone: string | null, pushName: string | null): ConnectedPayload {
-    return { session: rt.key.name, method, phone, pushName, redirectUrl: redirectUrl(rt.record.callbackUrl, rt.key.name, method) };
+    return { session: rt.key.name, method, phone, pushName, redirectUrl: redirectUrl(rt.record.callbackUrl, rt.key.name, method, rt.record.id) };
   }
 
   private setWaStatus(key: SessionKey, patch: WaSessionPatch): void {
@@ -391,6 +391,7 @@ export class LinkingService implements Linking {
   /** Applies `patch`, numbers the event, persists both, keeps it for resume and sends it to every stream. */
   private emit(rt: Runtime, event: UnstampedEvent, patch: Partial<LinkSnapshot>): void {
     rt.snapshot = { ...rt.snapshot, ...patch };
+    if (patch.phase === 'connected' && !rt.snapshot.completedAt) rt.snapshot.completedAt = this.now();
     rt.lastEventId++;
     const { phase, status, statusReason } = rt.snapshot;
     const state: LinkStatus = { phase, status, statusReason, methods: methodsFor(this.deps.config, rt.record) };

@@ -28,6 +28,8 @@ export interface LinkSnapshot {
   connected: ConnectedPayload | null;
   failure: FailedPayload | null;
   expired: ExpiredPayload | null;
+  /** When this widget session linked its number (ms), for `GET /api/widget/sessions/:id`. */
+  completedAt?: number | null;
 }
 
 export const emptySnapshot = (status: SessionStatus = 'DISCONNECTED', statusReason: StatusReason | null = null): LinkSnapshot => ({
@@ -86,13 +88,15 @@ export const offersCloudApi = (config: AppConfig, ws: WidgetSessionRecord): bool
 export const messageTargetOrigin = (ws: WidgetSessionRecord): string =>
   ws.allowedOrigins.length === 1 ? ws.allowedOrigins[0]! : '*';
 
-/** `callbackUrl?session=…&status=connected&method=…`, keeping the callback's own query. */
-export function redirectUrl(callbackUrl: string | null, session: string, method: LinkMethod): string | null {
+/** `callbackUrl?session=…&status=connected&method=…&widgetSession=…`, keeping the callback's own query. */
+export function redirectUrl(callbackUrl: string | null, session: string, method: LinkMethod, widgetSession: string): string | null {
   if (!callbackUrl) return null;
   const url = new URL(callbackUrl);
   url.searchParams.set('session', session);
   url.searchParams.set('status', 'connected');
   url.searchParams.set('method', method);
+  // Anyone can type the parameters above; the backend confirms with GET /api/widget/sessions/:id.
+  url.searchParams.set('widgetSession', widgetSession);
   return url.toString();
 }
 

@@ -20,11 +20,45 @@ describe('widget API over the simulator (HTTP only)', () => {
       assert.deepEqual(scan.body, { success: true, data: { session: 'shop' } });
       const after = (await request(sim.app).get('/widget/api/state').query({ token: ws.token }).expect(200)).body.data;
       assert.equal(after.phase, 'connected');
-      assert.equal(after.connected.redirectUrl, 'https://app.example.com/linked?ref=7&session=shop&status=connected&method=qr');
+      assert.equal(after.connected.redirectUrl, `https://app.example.com/linked?ref=7&session=shop&status=connected&method=qr&widgetSession=${ws.id}`);
       const info = (await request(sim.app).get('/api/sessions/shop').set('Authorization', `Bearer ${await sim.key()}`).expect(200)).body.data;
       assert.deepEqual([info.status, info.method, info.phone], ['CONNECTED', 'qr', after.connected.phone]);
       // Scanning the same QR again: it is stale now.
       await request(sim.app).post('/dev/simulator/scan').send({ qr: state.qr.qr }).expect(400);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  test('verifiable completion: GET /api/widget/sessions/:id says pending, then connected; only to its own tenant', async () => {
+    const sim = await simApp();
+    try {
+      const key = await sim.key(['sessions:read']);
+      const ws = await sim.widgetSession({ sessionName: 'shop', callbackUrl: 'https://app.example.com/linked' });
+      const result = async (id: string, apiKey = key) => request(sim.app).get(`/api/widget/sessions/${id}`).set('Authorization', `Bearer ${apiKey}`);
+      const pending = (await (await result(ws.id)).body).data;
+      assert.deepEqual(pending, { id: ws.id, session: 'shop', status: 'pending', method: null, phone: null, completedAt: null });
+      const state = (await request(sim.app).get('/widget/api/state').set(auth(ws.token)).expect(200)).body.data;
+      sim.clock.advance(5_000);
+      await request(sim.app).post('/dev/simulator/scan').send({ qr: state.qr.qr }).expect(200);
+      const done = (await result(ws.id)).body.data;
+      assert.deepEqual([done.status, done.method, done.session], ['connected', 'qr', 'shop']);
+      assert.match(done.phone, /^\d{8,15}$/);
+      assert.equal(done.completedAt, new Date(sim.clock.now()).toISOString());
+      // The redirect names this id; a backend looks it up with its own key.
+      const redirect = new URL((await request(sim.app).get('/widget/api/state').set(auth(ws.token))).body.data.connected.redirectUrl);
+      assert.equal(redirect.searchParams.get('widgetSession'), ws.id);
+      // Another tenant's key, an unknown id and a malformed one: all 404; a key without the scope: 403.
+      for (const [id, apiKey, status] of [
+        [ws.id, await sim.key(['*'], 'globex'), 404],
+        ['ws_unknown', key, 404],
+        ['../etc', key, 404],
+        [ws.id, await sim.key(['messages:write']), 403],
+      ] as const) assert.equal((await result(id, apiKey)).status, status, `${id} ${status}`);
+      // After its lifetime a widget session that never linked reads expired.
+      const idle = await sim.widgetSession({ sessionName: 'idle' });
+      sim.clock.advance(901_000);
+      assert.equal((await result(idle.id)).body.data.status, 'expired');
     } finally {
       await sim.close();
     }

@@ -1,6 +1,7 @@
 // `POST /api/widget/sessions` (scope `sessions:manage`): the backend asks for a widget session
-// and gets the URL to show its user. Linking does not start here (see DESIGN.md): only when the
-// widget first asks, because a QR cycle lasts ~160 s and users open the widget minutes later.
+// and gets the URL to show its user; `GET /api/widget/sessions/:id` tells it how one ended.
+// Linking does not start at creation (see DESIGN.md): only when the widget first asks, because a
+// QR cycle lasts ~160 s and users open the widget minutes later.
 import { type RequestHandler, Router } from 'express';
 import { createWidgetSessionBody } from '../api-schemas.js';
 import type { AppDeps } from '../deps.js';
@@ -15,6 +16,10 @@ export function widgetSessionsRouter(deps: Pick<AppDeps, 'logger'>, widgetSessio
     const { response, widgetSession } = await widgetSessions.create(res.locals.apiKey!.tenantId, req.body);
     deps.logger.info({ tenantId: widgetSession.tenantId, session: widgetSession.sessionName, mode: widgetSession.mode }, 'widget session created');
     res.status(201).json(response);
+  });
+  // Verifiable completion: the redirect's `widgetSession=<id>` is confirmed here, never trusted.
+  router.get('/widget/sessions/:id', requireScope('sessions:read'), async (req, res) => {
+    res.set('Cache-Control', 'no-store').json({ success: true, data: await widgetSessions.result(res.locals.apiKey!.tenantId, String(req.params.id)) });
   });
   return router;
 }

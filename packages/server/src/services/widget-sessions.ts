@@ -1,13 +1,13 @@
 // Widget sessions: what the backend creates (`POST /api/widget/sessions`), what a widget token
 // unlocks, and the Cloud API finish of one. Routes call this; it calls the store, the linking
 // layer and Meta; it never hands a route the linking columns or a sealed secret.
-import type { CloudApiFinishRequest, ConnectedPayload, CreateWidgetSessionResponse, LinkMethod, WidgetMode, WidgetTokenClaims } from '@titan-connect/protocol';
+import type { CloudApiFinishRequest, ConnectedPayload, CreateWidgetSessionResponse, LinkMethod, WidgetMode, WidgetSessionResult, WidgetTokenClaims } from '@titan-connect/protocol';
 import { WIDGET_PATHS } from '@titan-connect/protocol';
 import { randomBase62 } from '../api-keys.js';
 import type { CreateWidgetSessionBody } from '../api-schemas.js';
 import type { AppDeps } from '../deps.js';
 import { EngineError, HttpError } from '../errors.js';
-import { methodsFor, offersCloudApi } from '../linking/snapshot.js';
+import { methodsFor, offersCloudApi, parseSnapshot } from '../linking/snapshot.js';
 import type { AppConfig } from '../config.types.js';
 import type { Linking } from '../linking/index.js';
 import { finishEmbeddedSignup, metaAppFor, redact } from '../meta/embedded-signup.js';
@@ -90,6 +90,32 @@ export class WidgetSessions {
       }
       if (attempt === GENERATED_NAME_TRIES) throw new HttpError(409, 'CONFLICT', 'Could not find a free session name; try again.');
     }
+  }
+
+  /**
+   * How a widget session of this tenant ended: what a backend checks after a redirect, whose
+   * query parameters anyone can type. 404 for another tenant's id, as for an unknown one.
+   */
+  async result(tenantId: string, id: string): Promise<WidgetSessionResult> {
+    const stored = /^ws_[A-Za-z0-9]{1,64}$/.test(id) ? await this.deps.store.getWidgetSession(id) : null;
+    if (!stored || stored.tenantId !== tenantId) throw new HttpError(404, 'NOT_FOUND', `No widget session "${id}".`);
+    const snapshot = parseSnapshot(stored.linkState, stored.phase);
+    const connected = stored.phase === 'connected' ? snapshot.connected : null;
+    const status: WidgetSessionResult['status'] = connected
+      ? 'connected'
+      : stored.phase === 'failed'
+        ? 'failed'
+        : stored.phase === 'expired' || this.deps.clock.now() >= stored.expiresAt
+          ? 'expired'
+          : 'pending';
+    return {
+      id,
+      session: stored.sessionName,
+      status,
+      method: connected?.method ?? null,
+      phone: connected?.phone ?? null,
+      completedAt: connected && snapshot.completedAt ? new Date(snapshot.completedAt).toISOString() : null,
+    };
   }
 
   /** Verifies a widget token and binds it to its stored widget session. Throws `WidgetTokenError`. */
