@@ -65,7 +65,8 @@ export const handleControlRequest = async (phone: VirtualPhone, req: IncomingMes
     }
   } catch (error) {
     if (error instanceof PhoneError) {
-      return send(res, error.code === 'UNKNOWN_DEVICE' ? 404 : 400, { error: error.message, code: error.code });
+      const status = error.code === 'UNKNOWN_DEVICE' ? 404 : error.code === 'COMPANION_LIMIT' ? 409 : 400;
+      return send(res, status, { error: error.message, code: error.code });
     }
     throw error;
   }

@@ -10,6 +10,7 @@ import { EventLog, runEngineContract } from './engine.contract.js';
 import { createEmulatedEngine, EMULATOR_STATE_SETTING } from './emulated.js';
 import type { EmulatedEngine } from './emulated.js';
 import type { Store } from '../store/index.js';
+import type { HttpError } from '../errors.js';
 
 const logger = pino({ level: 'silent' });
 const make = (store: Store): Promise<EmulatedEngine> =>
@@ -53,13 +54,45 @@ describe('emulated engine', () => {
     const { store, engine, log } = await start();
     await engine.start(KEY);
     await engine.virtualPhone!.scan((await log.next('qr')).qr);
-    await log.next('connected');
-    const [device] = engine.emulator.phone.devices();
+    const { phone } = await log.next('connected');
+    const [device] = engine.emulator.phone.devices(phone!);
     await engine.emulator.phone.unlink(device!.jid);
     const gone = await log.next('disconnected');
     assert.equal(gone.reason, 'LOGGED_OUT');
     assert.equal(gone.reconnecting, false);
     assert.equal(store.hasAuthState({ tenantId: KEY.tenantId, sessionName: KEY.name }), false);
+  });
+
+  test('a phone per session by default; a fifth companion on one phone fails COMPANION_LIMIT, the four stay CONNECTED', async () => {
+    const { store, engine, log } = await start();
+    const keys = ['a', 'b', 'c', 'd', 'e'].map((name) => ({ tenantId: 'default', name: `limit-${name}` }));
+    const isKey = (key: { name: string }) => (e: { key: { name: string } }) => e.key.name === key.name;
+    await Promise.all(keys.map((key) => engine.start(key)));
+    const qrs = await Promise.all(keys.map((key) => log.next('qr', isKey(key))));
+    const PHONE = '5511900000004';
+    // Four scans from the same phone, at once: every one links.
+    await Promise.all(qrs.slice(0, 4).map((qr) => engine.virtualPhone!.scan(qr.qr, PHONE)));
+    const connected = await Promise.all(keys.slice(0, 4).map((key) => log.next('connected', isKey(key))));
+    assert.deepEqual(connected.map((e) => e.phone), [PHONE, PHONE, PHONE, PHONE]);
+    await assert.rejects(engine.virtualPhone!.scan(qrs[4]!.qr, PHONE), (err: HttpError) => {
+      assert.equal(err.status, 409);
+      assert.equal(err.code, 'COMPANION_LIMIT');
+      return true;
+    });
+    const refused = await log.next('disconnected', isKey(keys[4]!));
+    assert.deepEqual([refused.reason, refused.code, refused.reconnecting], ['FAILED', 'COMPANION_LIMIT', false]);
+    assert.equal(engine.isRunning(keys[4]!), false);
+    assert.equal(store.hasAuthState({ tenantId: 'default', sessionName: keys[4]!.name }), false);
+    // The four are untouched: still running, never disconnected, still linked on the phone.
+    for (const key of keys.slice(0, 4)) assert.equal(engine.isRunning(key), true, key.name);
+    assert.equal(log.events.filter((e) => e.type === 'disconnected' && e.key.name !== keys[4]!.name).length, 0);
+    assert.equal(engine.emulator.phone.devices(PHONE).length, 4);
+    // Without a number, the virtual phone is a fresh phone: the refused session links on a retry.
+    await engine.restartQr(keys[4]!);
+    const again = await log.next('qr', (e) => isKey(keys[4]!)(e) && e.qr !== qrs[4]!.qr);
+    await engine.virtualPhone!.scan(again.qr);
+    const linked = await log.next('connected', isKey(keys[4]!));
+    assert.notEqual(linked.phone, PHONE);
   });
 
   test('WhatsApp unreachable: FAILED with the clear message once retries run out', async () => {

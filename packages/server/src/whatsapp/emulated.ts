@@ -6,6 +6,7 @@ import type { EmulatorOptions, WaEmulator } from '@titan-connect/wa-emulator';
 import { HttpError } from '../errors.js';
 import { BaileysEngine } from './baileys/engine.js';
 import type { BaileysEngineOptions } from './baileys/engine.js';
+import { COMPANION_LIMIT_FAILURE, companionLimitError, freshPhoneNumber } from './companion-limit.js';
 import { installCurveGuard } from './curve-guard.js';
 import type { EngineEvent, SessionKey, VirtualPhone } from './engine.js';
 
@@ -31,6 +32,9 @@ class EmulatedPhone implements VirtualPhone {
   private readonly qrs = new Map<string, { key: SessionKey; qr: string }>();
   private readonly codes = new Map<string, { key: SessionKey; code: string; phoneNumber: string }>();
 
+  /** Set once the engine exists: ends a session the phone refused to link. */
+  failSession: (key: SessionKey, failure: typeof COMPANION_LIMIT_FAILURE) => void = () => {};
+
   constructor(private readonly emulator: WaEmulator) {}
 
   follow(event: EngineEvent): void {
@@ -44,10 +48,10 @@ class EmulatedPhone implements VirtualPhone {
     }
   }
 
-  async scan(qr: string): Promise<SessionKey> {
+  async scan(qr: string, phoneNumber = freshPhoneNumber()): Promise<SessionKey> {
     const shown = [...this.qrs.values()].find((entry) => entry.qr === qr);
     if (!shown) throw new HttpError(400, 'BAD_REQUEST', STALE_QR);
-    await this.phone(() => this.emulator.phone.scanQr(qr), STALE_QR);
+    await this.phone(() => this.emulator.phone.scanQr(qr, phoneNumber), STALE_QR, shown.key);
     return shown.key;
   }
 
@@ -58,15 +62,22 @@ class EmulatedPhone implements VirtualPhone {
     // the refusal comes from the protocol (the key bundle fails to open), as on a real phone.
     const target = pending.find((entry) => entry.code === typed) ?? (pending.length === 1 ? pending[0] : undefined);
     if (!target) throw new HttpError(400, 'BAD_REQUEST', WRONG_CODE);
-    await this.phone(() => this.emulator.phone.enterCode(typed, target.phoneNumber), WRONG_CODE);
+    await this.phone(() => this.emulator.phone.enterCode(typed, target.phoneNumber), WRONG_CODE, target.key);
     return target.key;
   }
 
-  /** Phone refusals are the user's mistake (400); anything else is a real failure. */
-  private async phone(action: () => Promise<unknown>, message: string): Promise<void> {
+  /**
+   * Phone refusals are the user's mistake (400), except a full phone: that ends the session
+   * (WhatsApp would never link it) and answers 409; anything else is a real failure.
+   */
+  private async phone(action: () => Promise<unknown>, message: string, key: SessionKey): Promise<void> {
     try {
       await action();
     } catch (error) {
+      if (error instanceof PhoneError && error.code === 'COMPANION_LIMIT') {
+        this.failSession(key, COMPANION_LIMIT_FAILURE);
+        throw companionLimitError();
+      }
       if (error instanceof PhoneError) throw new HttpError(400, 'BAD_REQUEST', message);
       throw error;
     }
@@ -117,6 +128,7 @@ export async function createEmulatedEngine(options: EmulatedEngineOptions): Prom
     emulator,
   );
   engine.subscribe((event) => phone.follow(event));
+  phone.failSession = (key, failure) => engine.failSession(key, failure);
   logger.info({ url: emulator.url, phone: emulator.edge.defaultPhoneNumber }, 'WhatsApp edge emulator listening');
   return engine;
 }

@@ -64,8 +64,12 @@ export interface LinkingEngine {
 
 /** Plays the user's phone, for offline tests and the demo. */
 export interface VirtualPhone {
-  /** Links the session whose current QR is `qr`; throws `HttpError` 400 for a stale or unknown QR. */
-  scan(qr: string): Promise<SessionKey>;
+  /**
+   * Links the session whose current QR is `qr` from the phone of `phoneNumber` (digits; a fresh
+   * number when absent). Throws `HttpError` 400 for a stale or unknown QR, 409 `COMPANION_LIMIT`
+   * when that phone already has 4 companions (the session then fails with the same code).
+   */
+  scan(qr: string, phoneNumber?: string): Promise<SessionKey>;
   /** Links the session whose current pairing code is `code`; throws `HttpError` 400 for a wrong code. */
   enterCode(code: string): Promise<SessionKey>;
 }

@@ -8,7 +8,7 @@ import type { Store } from '../../store/index.js';
 import type { EngineListener, LinkingEngine, SessionKey, StartOptions, VirtualPhone } from '../engine.js';
 import { EngineListeners } from '../listeners.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './disconnect.js';
-import { SessionSocket, type MakeSocket } from './session-socket.js';
+import { SessionSocket, type MakeSocket, type SessionFailure } from './session-socket.js';
 import { WaVersionSource, type FetchWaVersion } from './version.js';
 
 export interface BaileysEngineOptions {
@@ -109,6 +109,14 @@ export class BaileysEngine implements LinkingEngine {
     const running = this.running(key);
     if (!running) throw new HttpError(409, 'SESSION_NOT_CONNECTED', `Session "${key.name}" is not connected to WhatsApp.`);
     return running.sendText(to, text);
+  }
+
+  /**
+   * Ends a session for a refusal its socket never hears of (the phone's companion limit): the
+   * socket closes, the failure is reported as a `disconnected` event, and nothing retries.
+   */
+  failSession(key: SessionKey, failure: SessionFailure): void {
+    this.running(key)?.fail(failure);
   }
 
   isRunning(key: SessionKey): boolean {

@@ -44,6 +44,9 @@ export interface SessionSocketOptions {
   random?: () => number;
 }
 
+/** How a session ended for good, as its `disconnected` event says. */
+export type SessionFailure = Omit<Extract<EngineEvent, { type: 'disconnected' }>, 'type' | 'key' | 'reconnecting'>;
+
 type Phase = 'connecting' | 'qr' | 'open' | 'waiting' | 'finished';
 
 const timedOutError = (ms: number) =>
@@ -142,6 +145,15 @@ export class SessionSocket {
       await this.endQuietly(sock);
     }
     this.o.store.deleteAuthState(this.authKey);
+  }
+
+  /** Ends the session with `failure` (a refusal from the phone that the socket never sees). */
+  fail(failure: SessionFailure): void {
+    if (this.finished) return;
+    const sock = this.detach();
+    if (this.auth && !this.auth.isRegistered()) this.auth.wipePendingPairing();
+    this.finish(failure);
+    if (sock) void this.endQuietly(sock);
   }
 
   private get authKey() {
@@ -301,7 +313,7 @@ export class SessionSocket {
     });
   }
 
-  private finish(failure: Omit<Extract<EngineEvent, { type: 'disconnected' }>, 'type' | 'key' | 'reconnecting'> | null): void {
+  private finish(failure: SessionFailure | null): void {
     this.phase = 'finished';
     clearTimeout(this.retryTimer);
     this.disarmWatchdog();
@@ -309,10 +321,7 @@ export class SessionSocket {
     this.o.onFinished();
   }
 
-  private emitDisconnected(
-    fields: Omit<Extract<EngineEvent, { type: 'disconnected' }>, 'type' | 'key' | 'reconnecting'>,
-    reconnecting = false,
-  ): void {
+  private emitDisconnected(fields: SessionFailure, reconnecting = false): void {
     this.o.emit({ type: 'disconnected', key: this.o.key, ...fields, reconnecting });
   }
 
