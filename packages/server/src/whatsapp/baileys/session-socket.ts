@@ -266,6 +266,7 @@ export class SessionSocket {
       error,
       qrsShown: this.qrsShown,
       maxQrAttempts: QR_MAX_ATTEMPTS,
+      paired: this.qrsShown > 0 && (this.auth?.isRegistered() ?? false),
       retriesSoFar: this.retries,
       policy: this.o.backoff,
       random: this.o.random,
