@@ -23,6 +23,7 @@ import type { CodeExchange } from './pairing.js';
 import { CompanionLimitError, Registry } from './registry.js';
 import type { Account, Device } from './registry.js';
 import { loadEdgeState, saveEdgeState } from './persistence.js';
+import { bundleFromUpload, initialSyncMessages } from './sync.js';
 import type { EdgePersistence } from './persistence.js';
 import type { EdgeSession, SessionHost } from './session.js';
 
@@ -406,6 +407,21 @@ export class Edge extends EventEmitter implements SessionHost {
     const live = this.#logins.get(found.device.jid);
     if (live) await live.streamError({ code: '401' }, node('conflict', { type: 'device_removed' }));
     this.emit('unlinked', { jid: found.device.jid, by: 'phone' });
+  }
+
+  /**
+   * After the companion's first pre-key upload, the phone sends its initial sync (app-state keys
+   * and the history-sync notification), as WhatsApp's phone does for a new companion.
+   */
+  firstPreKeys(session: EdgeSession, login: { account: Account; device: Device }, upload: BinaryNode): void {
+    const bundle = bundleFromUpload(upload, login.device.jid);
+    if (!bundle) return;
+    initialSyncMessages(login.account, login.device, bundle)
+      .then(async (messages) => {
+        for (const message of messages) await session.send(message);
+        this.emit('initial-sync', { jid: login.device.jid });
+      })
+      .catch((error: unknown) => this.#log(`#${session.id} initial sync failed: ${(error as Error).message}`));
   }
 
   /** The companion logged itself out (`remove-companion-device`). */
