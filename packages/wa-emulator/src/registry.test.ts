@@ -42,3 +42,21 @@ test('device ids stay in 1..255 and skip ids in use, however many links came bef
   account.nextDeviceId = 300;
   assert.equal(registry.reserveDevice(account, key, key).id, 2);
 });
+
+test('an account whose last device is unlinked is forgotten, unless a link or a login refusal is pending', () => {
+  const registry = new Registry();
+  const CASES: [string, (a: ReturnType<Registry['account']>) => void, boolean][] = [
+    ['nothing left', () => {}, false],
+    ['a link under way', (a) => void registry.reserveDevice(a, key, key), true],
+    ['logins refused by a test', (a) => void (a.rejectLoginReason = 401), true],
+  ];
+  for (const [i, [why, arrange, kept]] of CASES.entries()) {
+    const phone = `1555010002${i}`;
+    const account = registry.account(phone);
+    const device = registry.reserveDevice(account, key, key);
+    registry.link(account, device);
+    arrange(account);
+    registry.unlink(account, device.id);
+    assert.equal(registry.accounts.has(phone), kept, why);
+  }
+});

@@ -164,7 +164,16 @@ export class Registry {
     return null;
   }
 
+  /**
+   * Removes a device; an account left with nothing to remember (no device, no link under way,
+   * no refusal set by a test) is forgotten too, so one-phone-per-session bursts do not grow the
+   * emulator's memory and saved state for ever.
+   */
   unlink(account: Account, deviceId: number): boolean {
-    return account.devices.delete(deviceId);
+    const removed = account.devices.delete(deviceId);
+    if (account.devices.size === 0 && account.pending.size === 0 && account.rejectLoginReason === null) {
+      this.accounts.delete(account.phoneNumber);
+    }
+    return removed;
   }
 }

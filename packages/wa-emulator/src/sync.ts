@@ -45,18 +45,14 @@ const memoryKeys = (): SignalKeyStore => {
   };
 };
 
-/** The phone's Signal side, per account, in memory (a restarted emulator has a new phone install). */
-const phones = new WeakMap<Account, Repository>();
-
+/**
+ * The phone's Signal side for one initial sync. Not kept: the phone sends nothing else
+ * encrypted, and a repository per account would hold every companion session for good.
+ */
 const phoneSignal = (account: Account): Repository => {
-  let repository = phones.get(account);
-  if (!repository) {
-    const creds: AuthenticationCreds = { ...initAuthCreds(), signedIdentityKey: account.identity };
-    const keys = addTransactionCapability(memoryKeys(), silent, { maxCommitRetries: 1, delayBetweenTriesMs: 0 });
-    repository = DEFAULT_CONNECTION_CONFIG.makeSignalRepository({ creds, keys }, silent);
-    phones.set(account, repository);
-  }
-  return repository;
+  const creds: AuthenticationCreds = { ...initAuthCreds(), signedIdentityKey: account.identity };
+  const keys = addTransactionCapability(memoryKeys(), silent, { maxCommitRetries: 1, delayBetweenTriesMs: 0 });
+  return DEFAULT_CONNECTION_CONFIG.makeSignalRepository({ creds, keys }, silent);
 };
 
 /**

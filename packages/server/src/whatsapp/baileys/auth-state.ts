@@ -7,6 +7,7 @@ import {
   proto,
   type AuthenticationCreds,
   type AuthenticationState,
+  type CacheStore,
   type SignalDataSet,
   type SignalDataTypeMap,
   type SignalKeyStore,
@@ -76,11 +77,16 @@ function readBaileysCreds(store: Store, key: AuthStateKey, logger?: Logger): Aut
   return null;
 }
 
-export function useStoreAuthState(store: Store, key: AuthStateKey, logger?: Logger): StoreAuthState {
+/**
+ * `keyCache`: where read keys are cached (the session's own, emptied when it ends). Baileys'
+ * default is a NodeCache whose expiry timer re-arms for ever, so it would keep every key it
+ * ever cached (812 pre-keys per new link) after the session is gone.
+ */
+export function useStoreAuthState(store: Store, key: AuthStateKey, logger?: Logger, keyCache?: CacheStore): StoreAuthState {
   const creds: AuthenticationCreds = readBaileysCreds(store, key, logger) ?? initAuthCreds();
   const state: AuthenticationState = {
     creds,
-    keys: makeCacheableSignalKeyStore(makeStoreKeyStore(store, key), logger),
+    keys: makeCacheableSignalKeyStore(makeStoreKeyStore(store, key), logger, keyCache),
   };
   const isRegistered = () => Boolean(state.creds.me?.id && state.creds.account);
   return {

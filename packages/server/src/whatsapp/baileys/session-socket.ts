@@ -9,6 +9,7 @@ import type { Store } from '../../store/index.js';
 import type { EngineEvent, SessionKey } from '../engine.js';
 import { useStoreAuthState, type StoreAuthState } from './auth-state.js';
 import { decideDisconnect, statusCodeOf, type BackoffPolicy } from './disconnect.js';
+import { sessionCaches } from './session-cache.js';
 import type { WaVersionSource } from './version.js';
 
 /** The part of a Baileys socket the engine uses; tests inject a fake of exactly this. */
@@ -73,6 +74,8 @@ export class SessionSocket {
   private linkMethod: 'qr' | 'pairing' | null = null;
   private retryTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
+  /** Baileys' caches for this session's sockets; emptied when the session ends (see session-cache.ts). */
+  private readonly caches = sessionCaches();
 
   constructor(private readonly o: SessionSocketOptions) {}
 
@@ -124,6 +127,7 @@ export class SessionSocket {
   async stop(): Promise<void> {
     const sock = this.detach();
     this.phase = 'finished';
+    this.releaseSessionMemory();
     this.o.onFinished();
     if (sock) await this.endQuietly(sock);
   }
@@ -133,6 +137,7 @@ export class SessionSocket {
     const wasOpen = this.isOpen;
     const sock = this.detach();
     this.phase = 'finished';
+    this.releaseSessionMemory();
     this.o.onFinished();
     if (sock && wasOpen) {
       try {
@@ -168,7 +173,7 @@ export class SessionSocket {
     if (this.finished) return; // stopped while the version was being fetched
     // Read from the store on every socket: after a 515 restart this is the proof the creds
     // issued by the scan were written before baileys acknowledged them.
-    const auth = useStoreAuthState(this.o.store, this.authKey, this.o.baileysLogger);
+    const auth = useStoreAuthState(this.o.store, this.authKey, this.o.baileysLogger, this.caches.signalKeys);
     if (!auth.isRegistered()) auth.wipePendingPairing(); // e.g. a crash in the middle of a pairing
     this.auth = auth;
     let sock: BaileysSocket;
@@ -178,6 +183,10 @@ export class SessionSocket {
         // A linking service: keep the phone receiving notifications, and skip the full history.
         markOnlineOnConnect: false,
         syncFullHistory: false,
+        msgRetryCounterCache: this.caches.msgRetryCounterCache,
+        callOfferCache: this.caches.callOfferCache,
+        userDevicesCache: this.caches.userDevicesCache,
+        placeholderResendCache: this.caches.placeholderResendCache,
         ...this.o.socketOptions,
         connectTimeoutMs: this.o.connectTimeoutMs,
         version,
@@ -262,6 +271,7 @@ export class SessionSocket {
   private onClose(sock: BaileysSocket | null, error: unknown): void {
     if (sock !== this.sock) return;
     this.detach();
+    if (sock) setImmediate(() => releaseSocket(sock));
     const decision = decideDisconnect({
       error,
       qrsShown: this.qrsShown,
@@ -318,6 +328,7 @@ export class SessionSocket {
     this.phase = 'finished';
     clearTimeout(this.retryTimer);
     this.disarmWatchdog();
+    this.releaseSessionMemory();
     if (failure) this.emitDisconnected(failure);
     this.o.onFinished();
   }
@@ -333,6 +344,12 @@ export class SessionSocket {
     clearTimeout(this.retryTimer);
     this.disarmWatchdog();
     return sock;
+  }
+
+  /** The session is over: nothing it cached may outlive it. */
+  private releaseSessionMemory(): void {
+    for (const cache of Object.values(this.caches)) cache.flushAll();
+    this.auth = null;
   }
 
   /** A backstop for a socket that neither shows a QR, nor opens, nor closes (a silent peer). */
@@ -357,7 +374,24 @@ export class SessionSocket {
     } catch {
       // Already closed, or the close handshake hung: either way the socket is gone for us.
     }
+    releaseSocket(sock);
   }
+}
+
+/**
+ * Drops what would keep a closed socket (and its auth state, keys and caches) reachable:
+ * Baileys' event buffer arms a 30 s auto-flush timer whenever it buffers, and a socket that
+ * ends while buffering leaves that timer behind. Flushing clears the timer; removing the
+ * listeners cuts the socket's closures off from ours.
+ */
+function releaseSocket(sock: BaileysSocket): void {
+  const ev = sock.ev as Partial<{ flush(): boolean; removeAllListeners(event?: string): void }>;
+  try {
+    ev.flush?.();
+  } catch {
+    // a listener of a dead socket threw: nothing to keep
+  }
+  ev.removeAllListeners?.();
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
