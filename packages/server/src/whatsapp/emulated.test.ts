@@ -8,6 +8,7 @@ import { SqliteStore } from '../store/index.js';
 import { isCurveGuardInstalled } from './curve-guard.js';
 import { EventLog, runEngineContract } from './engine.contract.js';
 import { createEmulatedEngine, EMULATOR_STATE_SETTING } from './emulated.js';
+import { KeyPool } from './key-pool.js';
 import type { EmulatedEngine } from './emulated.js';
 import type { Store } from '../store/index.js';
 import type { HttpError } from '../errors.js';
@@ -93,6 +94,26 @@ describe('emulated engine', () => {
     await engine.virtualPhone!.scan(again.qr);
     const linked = await log.next('connected', isKey(keys[4]!));
     assert.notEqual(linked.phone, PHONE);
+  });
+
+  test('the first login uploads 812 pre-keys made on the key pool, not on the event loop', async () => {
+    const store = new SqliteStore(':memory:');
+    stores.push(store);
+    const pool = new KeyPool(1);
+    const asked: number[] = [];
+    const keyPool = { generate: (count: number) => (asked.push(count), pool.generate(count)) } as KeyPool;
+    const engine = await createEmulatedEngine({ store, logger, keyPool, connectTimeoutMs: 5_000 });
+    engines.push(engine);
+    const log = new EventLog(engine, 10_000);
+    await engine.start(KEY);
+    await engine.virtualPhone!.scan((await log.next('qr')).qr);
+    const { phone } = await log.next('connected');
+    assert.deepEqual(asked, [812]);
+    const [device] = engine.emulator.phone.devices(phone!);
+    assert.equal(engine.emulator.edge.registry.find(phone!, device!.deviceId)?.device.preKeys, 812);
+    const creds = JSON.parse(store.readCreds({ tenantId: KEY.tenantId, sessionName: KEY.name })!);
+    assert.deepEqual([creds.nextPreKeyId, creds.firstUnuploadedPreKeyId], [813, 813], 'the stock was uploaded, nothing made on top');
+    await pool.close();
   });
 
   test('WhatsApp unreachable: FAILED with the clear message once retries run out', async () => {

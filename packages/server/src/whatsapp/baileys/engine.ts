@@ -10,6 +10,7 @@ import { EngineListeners } from '../listeners.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './disconnect.js';
 import { SessionSocket, type MakeSocket, type SessionFailure } from './session-socket.js';
 import { WaVersionSource, type FetchWaVersion } from './version.js';
+import type { KeyPool } from '../key-pool.js';
 
 export interface BaileysEngineOptions {
   store: Store;
@@ -32,6 +33,8 @@ export interface BaileysEngineOptions {
   /** The emulated engine's phone side; null for real WhatsApp. */
   virtualPhone?: VirtualPhone | null;
   random?: () => number;
+  /** Where first-login pre-keys are made; default the process's worker pool. */
+  keyPool?: KeyPool;
 }
 
 const PHONE_DIGITS = /^\d{7,15}$/;
@@ -157,6 +160,7 @@ export class BaileysEngine implements LinkingEngine {
         if (this.sessions.get(id) === session) this.sessions.delete(id);
       },
       random: this.options.random,
+      keyPool: this.options.keyPool,
     });
     this.sessions.set(id, session);
     return session;

@@ -1,7 +1,7 @@
 // One WhatsApp session's life on Baileys: a socket, and when it closes, the next socket (515
 // restart, back-off) or the end. `connection.update` and `creds.update` are handled here and
 // nowhere else; the engine only starts, stops and forwards.
-import { Browsers, jidDecode, type ConnectionState, type SocketConfig, type UserFacingSocketConfig, type WASocket } from 'baileys';
+import { Browsers, INITIAL_PREKEY_COUNT, jidDecode, type AuthenticationCreds, type ConnectionState, type SocketConfig, type UserFacingSocketConfig, type WASocket } from 'baileys';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { HttpError } from '../../errors.js';
@@ -10,6 +10,7 @@ import type { EngineEvent, SessionKey } from '../engine.js';
 import { useStoreAuthState, type StoreAuthState } from './auth-state.js';
 import { decideDisconnect, statusCodeOf, type BackoffPolicy } from './disconnect.js';
 import { sessionCaches } from './session-cache.js';
+import { sharedKeyPool, type KeyPool, type X25519KeyPair } from '../key-pool.js';
 import type { WaVersionSource } from './version.js';
 
 /** The part of a Baileys socket the engine uses; tests inject a fake of exactly this. */
@@ -43,7 +44,16 @@ export interface SessionSocketOptions {
   /** Called once, when the session has stopped for good. */
   onFinished: () => void;
   random?: () => number;
+  /** Where the first login's pre-keys are made (off the event loop); default the process's pool. */
+  keyPool?: KeyPool;
 }
+
+/**
+ * Registered, and no pre-key made yet: the first login, which uploads INITIAL_PREKEY_COUNT
+ * (812) of them. (initAuthCreds starts both counters at 1; an upload moves both on.)
+ */
+const needsFirstPreKeys = (creds: AuthenticationCreds): boolean =>
+  Boolean(creds.me?.id && creds.account) && creds.nextPreKeyId === 1 && creds.firstUnuploadedPreKeyId === 1;
 
 /** How a session ended for good, as its `disconnected` event says. */
 export type SessionFailure = Omit<Extract<EngineEvent, { type: 'disconnected' }>, 'type' | 'key' | 'reconnecting'>;
@@ -74,6 +84,8 @@ export class SessionSocket {
   private linkMethod: 'qr' | 'pairing' | null = null;
   private retryTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
+  /** The first login's pre-keys, asked of the key pool as soon as the scan registered the creds. */
+  private firstPreKeys: Promise<X25519KeyPair[]> | null = null;
   /** Baileys' caches for this session's sockets; emptied when the session ends (see session-cache.ts). */
   private readonly caches = sessionCaches();
 
@@ -161,6 +173,26 @@ export class SessionSocket {
     if (sock) void this.endQuietly(sock);
   }
 
+  private get keyPool(): KeyPool {
+    return this.o.keyPool ?? sharedKeyPool();
+  }
+
+  /**
+   * Puts the first login's pre-keys in the key store, made on the key pool, and moves the
+   * creds' counter past them: Baileys then finds them "generated, not uploaded" and uploads
+   * them instead of making 812 key pairs on the event loop (`generateOrGetPreKeys`).
+   */
+  private async stockFirstPreKeys(auth: StoreAuthState): Promise<void> {
+    const pairs = await (this.firstPreKeys ?? this.keyPool.generate(INITIAL_PREKEY_COUNT));
+    this.firstPreKeys = null;
+    if (this.finished) return;
+    const { creds, keys } = auth.state;
+    const first = creds.nextPreKeyId;
+    await keys.set({ 'pre-key': Object.fromEntries(pairs.map((pair, i) => [String(first + i), pair])) });
+    creds.nextPreKeyId = first + pairs.length;
+    auth.saveCreds();
+  }
+
   private get authKey() {
     return { tenantId: this.o.key.tenantId, sessionName: this.o.key.name };
   }
@@ -175,6 +207,10 @@ export class SessionSocket {
     // issued by the scan were written before baileys acknowledged them.
     const auth = useStoreAuthState(this.o.store, this.authKey, this.o.baileysLogger, this.caches.signalKeys);
     if (!auth.isRegistered()) auth.wipePendingPairing(); // e.g. a crash in the middle of a pairing
+    if (needsFirstPreKeys(auth.state.creds)) {
+      await this.stockFirstPreKeys(auth);
+      if (this.finished) return;
+    }
     this.auth = auth;
     let sock: BaileysSocket;
     try {
@@ -201,7 +237,10 @@ export class SessionSocket {
     // Synchronous write before baileys goes on: a crash right after a scan must not lose the
     // creds WhatsApp just issued (they cannot be asked for again).
     sock.ev.on('creds.update', () => {
-      if (sock === this.sock) auth.saveCreds();
+      if (sock !== this.sock) return;
+      auth.saveCreds();
+      // Just scanned: start making the first login's pre-keys while the 515 restart happens.
+      if (needsFirstPreKeys(auth.state.creds)) this.firstPreKeys ??= this.keyPool.generate(INITIAL_PREKEY_COUNT);
     });
     sock.ev.on('connection.update', (update) => this.onUpdate(sock, update));
     this.armWatchdog(sock);
