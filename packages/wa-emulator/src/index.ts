@@ -5,3 +5,4 @@ export { Edge, PhoneError } from './edge.js';
 export { MAX_COMPANIONS } from './registry.js';
 export type { EdgeOptions, LinkedDevice } from './edge.js';
 export type { EdgePersistence } from './persistence.js';
+export type { EdgeInfo } from './http.js';

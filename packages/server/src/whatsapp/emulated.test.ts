@@ -7,7 +7,8 @@ import pino from 'pino';
 import { SqliteStore } from '../store/index.js';
 import { isCurveGuardInstalled } from './curve-guard.js';
 import { EventLog, runEngineContract } from './engine.contract.js';
-import { createEmulatedEngine, EMULATOR_STATE_SETTING } from './emulated.js';
+import { startEmulator } from '@titan-connect/wa-emulator';
+import { createEmulatedEngine, createRemoteEmulatedEngine, EMULATOR_STATE_SETTING } from './emulated.js';
 import { KeyPool } from './key-pool.js';
 import type { EmulatedEngine } from './emulated.js';
 import type { Store } from '../store/index.js';
@@ -114,6 +115,25 @@ describe('emulated engine', () => {
     const creds = JSON.parse(store.readCreds({ tenantId: KEY.tenantId, sessionName: KEY.name })!);
     assert.deepEqual([creds.nextPreKeyId, creds.firstUnuploadedPreKeyId], [813, 813], 'the stock was uploaded, nothing made on top');
     await pool.close();
+  });
+
+  test('TITAN_EMULATOR_URL: an emulator in another process (here: its HTTP API) links the same way', async () => {
+    const remote = await startEmulator({});
+    const store = new SqliteStore(':memory:');
+    stores.push(store);
+    const engine = await createRemoteEmulatedEngine({ store, logger, emulatorUrl: remote.controlUrl, connectTimeoutMs: 5_000 });
+    const log = new EventLog(engine, 10_000);
+    try {
+      await engine.start(KEY);
+      await engine.virtualPhone!.scan((await log.next('qr')).qr, '5511900000077');
+      const connected = await log.next('connected');
+      assert.equal(connected.phone, '5511900000077');
+      assert.equal(remote.phone.devices('5511900000077').length, 1);
+      await assert.rejects(engine.virtualPhone!.scan('https://wa.me/settings/linked_devices#2@x,a,b,c,1'), { status: 400 });
+    } finally {
+      await engine.close();
+      await remote.close();
+    }
   });
 
   test('WhatsApp unreachable: FAILED with the clear message once retries run out', async () => {
