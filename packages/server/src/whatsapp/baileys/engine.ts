@@ -11,6 +11,7 @@ import { DEFAULT_BACKOFF, type BackoffPolicy } from './disconnect.js';
 import { SessionSocket, type MakeSocket, type SessionFailure } from './session-socket.js';
 import { WaVersionSource, type FetchWaVersion } from './version.js';
 import type { KeyPool } from '../key-pool.js';
+import { AdmissionGate } from './admission.js';
 
 export interface BaileysEngineOptions {
   store: Store;
@@ -35,6 +36,11 @@ export interface BaileysEngineOptions {
   random?: () => number;
   /** Where first-login pre-keys are made; default the process's worker pool. */
   keyPool?: KeyPool;
+  /**
+   * How many sockets may be coming up at once (handshake to QR or open); the others queue, first
+   * come first served. Default 4: two cores' worth of handshakes and first logins in flight.
+   */
+  maxConcurrentConnects?: number;
 }
 
 const PHONE_DIGITS = /^\d{7,15}$/;
@@ -49,6 +55,7 @@ export class BaileysEngine implements LinkingEngine {
   private readonly backoff: BackoffPolicy;
   private readonly clock: Clock;
   private readonly baileysLogger: Logger;
+  private readonly admission: AdmissionGate;
 
   constructor(private readonly options: BaileysEngineOptions) {
     this.kind = options.kind ?? 'baileys';
@@ -56,6 +63,7 @@ export class BaileysEngine implements LinkingEngine {
     this.virtualPhone = options.virtualPhone ?? null;
     this.clock = options.clock ?? systemClock;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.admission = new AdmissionGate(options.maxConcurrentConnects ?? 4);
     this.versions = new WaVersionSource(options.store, {
       fetch: options.fetchVersion,
       timeoutMs: options.versionTimeoutMs,
@@ -161,6 +169,7 @@ export class BaileysEngine implements LinkingEngine {
       },
       random: this.options.random,
       keyPool: this.options.keyPool,
+      admission: this.admission,
     });
     this.sessions.set(id, session);
     return session;

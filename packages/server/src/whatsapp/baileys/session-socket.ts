@@ -10,6 +10,7 @@ import type { EngineEvent, SessionKey } from '../engine.js';
 import { useStoreAuthState, type StoreAuthState } from './auth-state.js';
 import { decideDisconnect, statusCodeOf, type BackoffPolicy } from './disconnect.js';
 import { sessionCaches } from './session-cache.js';
+import type { AdmissionGate } from './admission.js';
 import { sharedKeyPool, type KeyPool, type X25519KeyPair } from '../key-pool.js';
 import type { WaVersionSource } from './version.js';
 
@@ -46,6 +47,8 @@ export interface SessionSocketOptions {
   random?: () => number;
   /** Where the first login's pre-keys are made (off the event loop); default the process's pool. */
   keyPool?: KeyPool;
+  /** Bounds how many sockets of the engine come up at once (see admission.ts); none: unbounded. */
+  admission?: AdmissionGate;
 }
 
 /**
@@ -84,6 +87,8 @@ export class SessionSocket {
   private linkMethod: 'qr' | 'pairing' | null = null;
   private retryTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
+  /** Frees this session's admission slot: held from socket start to its first QR, open or close. */
+  private releaseAdmission: (() => void) | null = null;
   /** The first login's pre-keys, asked of the key pool as soon as the scan registered the creds. */
   private firstPreKeys: Promise<X25519KeyPair[]> | null = null;
   /** Baileys' caches for this session's sockets; emptied when the session ends (see session-cache.ts). */
@@ -203,6 +208,11 @@ export class SessionSocket {
     this.qrsShown = 0;
     const version = await this.o.versions.get();
     if (this.finished) return; // stopped while the version was being fetched
+    if (this.o.admission) {
+      const release = await this.o.admission.acquire();
+      if (this.finished) return release();
+      this.releaseAdmission = release;
+    }
     // Read from the store on every socket: after a 515 restart this is the proof the creds
     // issued by the scan were written before baileys acknowledged them.
     const auth = useStoreAuthState(this.o.store, this.authKey, this.o.baileysLogger, this.caches.signalKeys);
@@ -255,6 +265,7 @@ export class SessionSocket {
 
   private onQr(sock: BaileysSocket, qr: string): void {
     this.disarmWatchdog();
+    this.admitted();
     this.retries = 0;
     this.phase = 'qr';
     this.qrsShown += 1;
@@ -295,6 +306,7 @@ export class SessionSocket {
 
   private onOpen(sock: BaileysSocket): void {
     this.disarmWatchdog();
+    this.admitted();
     this.retries = 0;
     this.restartsWithoutOpen = 0;
     this.phase = 'open';
@@ -382,7 +394,14 @@ export class SessionSocket {
     this.sock = null;
     clearTimeout(this.retryTimer);
     this.disarmWatchdog();
+    this.admitted();
     return sock;
+  }
+
+  /** The socket is up (a QR, open) or gone: the next one in line may start. */
+  private admitted(): void {
+    this.releaseAdmission?.();
+    this.releaseAdmission = null;
   }
 
   /** The session is over: nothing it cached may outlive it. */
