@@ -117,6 +117,24 @@ describe('emulated engine', () => {
     await pool.close();
   });
 
+  test('with maxConcurrentConnects 1, sockets come up one at a time and every link still completes', async () => {
+    const store = new SqliteStore(':memory:');
+    stores.push(store);
+    const engine = await createEmulatedEngine({ store, logger, maxConcurrentConnects: 1, connectTimeoutMs: 5_000 });
+    engines.push(engine);
+    const log = new EventLog(engine, 15_000);
+    const keys = ['gate-a', 'gate-b', 'gate-c'].map((name) => ({ tenantId: 'default', name }));
+    await Promise.all(keys.map((key) => engine.start(key)));
+    await Promise.all(
+      keys.map(async (key) => {
+        const qr = await log.next('qr', (e) => e.key.name === key.name);
+        await engine.virtualPhone!.scan(qr.qr);
+        await log.next('connected', (e) => e.key.name === key.name);
+      }),
+    );
+    for (const key of keys) assert.equal(engine.isRunning(key), true);
+  });
+
   test('TITAN_EMULATOR_URL: an emulator in another process (here: its HTTP API) links the same way', async () => {
     const remote = await startEmulator({});
     const store = new SqliteStore(':memory:');
