@@ -109,12 +109,13 @@ export default async function linkingBurstBench(): Promise<BenchResult[]> {
     };
 
     /** One user linking one number: widget open → QR → scan → connected. */
-    const link = async (name: string): Promise<{ ok: boolean; linkMs: number; scanToConnectedMs: number }> => {
+    const link = async (name: string): Promise<{ ok: boolean; why: string; linkMs: number; scanToConnectedMs: number }> => {
       const created = await fetch(`${base}/api/widget/sessions`, { method: 'POST', headers: auth, body: JSON.stringify({ sessionName: name }) }).then((r) => r.json());
       const token = created.data.widgetToken as string;
       const opened = performance.now();
       let scanned = 0;
       let ok = false;
+      let why = 'timeout';
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(), LINK_TIMEOUT_MS);
       try {
@@ -123,9 +124,11 @@ export default async function linkingBurstBench(): Promise<BenchResult[]> {
           if (qr && !scanned) {
             scanned = performance.now();
             const res = await fetch(`${base}/dev/simulator/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr }) });
-            if (!res.ok) return true;
+            if (!res.ok) return Boolean((why = `scan ${res.status}`));
           }
           if (event === 'connected' || (event === 'state' && data.phase === 'connected')) return (ok = true);
+          if (event === 'failed') why = `failed ${data.code}`;
+          if (event === 'expired') why = `expired ${data.reason}`;
           return event === 'failed' || event === 'expired';
         }, abort.signal);
       } catch {
@@ -135,7 +138,7 @@ export default async function linkingBurstBench(): Promise<BenchResult[]> {
         abort.abort();
       }
       const done = performance.now();
-      return { ok, linkMs: done - opened, scanToConnectedMs: scanned ? done - scanned : NaN };
+      return { ok, why: ok ? 'ok' : why, linkMs: done - opened, scanToConnectedMs: scanned ? done - scanned : NaN };
     };
 
     // Warm-up (JIT, Baileys' imports, the key pool's worker), then the API at rest.
@@ -175,6 +178,9 @@ export default async function linkingBurstBench(): Promise<BenchResult[]> {
     const rssDeleted = rssNow();
 
     const MB = 1024 * 1024;
+    const whys = new Map<string, number>();
+    for (const r of results) if (!r.ok) whys.set(r.why, (whys.get(r.why) ?? 0) + 1);
+    if (whys.size > 0) console.log(`  failures: ${[...whys].map(([why, n]) => `${n} ${why}`).join(', ')} (timeout: no connected within ${LINK_TIMEOUT_MS / 1000} s)`);
     const restP99 = pct(atRest, 99);
     const burstP99 = pct(during, 99);
     console.log(
