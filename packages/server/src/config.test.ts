@@ -16,6 +16,7 @@ test('defaults follow DESIGN.md', async () => {
   assert.equal(config.bootstrapApiKey, null);
   assert.equal(config.demo, false, "the demo backend needs no login: off unless TITAN_DEMO=1 (pnpm start sets it)");
   assert.equal(config.logLevel, 'info');
+  assert.equal(config.emulatorUrl, null);
   assert.deepEqual(config.meta, {
     appId: null,
     configId: null,
@@ -44,8 +45,10 @@ test('every variable is read', async () => {
     META_GRAPH_VERSION: 'v23.0',
     META_SDK_URL: 'http://127.0.0.1:9998/sdk.js',
     LOG_LEVEL: 'warn',
+    TITAN_EMULATOR_URL: 'http://127.0.0.1:7777/',
   });
   assert.equal(config.port, 8080);
+  assert.equal(config.emulatorUrl, 'http://127.0.0.1:7777');
   assert.equal(config.publicUrl, 'https://connect.example.com', 'trailing slash dropped');
   assert.equal(config.dbPath, '/var/lib/titan/t.db');
   assert.equal(config.databaseUrl, 'postgres://titan:pw@db.internal:5432/titan');
@@ -97,6 +100,7 @@ const BAD: [string, Record<string, string>][] = [
   ['META_GRAPH_VERSION', { META_GRAPH_VERSION: '21' }],
   ['META_SDK_URL', { META_SDK_URL: 'javascript:alert(1)' }],
   ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
+  ['TITAN_EMULATOR_URL', { TITAN_EMULATOR_URL: 'ws://127.0.0.1:7777' }],
 ];
 
 test('a bad value throws one line naming the variable', async () => {

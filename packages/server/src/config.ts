@@ -169,6 +169,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     // Off unless asked for: the demo backend creates widget sessions for tenant `default` without
     // a login. The root `pnpm start` turns it on (TITAN_DEMO=1) so a newcomer sees the product.
     demo: flag(env, 'TITAN_DEMO', false),
+    emulatorUrl: read(env, 'TITAN_EMULATOR_URL') === undefined ? null : httpUrl(env, 'TITAN_EMULATOR_URL', ''),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   };
 }

@@ -25,4 +25,9 @@ export interface AppConfig {
   };
   /** Serve the demo page at `/`. */
   demo: boolean;
+  /**
+   * TITAN_EMULATOR_URL: the `emulated` engine uses the edge emulator running at this HTTP base
+   * (its own process) instead of starting one in this process. Null: in process.
+   */
+  emulatorUrl?: string | null;
 }

@@ -20,16 +20,25 @@ import {
   wrapEphemeral,
 } from './pairing.js';
 import type { CodeExchange } from './pairing.js';
-import { Registry } from './registry.js';
+import { CompanionLimitError, Registry } from './registry.js';
 import type { Account, Device } from './registry.js';
 import { loadEdgeState, saveEdgeState } from './persistence.js';
+import { bundleFromUpload, initialSyncMessages } from './sync.js';
 import type { EdgePersistence } from './persistence.js';
 import type { EdgeSession, SessionHost } from './session.js';
 
 /** A phone-side action that cannot be done; `code` is stable for callers (HTTP maps it to 400/404). */
 export class PhoneError extends Error {
   constructor(
-    readonly code: 'STALE_QR' | 'BAD_QR' | 'NO_PENDING_CODE' | 'AMBIGUOUS' | 'WRONG_CODE' | 'UNKNOWN_DEVICE' | 'LINK_FAILED',
+    readonly code:
+      | 'STALE_QR'
+      | 'BAD_QR'
+      | 'NO_PENDING_CODE'
+      | 'AMBIGUOUS'
+      | 'WRONG_CODE'
+      | 'UNKNOWN_DEVICE'
+      | 'LINK_FAILED'
+      | 'COMPANION_LIMIT',
     message: string,
   ) {
     super(message);
@@ -80,6 +89,18 @@ interface Registration {
 const DEFAULT_PHONE = '15550100001';
 const COMPANION_FINISH_TIMEOUT_MS = 15_000;
 const ROUTING_INFO = Buffer.from('0808080d', 'hex');
+
+/** The phone's refusal of a fifth companion, as the `PhoneError` callers map. */
+const limitError = (error: unknown): unknown =>
+  error instanceof CompanionLimitError ? new PhoneError('COMPANION_LIMIT', error.message) : error;
+
+const assertRoom = (registry: Registry, account: Account): void => {
+  try {
+    registry.assertRoom(account);
+  } catch (error) {
+    throw limitError(error);
+  }
+};
 
 const now = (): string => String(Math.floor(Date.now() / 1000));
 const normaliseCode = (code: string): string => code.replace(/[\s-]/g, '').toUpperCase();
@@ -250,7 +271,10 @@ export class Edge extends EventEmitter implements SessionHost {
     if (!registration.identityKey.equals(data.identityKey) || !session.clientStatic?.equals(data.noiseKey)) {
       throw new PhoneError('BAD_QR', 'the QR keys do not match the device that showed it');
     }
-    return this.#link(session, registration, this.registry.account(phoneNumber), data.advSecret, 'qr');
+    const account = this.registry.account(phoneNumber);
+    // As on a real phone: with 4 devices linked, "Link a device" refuses before anything is sent.
+    assertRoom(this.registry, account);
+    return this.#link(session, registration, account, data.advSecret, 'qr');
   }
 
   /** The user types the companion's pairing code on the phone of `phoneNumber` (optional if one is waiting). */
@@ -271,6 +295,7 @@ export class Edge extends EventEmitter implements SessionHost {
     const [session, registration] = waiting[0]!;
     const hello = registration.hello!;
     const account = this.registry.account(hello.phoneNumber);
+    assertRoom(this.registry, account);
     const exchange: CodeExchange = {
       companionEphemeral: await unwrapEphemeral(hello.wrappedEphemeral, normaliseCode(code)),
       primaryEphemeral: Curve.generateKeyPair(),
@@ -327,7 +352,13 @@ export class Edge extends EventEmitter implements SessionHost {
   ): Promise<LinkedDevice> {
     if (registration.linking) throw new PhoneError('LINK_FAILED', 'this device is already being linked');
     registration.linking = true;
-    const device = this.registry.reserveDevice(account, session.clientStatic!, registration.identityKey);
+    let device: Device;
+    try {
+      device = this.registry.reserveDevice(account, session.clientStatic!, registration.identityKey);
+    } catch (error) {
+      registration.linking = false;
+      throw limitError(error);
+    }
     const reply = await session
       .request(
         node('iq', { from: SERVER_JID, type: 'set', id: session.nextTag(), t: now() }, [
@@ -341,6 +372,7 @@ export class Edge extends EventEmitter implements SessionHost {
       .catch(() => null);
     const signed = reply && childBytes(getBinaryNodeChild(reply, 'pair-device-sign'), 'device-identity');
     if (!reply || reply.attrs.type !== 'result' || !signed || !verifyDeviceSignature(account, device, signed)) {
+      this.registry.release(account, device);
       session.close();
       throw new PhoneError('LINK_FAILED', 'the device did not sign its identity');
     }
@@ -375,6 +407,21 @@ export class Edge extends EventEmitter implements SessionHost {
     const live = this.#logins.get(found.device.jid);
     if (live) await live.streamError({ code: '401' }, node('conflict', { type: 'device_removed' }));
     this.emit('unlinked', { jid: found.device.jid, by: 'phone' });
+  }
+
+  /**
+   * After the companion's first pre-key upload, the phone sends its initial sync (app-state keys
+   * and the history-sync notification), as WhatsApp's phone does for a new companion.
+   */
+  firstPreKeys(session: EdgeSession, login: { account: Account; device: Device }, upload: BinaryNode): void {
+    const bundle = bundleFromUpload(upload, login.device.jid);
+    if (!bundle) return;
+    initialSyncMessages(login.account, login.device, bundle)
+      .then(async (messages) => {
+        for (const message of messages) await session.send(message);
+        this.emit('initial-sync', { jid: login.device.jid });
+      })
+      .catch((error: unknown) => this.#log(`#${session.id} initial sync failed: ${(error as Error).message}`));
   }
 
   /** The companion logged itself out (`remove-companion-device`). */

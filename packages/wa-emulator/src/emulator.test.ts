@@ -127,6 +127,33 @@ describe('pairing code linking', () => {
 });
 
 describe('after linking', () => {
+  it('the phone sends the initial sync: app-state keys and history arrive, no 20 s AwaitingInitialSync timeout', async () => {
+    const auth = await linkWithQr();
+    const started = Date.now();
+    const client = open(auth);
+    const history = new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no history sync within 15 s')), 15_000);
+      client.sock.ev.on('messaging-history.set', () => {
+        clearTimeout(timer);
+        resolve(Date.now() - started);
+      });
+    });
+    await client.until((u) => u.connection === 'open');
+    const ms = await history;
+    // Baileys' own wait is 20 s; the sync must end it, not the timer.
+    assert.ok(ms < 10_000, `history after ${ms} ms`);
+    assert.equal(typeof auth.state.creds.myAppStateKeyId, 'string', 'app-state sync key received');
+    assert.equal(auth.state.creds.accountSyncCounter, 1);
+    assert.deepEqual(client.warnings.filter((w) => /AwaitingInitialSync/.test(w)), []);
+    // A later login skips the wait (accountSyncCounter > 0) and gets no second sync.
+    client.sock.end(undefined);
+    await client.closed();
+    const again = await loginOpen(auth);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(auth.state.creds.accountSyncCounter, 1);
+    assert.deepEqual(again.warnings.filter((w) => /AwaitingInitialSync/.test(w)), []);
+  });
+
   it('logout from the companion removes the device; its creds then get 401', async () => {
     const auth = await linkWithQr();
     const client = await loginOpen(auth);

@@ -26,11 +26,27 @@ const send = (res: ServerResponse, status: number, body: unknown): void => {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 };
 
-/** Routes `/phone/*`; anything else is a 404. */
-export const handleControlRequest = async (phone: VirtualPhone, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+/** What a client in another process needs to link against this edge (`GET /edge`). */
+export interface EdgeInfo {
+  waWebSocketUrl: string;
+  /** Hex; the client must trust it (`trustEmulatorRoot`). */
+  rootPublicKey: string;
+}
+
+/** Routes `/edge` and `/phone/*`; anything else is a 404. */
+export const handleControlRequest = async (
+  phone: VirtualPhone,
+  req: IncomingMessage,
+  res: ServerResponse,
+  edgeInfo?: () => EdgeInfo,
+): Promise<void> => {
   const path = new URL(req.url ?? '/', 'http://emulator').pathname;
   try {
-    if (req.method === 'GET' && path === '/phone/devices') return send(res, 200, { devices: phone.devices() });
+    if (req.method === 'GET' && path === '/edge' && edgeInfo) return send(res, 200, edgeInfo());
+    if (req.method === 'GET' && path === '/phone/devices') {
+      const phoneNumber = new URL(req.url ?? '/', 'http://emulator').searchParams.get('phoneNumber') ?? undefined;
+      return send(res, 200, { devices: phone.devices(phoneNumber) });
+    }
     if (req.method !== 'POST') return send(res, 404, { error: 'Not found', code: 'NOT_FOUND' });
     let body: Record<string, unknown>;
     try {
@@ -65,7 +81,8 @@ export const handleControlRequest = async (phone: VirtualPhone, req: IncomingMes
     }
   } catch (error) {
     if (error instanceof PhoneError) {
-      return send(res, error.code === 'UNKNOWN_DEVICE' ? 404 : 400, { error: error.message, code: error.code });
+      const status = error.code === 'UNKNOWN_DEVICE' ? 404 : error.code === 'COMPANION_LIMIT' ? 409 : 400;
+      return send(res, status, { error: error.message, code: error.code });
     }
     throw error;
   }

@@ -8,6 +8,8 @@ import type { EdgeSession } from './session.js';
 export interface IqHost {
   companionLoggedOut(account: Account, device: Device): void;
   changed(): void;
+  /** The companion's first pre-key upload (answered already): time for the phone's initial sync. */
+  firstPreKeys(session: EdgeSession, login: { account: Account; device: Device }, upload: BinaryNode): void;
 }
 
 export const answerIq = async (
@@ -25,9 +27,12 @@ export const answerIq = async (
     }
     const list = getBinaryNodeChild(iq, 'list');
     if (iq.attrs.type === 'set' && list) {
+      const first = device.preKeys === 0;
       device.preKeys += getBinaryNodeChildren(list, 'key').length;
       host.changed();
-      return session.send(iqResult(iq));
+      await session.send(iqResult(iq));
+      if (first) host.firstPreKeys(session, login, iq);
+      return;
     }
     // Key-bundle digest: Baileys only checks that a <digest> comes back.
     if (getBinaryNodeChild(iq, 'digest')) return session.send(iqResult(iq, [node('digest', {})]));
@@ -36,6 +41,14 @@ export const answerIq = async (
     host.companionLoggedOut(login.account, device);
     await session.send(iqResult(iq));
     return;
+  }
+  if (xmlns === 'w:sync:app:state') {
+    // Every collection asked for, at its version, with nothing new: Baileys asks again until each
+    // requested collection is answered, so an empty <sync> would loop forever.
+    const asked = getBinaryNodeChildren(getBinaryNodeChild(iq, 'sync'), 'collection');
+    return session.send(
+      iqResult(iq, [node('sync', {}, asked.map((c) => node('collection', { name: c.attrs.name ?? '', version: c.attrs.version ?? '0' })))]),
+    );
   }
   // Everything else (w:p ping, passive, props, blocklist, privacy, usync, app state, ...): the
   // empty answer, which Baileys reads as "nothing there".

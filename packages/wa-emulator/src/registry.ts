@@ -31,6 +31,23 @@ export interface Account {
   nextKeyIndex: number;
   /** When set, logins to this account fail with `<failure reason=…/>`. */
   rejectLoginReason: number | null;
+  /** Device ids handed out to a link in progress (not saved: a restart abandons the link). */
+  pending: Set<number>;
+}
+
+/** WhatsApp lets a phone link 4 companion devices; the fifth is refused on the phone. */
+export const MAX_COMPANIONS = 4;
+/**
+ * Device ids travel as one byte in a jid on the wire (Baileys' AD_JID), so WhatsApp reuses freed
+ * ids rather than counting past 255 (which would wrap to 0, the phone itself).
+ */
+const MAX_DEVICE_ID = 255;
+
+/** Thrown by `reserveDevice` when the phone already has `MAX_COMPANIONS` devices (linked or linking). */
+export class CompanionLimitError extends Error {
+  constructor(readonly phoneNumber: string) {
+    super(`the phone ${phoneNumber} already has ${MAX_COMPANIONS} linked devices`);
+  }
 }
 
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
@@ -40,7 +57,7 @@ interface SavedDevice extends Omit<Device, 'noiseKey' | 'identityKey'> {
   noiseKey: string;
   identityKey: string;
 }
-export interface SavedAccount extends Omit<Account, 'identity' | 'devices' | 'rejectLoginReason'> {
+export interface SavedAccount extends Omit<Account, 'identity' | 'devices' | 'rejectLoginReason' | 'pending'> {
   identity: { private: string; public: string };
   devices: SavedDevice[];
 }
@@ -69,6 +86,7 @@ export class Registry {
         identity: { private: unb64(a.identity.private), public: unb64(a.identity.public) },
         devices: new Map(a.devices.map((d) => [d.id, { ...d, noiseKey: unb64(d.noiseKey), identityKey: unb64(d.identityKey) }])),
         rejectLoginReason: null,
+        pending: new Set(),
       });
     }
   }
@@ -85,15 +103,29 @@ export class Registry {
         nextDeviceId: 1,
         nextKeyIndex: 1,
         rejectLoginReason: null,
+        pending: new Set(),
       };
       this.accounts.set(phoneNumber, account);
     }
     return account;
   }
 
-  /** Reserves the next device slot; the device is stored only once the companion signs (`link`). */
+  /** Throws `CompanionLimitError` when the phone cannot link one more device now. */
+  assertRoom(account: Account): void {
+    if (account.devices.size + account.pending.size >= MAX_COMPANIONS) throw new CompanionLimitError(account.phoneNumber);
+  }
+
+  /**
+   * Reserves the next free device slot; the device is stored only once the companion signs
+   * (`link`), or the slot is given back (`release`).
+   */
   reserveDevice(account: Account, noiseKey: Buffer, identityKey: Buffer): Device {
-    const id = account.nextDeviceId++;
+    this.assertRoom(account);
+    // An id saved by an older emulator may be past the byte range.
+    let id = account.nextDeviceId >= 1 && account.nextDeviceId <= MAX_DEVICE_ID ? account.nextDeviceId : 1;
+    while (account.devices.has(id) || account.pending.has(id)) id = (id % MAX_DEVICE_ID) + 1;
+    account.nextDeviceId = (id % MAX_DEVICE_ID) + 1;
+    account.pending.add(id);
     return {
       id,
       jid: `${account.phoneNumber}:${id}@s.whatsapp.net`,
@@ -107,7 +139,13 @@ export class Registry {
   }
 
   link(account: Account, device: Device): void {
+    account.pending.delete(device.id);
     account.devices.set(device.id, device);
+  }
+
+  /** A reserved slot whose link failed. */
+  release(account: Account, device: Device): void {
+    account.pending.delete(device.id);
   }
 
   find(phoneNumber: string, deviceId: number): { account: Account; device: Device } | null {
@@ -126,7 +164,16 @@ export class Registry {
     return null;
   }
 
+  /**
+   * Removes a device; an account left with nothing to remember (no device, no link under way,
+   * no refusal set by a test) is forgotten too, so one-phone-per-session bursts do not grow the
+   * emulator's memory and saved state for ever.
+   */
   unlink(account: Account, deviceId: number): boolean {
-    return account.devices.delete(deviceId);
+    const removed = account.devices.delete(deviceId);
+    if (account.devices.size === 0 && account.pending.size === 0 && account.rejectLoginReason === null) {
+      this.accounts.delete(account.phoneNumber);
+    }
+    return removed;
   }
 }

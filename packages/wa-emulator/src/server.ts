@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import { Edge } from './edge.js';
 import type { EdgeOptions } from './edge.js';
 import { handleControlRequest } from './http.js';
+import type { EdgeInfo } from './http.js';
 import { VirtualPhone } from './phone.js';
 import { EdgeSession } from './session.js';
 
@@ -35,8 +36,9 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<WaEm
   const phone = new VirtualPhone(edge);
   const wss = new WebSocketServer({ noServer: true });
   const sockets = new Set<Socket>();
+  let info: EdgeInfo | null = null;
   const http = createServer((req, res) => {
-    handleControlRequest(phone, req, res).catch(() => {
+    handleControlRequest(phone, req, res, () => info!).catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
@@ -59,6 +61,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<WaEm
   });
   const { port, address } = http.address() as AddressInfo;
   const base = `${address}:${port}`;
+  info = { waWebSocketUrl: `ws://${base}${WS_PATH}`, rootPublicKey: edge.ca.rootPublicKey.toString('hex') };
   return {
     url: `ws://${base}${WS_PATH}`,
     controlUrl: `http://${base}`,

@@ -37,8 +37,14 @@ export const memoryAuth = (): MemoryAuth => {
 
 const noop = (): void => {};
 const verbose = process.env.WA_EMULATOR_DEBUG === '1';
-const makeLogger = (): any => {
-  const log = (level: string) => (verbose ? (...args: unknown[]) => console.log(`[baileys ${level}]`, ...args) : noop);
+/** Baileys' logger: silent unless WA_EMULATOR_DEBUG=1, but warnings are always kept in `warnings`. */
+const makeLogger = (warnings: string[]): any => {
+  const print = (level: string) => (verbose ? (...args: unknown[]) => console.log(`[baileys ${level}]`, ...args) : noop);
+  const keep = (level: string) => (...args: unknown[]) => {
+    warnings.push(args.map((a) => (typeof a === 'string' ? a : '')).join(' ').trim());
+    print(level)(...args);
+  };
+  const log = (level: string) => (level === 'warn' || level === 'error' ? keep(level) : print(level));
   const logger = {
     level: verbose ? 'debug' : 'silent',
     child: () => logger,
@@ -56,6 +62,8 @@ export interface Client {
   sock: WASocket;
   /** Every `connection.update`, in order. */
   updates: Partial<ConnectionState>[];
+  /** The message of every warning and error Baileys logged. */
+  warnings: string[];
   /** Resolves with the first update matching `predicate` (already seen ones count). */
   until(predicate: (u: Partial<ConnectionState>) => boolean, timeoutMs?: number): Promise<Partial<ConnectionState>>;
   /** Resolves with the close update and its status code. */
@@ -63,10 +71,11 @@ export interface Client {
 }
 
 export const connect = (url: string, auth: MemoryAuth, extra: Record<string, unknown> = {}): Client => {
+  const warnings: string[] = [];
   const sock = makeWASocket({
     waWebSocketUrl: url,
     auth: auth.state,
-    logger: makeLogger(),
+    logger: makeLogger(warnings),
     browser: Browsers.macOS('Chrome'),
     markOnlineOnConnect: false,
     syncFullHistory: false,
@@ -103,5 +112,5 @@ export const connect = (url: string, auth: MemoryAuth, extra: Record<string, unk
     const error = update.lastDisconnect?.error as { output?: { statusCode?: number }; message?: string } | undefined;
     return { statusCode: error?.output?.statusCode, message: error?.message };
   };
-  return { sock, updates, until, closed };
+  return { sock, updates, warnings, until, closed };
 };

@@ -6,7 +6,13 @@ import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import { parseBody } from '../middleware/parse-body.js';
 
-const ScanBody = z.strictObject({ qr: z.string().min(1).max(2048) });
+// The phone that scans: E.164 digits (a "+", spaces and dashes are dropped); absent, a fresh
+// number per session, so sessions never share a phone (WhatsApp links at most 4 per phone).
+const PhoneNumber = z
+  .string()
+  .transform((value) => value.replace(/[\s+-]/g, ''))
+  .pipe(z.string().regex(/^\d{7,15}$/, 'phoneNumber must be 7 to 15 digits, country code first'));
+const ScanBody = z.strictObject({ qr: z.string().min(1).max(2048), phoneNumber: PhoneNumber.optional() });
 const CodeBody = z.strictObject({ code: z.string().min(1).max(32) });
 
 export function devSimulatorRouter(deps: Pick<AppDeps, 'engine'>): Router {
@@ -17,8 +23,8 @@ export function devSimulatorRouter(deps: Pick<AppDeps, 'engine'>): Router {
   };
 
   router.post('/scan', parseBody(ScanBody), async (req, res) => {
-    const { qr } = req.body;
-    const key = await phone().scan(qr);
+    const { qr, phoneNumber } = req.body;
+    const key = await phone().scan(qr, phoneNumber);
     res.json({ success: true, data: { session: key.name } });
   });
 

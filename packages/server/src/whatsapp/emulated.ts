@@ -6,7 +6,9 @@ import type { EmulatorOptions, WaEmulator } from '@titan-connect/wa-emulator';
 import { EngineError } from '../errors.js';
 import { BaileysEngine } from './baileys/engine.js';
 import type { BaileysEngineOptions } from './baileys/engine.js';
+import { COMPANION_LIMIT_FAILURE, companionLimitError, freshPhoneNumber } from './companion-limit.js';
 import { installCurveGuard } from './curve-guard.js';
+import { fetchEdgeInfo, HttpEmulatorPhone, type EmulatorPhone } from './remote-emulator.js';
 import { type EngineEvent, type SessionKey, type VirtualPhone, sessionKeyId as sessionId } from './engine.js';
 
 /** The store setting holding the emulator's memory (accounts, linked devices, keys). */
@@ -30,7 +32,10 @@ class EmulatedPhone implements VirtualPhone {
   private readonly qrs = new Map<string, { key: SessionKey; qr: string }>();
   private readonly codes = new Map<string, { key: SessionKey; code: string; phoneNumber: string }>();
 
-  constructor(private readonly emulator: WaEmulator) {}
+  /** Set once the engine exists: ends a session the phone refused to link. */
+  failSession: (key: SessionKey, failure: typeof COMPANION_LIMIT_FAILURE) => void = () => {};
+
+  constructor(private readonly emulatorPhone: EmulatorPhone) {}
 
   follow(event: EngineEvent): void {
     const id = sessionId(event.key);
@@ -43,10 +48,10 @@ class EmulatedPhone implements VirtualPhone {
     }
   }
 
-  async scan(qr: string): Promise<SessionKey> {
+  async scan(qr: string, phoneNumber = freshPhoneNumber()): Promise<SessionKey> {
     const shown = [...this.qrs.values()].find((entry) => entry.qr === qr);
     if (!shown) throw new EngineError('BAD_REQUEST', STALE_QR);
-    await this.phone(() => this.emulator.phone.scanQr(qr), STALE_QR);
+    await this.phone(() => this.emulatorPhone.scanQr(qr, phoneNumber), STALE_QR, shown.key);
     return shown.key;
   }
 
@@ -57,15 +62,22 @@ class EmulatedPhone implements VirtualPhone {
     // the refusal comes from the protocol (the key bundle fails to open), as on a real phone.
     const target = pending.find((entry) => entry.code === typed) ?? (pending.length === 1 ? pending[0] : undefined);
     if (!target) throw new EngineError('BAD_REQUEST', WRONG_CODE);
-    await this.phone(() => this.emulator.phone.enterCode(typed, target.phoneNumber), WRONG_CODE);
+    await this.phone(() => this.emulatorPhone.enterCode(typed, target.phoneNumber), WRONG_CODE, target.key);
     return target.key;
   }
 
-  /** Phone refusals are the user's mistake (400); anything else is a real failure. */
-  private async phone(action: () => Promise<unknown>, message: string): Promise<void> {
+  /**
+   * Phone refusals are the user's mistake (400), except a full phone: that ends the session
+   * (WhatsApp would never link it) and answers 409; anything else is a real failure.
+   */
+  private async phone(action: () => Promise<unknown>, message: string, key: SessionKey): Promise<void> {
     try {
       await action();
     } catch (error) {
+      if (error instanceof PhoneError && error.code === 'COMPANION_LIMIT') {
+        this.failSession(key, COMPANION_LIMIT_FAILURE);
+        throw companionLimitError();
+      }
       if (error instanceof PhoneError) throw new EngineError('BAD_REQUEST', message);
       throw error;
     }
@@ -105,7 +117,7 @@ export async function createEmulatedEngine(options: EmulatedEngineOptions): Prom
     },
   });
   trustEmulatorRoot(emulator.rootPublicKey, (line) => logger.warn(line));
-  const phone = new EmulatedPhone(emulator);
+  const phone = new EmulatedPhone(emulator.phone);
   const engine = new EmulatedEngine(
     {
       // Offline by definition: the bundled WA Web version, no fetch.
@@ -118,6 +130,31 @@ export async function createEmulatedEngine(options: EmulatedEngineOptions): Prom
     emulator,
   );
   engine.subscribe((event) => phone.follow(event));
+  phone.failSession = (key, failure) => engine.failSession(key, failure);
   logger.info({ url: emulator.url, phone: emulator.edge.defaultPhoneNumber }, 'WhatsApp edge emulator listening');
+  return engine;
+}
+
+/**
+ * TITAN_EMULATOR_URL: the same engine against an emulator in its own process (`emulatorUrl` is
+ * its HTTP base, e.g. http://127.0.0.1:7777). The emulator keeps its own state (`--state`).
+ */
+export async function createRemoteEmulatedEngine(options: EmulatedEngineOptions & { emulatorUrl: string }): Promise<BaileysEngine> {
+  const { emulator: _local, emulatorUrl, ...engineOptions } = options;
+  const { logger } = options;
+  installCurveGuard((line) => logger.info(line));
+  const edge = await fetchEdgeInfo(emulatorUrl);
+  trustEmulatorRoot(Buffer.from(edge.rootPublicKey, 'hex'), (line) => logger.warn(line));
+  const phone = new EmulatedPhone(new HttpEmulatorPhone(emulatorUrl));
+  const engine = new BaileysEngine({
+    fetchVersion: async () => null,
+    ...engineOptions,
+    kind: 'emulated',
+    socketOptions: { ...engineOptions.socketOptions, waWebSocketUrl: edge.waWebSocketUrl },
+    virtualPhone: phone,
+  });
+  engine.subscribe((event) => phone.follow(event));
+  phone.failSession = (key, failure) => engine.failSession(key, failure);
+  logger.info({ url: edge.waWebSocketUrl, emulator: emulatorUrl }, 'WhatsApp edge emulator (own process) in use');
   return engine;
 }

@@ -67,8 +67,13 @@ export interface LinkingEngine {
 
 /** Plays the user's phone, for offline tests and the demo. */
 export interface VirtualPhone {
-  /** Links the session whose current QR is `qr`; throws `EngineError` BAD_REQUEST (400) for a stale or unknown QR. */
-  scan(qr: string): Promise<SessionKey>;
+  /**
+   * Links the session whose current QR is `qr` from the phone of `phoneNumber` (digits; a fresh
+   * number when absent). Throws `EngineError` BAD_REQUEST (400) for a stale or unknown QR,
+   * COMPANION_LIMIT (409) when that phone already has 4 companions (the session then fails with
+   * the same code).
+   */
+  scan(qr: string, phoneNumber?: string): Promise<SessionKey>;
   /** Links the session whose current pairing code is `code`; throws `EngineError` BAD_REQUEST (400) for a wrong code. */
   enterCode(code: string): Promise<SessionKey>;
 }

@@ -22,8 +22,10 @@ export async function createEngine(config: AppConfig, store: AuthStateStore, log
     case 'emulated': {
       // Loaded only here: a production start never loads the emulator, its `ws` server, or the
       // code that makes Baileys trust the emulator's root.
-      const { createEmulatedEngine } = await import('./emulated.js');
-      return createEmulatedEngine({ store, logger: logger.child({ engine: 'emulated' }) });
+      const { createEmulatedEngine, createRemoteEmulatedEngine } = await import('./emulated.js');
+      const log = logger.child({ engine: 'emulated' });
+      // TITAN_EMULATOR_URL: one emulator in its own process, shared by every instance.
+      return config.emulatorUrl ? createRemoteEmulatedEngine({ store, logger: log, emulatorUrl: config.emulatorUrl }) : createEmulatedEngine({ store, logger: log });
     }
   }
 }

@@ -7,6 +7,7 @@ import {
   proto,
   type AuthenticationCreds,
   type AuthenticationState,
+  type CacheStore,
   type SignalDataSet,
   type SignalDataTypeMap,
   type SignalKeyStore,
@@ -80,11 +81,16 @@ async function readBaileysCreds(store: AuthStateStore, key: AuthStateKey, logger
   return null;
 }
 
-export async function useStoreAuthState(store: AuthStateStore, key: AuthStateKey, logger?: Logger): Promise<StoreAuthState> {
+/**
+ * `keyCache`: where read keys are cached (the session's own, emptied when it ends). Baileys'
+ * default is a NodeCache whose expiry timer re-arms for ever, so it would keep every key it
+ * ever cached (812 pre-keys per new link) after the session is gone.
+ */
+export async function useStoreAuthState(store: AuthStateStore, key: AuthStateKey, logger?: Logger, keyCache?: CacheStore): Promise<StoreAuthState> {
   const creds: AuthenticationCreds = (await readBaileysCreds(store, key, logger)) ?? initAuthCreds();
   const state: AuthenticationState = {
     creds,
-    keys: makeCacheableSignalKeyStore(makeStoreKeyStore(store, key), logger),
+    keys: makeCacheableSignalKeyStore(makeStoreKeyStore(store, key), logger, keyCache),
   };
   const isRegistered = () => Boolean(state.creds.me?.id && state.creds.account);
   let writes: Promise<void> = Promise.resolve();

@@ -36,6 +36,30 @@ test('every close reason maps to one decision', () => {
   }
 });
 
+test('a socket the phone already linked never ends as a QR timeout: it restarts to log in', () => {
+  // [why it closed, paired, expected]: our own (or Baileys') timers must never throw away a scan.
+  const ROWS: [string, unknown, boolean, DisconnectDecision['kind']][] = [
+    ['QR refs ended after pair-success (slow 515)', boom(408, 'QR refs attempts ended'), true, 'restart'],
+    ['408 with every QR shown, after pair-success', boom(408, 'Connection was lost'), true, 'restart'],
+    ['QR refs ended, never scanned', boom(408, 'QR refs attempts ended'), false, 'qr_timeout'],
+    ['our watchdog (408) after pair-success', boom(408, 'Timed out after 15000 ms waiting for WhatsApp'), true, 'restart'],
+    ['401 after pair-success: the other side said so', boom(401, 'Connection Failure'), true, 'logged_out'],
+  ];
+  for (const [why, error, paired, kind] of ROWS) {
+    const decision = decideDisconnect({ error, qrsShown: 6, maxQrAttempts: 6, retriesSoFar: 0, policy: POLICY, paired });
+    assert.equal(decision.kind, kind, why);
+  }
+});
+
+test('no timeout of ours is a logout: only a status code from WhatsApp deletes credentials', () => {
+  for (const error of [boom(408, 'Timed out after 15000 ms waiting for WhatsApp'), boom(408, 'Connection was lost'), new Error('timed out after 2000 ms'), undefined]) {
+    for (const paired of [true, false]) {
+      const decision = decideDisconnect({ error, qrsShown: 1, maxQrAttempts: 6, retriesSoFar: 0, policy: POLICY, paired });
+      assert.notEqual(decision.kind, 'logged_out', String(error));
+    }
+  }
+});
+
 test('giving up says WhatsApp could not be reached, and that trying again makes sense', () => {
   const decision = decideDisconnect({ error: boom(428, 'Connection Terminated'), qrsShown: 0, maxQrAttempts: 6, retriesSoFar: 5, policy: POLICY });
   assert.deepEqual(decision, { kind: 'fail', code: 'WA_UNREACHABLE', message: 'Could not reach WhatsApp servers', retryable: true });

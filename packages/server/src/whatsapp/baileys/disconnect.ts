@@ -36,6 +36,12 @@ export interface DisconnectContext {
   /** How many QRs this socket showed (a 408 after QRs is the ref cycle running out). */
   qrsShown: number;
   maxQrAttempts: number;
+  /**
+   * The phone linked this socket's device (pair-success wrote registered creds) before it
+   * closed. Baileys keeps its QR timer running after pair-success, so a slow 515 (a busy event
+   * loop, a slow edge) can end the socket with "QR refs attempts ended" after a good scan.
+   */
+  paired?: boolean;
   /** Transient-failure retries already spent since the last successful open or QR. */
   retriesSoFar: number;
   policy: BackoffPolicy;
@@ -76,7 +82,8 @@ export function decideDisconnect(ctx: DisconnectContext): DisconnectDecision {
   // Baileys ends the socket with 408 "QR refs attempts ended" when the last ref expires; a network
   // timeout is also 408, so the message (or having shown every QR) tells the two apart.
   if (/QR refs attempts ended/i.test(message) || (code === 408 && ctx.qrsShown >= ctx.maxQrAttempts)) {
-    return { kind: 'qr_timeout' };
+    // Linked already: log in with the new creds, as after the 515 that did not come in time.
+    return ctx.paired ? { kind: 'restart' } : { kind: 'qr_timeout' };
   }
   if (code === 411) {
     return { kind: 'fail', code: 'LINKING_FAILED', message: 'This WhatsApp account does not support linked devices', retryable: false };

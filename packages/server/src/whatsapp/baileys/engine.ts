@@ -9,8 +9,10 @@ import type { AuthStateStore } from '../../store/types.js';
 import { type EngineListener, type LinkingEngine, type SessionKey, type StartOptions, type VirtualPhone, sessionKeyId as sessionId } from '../engine.js';
 import { EngineListeners } from '../listeners.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './disconnect.js';
-import { SessionSocket, type MakeSocket } from './session-socket.js';
+import { SessionSocket, type MakeSocket, type SessionFailure } from './session-socket.js';
 import { WaVersionSource, type FetchWaVersion } from './version.js';
+import type { KeyPool } from '../key-pool.js';
+import { AdmissionGate } from './admission.js';
 
 export interface BaileysEngineOptions {
   store: AuthStateStore;
@@ -33,6 +35,15 @@ export interface BaileysEngineOptions {
   /** The emulated engine's phone side; null for real WhatsApp. */
   virtualPhone?: VirtualPhone | null;
   random?: () => number;
+  /** Where first-login pre-keys are made; default the process's worker pool. */
+  keyPool?: KeyPool;
+  /**
+   * How many sockets may be coming up at once (handshake to QR or open); the others queue, first
+   * come first served. Default: no limit. Measured with a limit of 4 in the 200-link burst,
+   * logins of scanned numbers queued behind the QR sockets of new ones and 89 of 200 links ran
+   * past 180 s: a gate needs logins served before new QR sockets before it can be the default.
+   */
+  maxConcurrentConnects?: number;
 }
 
 const PHONE_DIGITS = /^\d{7,15}$/;
@@ -46,6 +57,7 @@ export class BaileysEngine implements LinkingEngine {
   private readonly backoff: BackoffPolicy;
   private readonly clock: Clock;
   private readonly baileysLogger: Logger;
+  private readonly admission: AdmissionGate | null;
 
   constructor(private readonly options: BaileysEngineOptions) {
     this.kind = options.kind ?? 'baileys';
@@ -53,6 +65,7 @@ export class BaileysEngine implements LinkingEngine {
     this.virtualPhone = options.virtualPhone ?? null;
     this.clock = options.clock ?? systemClock;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.admission = options.maxConcurrentConnects === undefined ? null : new AdmissionGate(options.maxConcurrentConnects);
     this.versions = new WaVersionSource(options.store, {
       fetch: options.fetchVersion,
       timeoutMs: options.versionTimeoutMs,
@@ -97,7 +110,7 @@ export class BaileysEngine implements LinkingEngine {
       return;
     }
     // Not connected: nothing to tell WhatsApp, but the creds must go.
-    this.options.store.deleteAuthState({ tenantId: key.tenantId, sessionName: key.name });
+    await this.options.store.deleteAuthState({ tenantId: key.tenantId, sessionName: key.name });
   }
 
   async stop(key: SessionKey): Promise<void> {
@@ -109,6 +122,14 @@ export class BaileysEngine implements LinkingEngine {
     const running = this.running(key);
     if (!running) throw new EngineError('SESSION_NOT_CONNECTED', `Session "${key.name}" is not connected to WhatsApp.`);
     return running.sendText(to, text);
+  }
+
+  /**
+   * Ends a session for a refusal its socket never hears of (the phone's companion limit): the
+   * socket closes, the failure is reported as a `disconnected` event, and nothing retries.
+   */
+  failSession(key: SessionKey, failure: SessionFailure): void {
+    this.running(key)?.fail(failure);
   }
 
   isRunning(key: SessionKey): boolean {
@@ -149,6 +170,8 @@ export class BaileysEngine implements LinkingEngine {
         if (this.sessions.get(id) === session) this.sessions.delete(id);
       },
       random: this.options.random,
+      keyPool: this.options.keyPool,
+      admission: this.admission ?? undefined,
     });
     this.sessions.set(id, session);
     return session;

@@ -1,7 +1,7 @@
 // One WhatsApp session's life on Baileys: a socket, and when it closes, the next socket (515
 // restart, back-off) or the end. `connection.update` and `creds.update` are handled here and
 // nowhere else; the engine only starts, stops and forwards.
-import { Browsers, jidDecode, type ConnectionState, type SocketConfig, type UserFacingSocketConfig, type WASocket } from 'baileys';
+import { Browsers, INITIAL_PREKEY_COUNT, jidDecode, type AuthenticationCreds, type ConnectionState, type SocketConfig, type UserFacingSocketConfig, type WASocket } from 'baileys';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { EngineError } from '../../errors.js';
@@ -9,6 +9,9 @@ import type { AuthStateStore } from '../../store/types.js';
 import type { EngineEvent, SessionKey } from '../engine.js';
 import { useStoreAuthState, type StoreAuthState } from './auth-state.js';
 import { decideDisconnect, statusCodeOf, type BackoffPolicy } from './disconnect.js';
+import { sessionCaches } from './session-cache.js';
+import type { AdmissionGate } from './admission.js';
+import { sharedKeyPool, type KeyPool, type X25519KeyPair } from '../key-pool.js';
 import type { WaVersionSource } from './version.js';
 
 /** The part of a Baileys socket the engine uses; tests inject a fake of exactly this. */
@@ -42,7 +45,21 @@ export interface SessionSocketOptions {
   /** Called once, when the session has stopped for good. */
   onFinished: () => void;
   random?: () => number;
+  /** Where the first login's pre-keys are made (off the event loop); default the process's pool. */
+  keyPool?: KeyPool;
+  /** Bounds how many sockets of the engine come up at once (see admission.ts); none: unbounded. */
+  admission?: AdmissionGate;
 }
+
+/**
+ * Registered, and no pre-key made yet: the first login, which uploads INITIAL_PREKEY_COUNT
+ * (812) of them. (initAuthCreds starts both counters at 1; an upload moves both on.)
+ */
+const needsFirstPreKeys = (creds: AuthenticationCreds): boolean =>
+  Boolean(creds.me?.id && creds.account) && creds.nextPreKeyId === 1 && creds.firstUnuploadedPreKeyId === 1;
+
+/** How a session ended for good, as its `disconnected` event says. */
+export type SessionFailure = Omit<Extract<EngineEvent, { type: 'disconnected' }>, 'type' | 'key' | 'reconnecting'>;
 
 type Phase = 'connecting' | 'qr' | 'open' | 'waiting' | 'finished';
 
@@ -70,6 +87,12 @@ export class SessionSocket {
   private linkMethod: 'qr' | 'pairing' | null = null;
   private retryTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
+  /** Frees this session's admission slot: held from socket start to its first QR, open or close. */
+  private releaseAdmission: (() => void) | null = null;
+  /** The first login's pre-keys, asked of the key pool as soon as the scan registered the creds. */
+  private firstPreKeys: Promise<X25519KeyPair[]> | null = null;
+  /** Baileys' caches for this session's sockets; emptied when the session ends (see session-cache.ts). */
+  private readonly caches = sessionCaches();
 
   constructor(private readonly o: SessionSocketOptions) {}
 
@@ -121,6 +144,7 @@ export class SessionSocket {
   async stop(): Promise<void> {
     const sock = this.detach();
     this.phase = 'finished';
+    this.releaseSessionMemory();
     this.o.onFinished();
     if (sock) await this.endQuietly(sock);
   }
@@ -130,6 +154,7 @@ export class SessionSocket {
     const wasOpen = this.isOpen;
     const sock = this.detach();
     this.phase = 'finished';
+    this.releaseSessionMemory();
     this.o.onFinished();
     if (sock && wasOpen) {
       try {
@@ -145,6 +170,35 @@ export class SessionSocket {
     await this.o.store.deleteAuthState(this.authKey);
   }
 
+  /** Ends the session with `failure` (a refusal from the phone that the socket never sees). */
+  fail(failure: SessionFailure): void {
+    if (this.finished) return;
+    const sock = this.detach();
+    if (this.auth && !this.auth.isRegistered()) this.auth.wipePendingPairing();
+    this.finish(failure);
+    if (sock) void this.endQuietly(sock);
+  }
+
+  private get keyPool(): KeyPool {
+    return this.o.keyPool ?? sharedKeyPool();
+  }
+
+  /**
+   * Puts the first login's pre-keys in the key store, made on the key pool, and moves the
+   * creds' counter past them: Baileys then finds them "generated, not uploaded" and uploads
+   * them instead of making 812 key pairs on the event loop (`generateOrGetPreKeys`).
+   */
+  private async stockFirstPreKeys(auth: StoreAuthState): Promise<void> {
+    const pairs = await (this.firstPreKeys ?? this.keyPool.generate(INITIAL_PREKEY_COUNT));
+    this.firstPreKeys = null;
+    if (this.finished) return;
+    const { creds, keys } = auth.state;
+    const first = creds.nextPreKeyId;
+    await keys.set({ 'pre-key': Object.fromEntries(pairs.map((pair, i) => [String(first + i), pair])) });
+    creds.nextPreKeyId = first + pairs.length;
+    await auth.saveCreds();
+  }
+
   private get authKey() {
     return { tenantId: this.o.key.tenantId, sessionName: this.o.key.name };
   }
@@ -155,12 +209,21 @@ export class SessionSocket {
     this.qrsShown = 0;
     const version = await this.o.versions.get();
     if (this.finished) return; // stopped while the version was being fetched
+    if (this.o.admission) {
+      const release = await this.o.admission.acquire();
+      if (this.finished) return release();
+      this.releaseAdmission = release;
+    }
     // Read from the store on every socket: after a 515 restart this is the proof the creds
     // issued by the scan were written before baileys acknowledged them.
     await this.auth?.settled();
-    const auth = await useStoreAuthState(this.o.store, this.authKey, this.o.baileysLogger);
+    const auth = await useStoreAuthState(this.o.store, this.authKey, this.o.baileysLogger, this.caches.signalKeys);
     if (this.finished) return;
     if (!auth.isRegistered()) await auth.wipePendingPairing(); // e.g. a crash in the middle of a pairing
+    if (needsFirstPreKeys(auth.state.creds)) {
+      await this.stockFirstPreKeys(auth);
+      if (this.finished) return;
+    }
     this.auth = auth;
     let sock: BaileysSocket;
     try {
@@ -169,6 +232,10 @@ export class SessionSocket {
         // A linking service: keep the phone receiving notifications, and skip the full history.
         markOnlineOnConnect: false,
         syncFullHistory: false,
+        msgRetryCounterCache: this.caches.msgRetryCounterCache,
+        callOfferCache: this.caches.callOfferCache,
+        userDevicesCache: this.caches.userDevicesCache,
+        placeholderResendCache: this.caches.placeholderResendCache,
         ...this.o.socketOptions,
         connectTimeoutMs: this.o.connectTimeoutMs,
         version,
@@ -183,7 +250,10 @@ export class SessionSocket {
     // Written at once (SQLite: before baileys goes on; any store: before the next socket reads
     // them): a crash right after a scan must not lose the creds WhatsApp just issued.
     sock.ev.on('creds.update', () => {
-      if (sock === this.sock) void auth.saveCreds().catch((err: unknown) => this.o.logger.error({ err }, 'could not store the WhatsApp credentials'));
+      if (sock !== this.sock) return;
+      void auth.saveCreds().catch((err: unknown) => this.o.logger.error({ err }, 'could not store the WhatsApp credentials'));
+      // Just scanned: start making the first login's pre-keys while the 515 restart happens.
+      if (needsFirstPreKeys(auth.state.creds)) this.firstPreKeys ??= this.keyPool.generate(INITIAL_PREKEY_COUNT);
     });
     sock.ev.on('connection.update', (update) => this.onUpdate(sock, update));
     this.armWatchdog(sock);
@@ -198,6 +268,7 @@ export class SessionSocket {
 
   private onQr(sock: BaileysSocket, qr: string): void {
     this.disarmWatchdog();
+    this.admitted();
     this.retries = 0;
     this.phase = 'qr';
     this.qrsShown += 1;
@@ -238,6 +309,7 @@ export class SessionSocket {
 
   private onOpen(sock: BaileysSocket): void {
     this.disarmWatchdog();
+    this.admitted();
     this.retries = 0;
     this.restartsWithoutOpen = 0;
     this.phase = 'open';
@@ -253,10 +325,12 @@ export class SessionSocket {
   private onClose(sock: BaileysSocket | null, error: unknown): void {
     if (sock !== this.sock) return;
     this.detach();
+    if (sock) setImmediate(() => releaseSocket(sock));
     const decision = decideDisconnect({
       error,
       qrsShown: this.qrsShown,
       maxQrAttempts: QR_MAX_ATTEMPTS,
+      paired: this.qrsShown > 0 && (this.auth?.isRegistered() ?? false),
       retriesSoFar: this.retries,
       policy: this.o.backoff,
       random: this.o.random,
@@ -304,18 +378,16 @@ export class SessionSocket {
     });
   }
 
-  private finish(failure: Omit<Extract<EngineEvent, { type: 'disconnected' }>, 'type' | 'key' | 'reconnecting'> | null): void {
+  private finish(failure: SessionFailure | null): void {
     this.phase = 'finished';
     clearTimeout(this.retryTimer);
     this.disarmWatchdog();
+    this.releaseSessionMemory();
     if (failure) this.emitDisconnected(failure);
     this.o.onFinished();
   }
 
-  private emitDisconnected(
-    fields: Omit<Extract<EngineEvent, { type: 'disconnected' }>, 'type' | 'key' | 'reconnecting'>,
-    reconnecting = false,
-  ): void {
+  private emitDisconnected(fields: SessionFailure, reconnecting = false): void {
     this.o.emit({ type: 'disconnected', key: this.o.key, ...fields, reconnecting });
   }
 
@@ -325,7 +397,20 @@ export class SessionSocket {
     this.sock = null;
     clearTimeout(this.retryTimer);
     this.disarmWatchdog();
+    this.admitted();
     return sock;
+  }
+
+  /** The socket is up (a QR, open) or gone: the next one in line may start. */
+  private admitted(): void {
+    this.releaseAdmission?.();
+    this.releaseAdmission = null;
+  }
+
+  /** The session is over: nothing it cached may outlive it. */
+  private releaseSessionMemory(): void {
+    for (const cache of Object.values(this.caches)) cache.flushAll();
+    this.auth = null;
   }
 
   /** A backstop for a socket that neither shows a QR, nor opens, nor closes (a silent peer). */
@@ -350,7 +435,24 @@ export class SessionSocket {
     } catch {
       // Already closed, or the close handshake hung: either way the socket is gone for us.
     }
+    releaseSocket(sock);
   }
+}
+
+/**
+ * Drops what would keep a closed socket (and its auth state, keys and caches) reachable:
+ * Baileys' event buffer arms a 30 s auto-flush timer whenever it buffers, and a socket that
+ * ends while buffering leaves that timer behind. Flushing clears the timer; removing the
+ * listeners cuts the socket's closures off from ours.
+ */
+function releaseSocket(sock: BaileysSocket): void {
+  const ev = sock.ev as Partial<{ flush(): boolean; removeAllListeners(event?: string): void }>;
+  try {
+    ev.flush?.();
+  } catch {
+    // a listener of a dead socket threw: nothing to keep
+  }
+  ev.removeAllListeners?.();
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -1,12 +1,13 @@
 // TITAN_ENGINE=simulator: a scripted LinkingEngine with WhatsApp's QR shape and timing and no
 // network, for UI tests, the demo and benchmarks. The virtual phone plays the user's phone.
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../clock.js';
 import { EngineError } from '../../errors.js';
 import type { AuthStateStore } from '../../store/types.js';
 import { type EngineEvent, type EngineListener, type LinkingEngine, type SessionKey, type StartOptions, type VirtualPhone, sessionKeyId as id } from '../engine.js';
 import { EngineListeners } from '../listeners.js';
+import { COMPANION_LIMIT_FAILURE, companionLimitError, freshPhoneNumber, MAX_COMPANIONS } from '../companion-limit.js';
 import { buildPairingQr, newCompanionKeys, newPairingCode, newQrRef, type CompanionKeys } from './codes.js';
 
 /** baileys: the first QR lives 60 s, later ones 20 s; the server sends 6 refs. */
@@ -95,7 +96,7 @@ export class SimulatorEngine implements LinkingEngine {
     this.logger = options.logger;
     this.listeners = new EngineListeners(options.logger);
     this.failures = options.failures;
-    this.virtualPhone = { scan: async (qr) => this.scan(qr), enterCode: async (code) => this.enterCode(code) };
+    this.virtualPhone = { scan: async (qr, phone) => this.scan(qr, phone), enterCode: async (code) => this.enterCode(code) };
   }
 
   async start(key: SessionKey, options: StartOptions = {}): Promise<void> {
@@ -202,10 +203,10 @@ export class SimulatorEngine implements LinkingEngine {
 
   // --- virtual phone --------------------------------------------------------------------------
 
-  private async scan(qr: string): Promise<SessionKey> {
+  private async scan(qr: string, phone = freshPhoneNumber()): Promise<SessionKey> {
     for (const session of this.sessions.values()) {
       if (session.phase === 'qr' && session.qr === qr) {
-        const phone = `1555${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
+        this.assertRoom(session, phone);
         await this.link(session, { simulator: 1, method: 'qr', phone, pushName: 'Simulated Phone' }, true);
         return session.key;
       }
@@ -217,12 +218,26 @@ export class SimulatorEngine implements LinkingEngine {
     const wanted = bare(code);
     for (const session of this.sessions.values()) {
       if (session.phase === 'pairing' && session.pairing && session.pairing.code === wanted) {
+        this.assertRoom(session, session.pairing.phoneNumber);
         const creds: SimulatorCreds = { simulator: 1, method: 'pairing', phone: session.pairing.phoneNumber, pushName: 'Simulated Phone' };
         await this.link(session, creds, true);
         return session.key;
       }
     }
     throw new EngineError('BAD_REQUEST', 'This pairing code is wrong or has expired.');
+  }
+
+  /**
+   * The phone's companion limit, counted over the sessions this engine runs (cheap, and enough
+   * for the UI tests this engine serves): a full phone ends `session` and answers 409.
+   */
+  private assertRoom(session: SimSession, phone: string): void {
+    let linked = 0;
+    for (const other of this.sessions.values()) if (other.phase === 'connected' && other.creds?.phone === phone) linked++;
+    if (linked < MAX_COMPANIONS) return;
+    this.drop(session);
+    this.listeners.emit({ type: 'disconnected', key: session.key, ...COMPANION_LIMIT_FAILURE, reconnecting: false });
+    throw companionLimitError();
   }
 
   // --- internals ------------------------------------------------------------------------------

@@ -1,0 +1,209 @@
+// 200 numbers linked at once through the HTTP API, the real Baileys engine against the edge
+// emulator in its own process (TITAN_EMULATOR_URL), a phone per number. Each link is what a
+// user does: the widget opens (SSE), its QR is scanned by the virtual phone, the widget hears
+// `connected`. Measured from outside: links/s, link time, API latency during the burst against
+// at rest, failures, the server's RSS per linked number, and what deleting them all gives back.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchResult } from './run.ts';
+
+const LINKS = Number(process.env.BENCH_BURST_LINKS ?? 200);
+const LINK_TIMEOUT_MS = 180_000;
+const PROBE_EVERY_MS = 50;
+const root = fileURLToPath(new URL('..', import.meta.url));
+const src = (path: string) => `file://${join(root, 'packages/server/src', path)}`;
+const TSX = ['--conditions=source', '--import', 'tsx'];
+
+const pct = (values: number[], p: number): number => {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+
+/** The server as its own process: the app over the remote emulator; answers `mem` over IPC (after a GC). */
+const SERVER_SCRIPT = `
+import http from 'node:http';
+const { createLogger } = await import('${src('logger.ts')}');
+const { createApp } = await import('${src('app.ts')}');
+const { SqliteStore } = await import('${src('store/index.ts')}');
+const { createApiKey } = await import('${src('api-keys.ts')}');
+const { createRemoteEmulatedEngine } = await import('${src('whatsapp/emulated.ts')}');
+const { systemClock } = await import('${src('clock.ts')}');
+const [dbPath, emulatorUrl] = process.argv.slice(2);
+const store = new SqliteStore(dbPath);
+const logger = createLogger({ level: 'warn' });
+const config = {
+  port: 0, publicUrl: 'http://127.0.0.1', dbPath, secret: 'bench-secret-0123456789-abcdefghijklmnop',
+  engine: 'emulated', simSpeed: 1, bootstrapApiKey: null, demo: false, emulatorUrl,
+  meta: { appId: null, configId: null, appSecret: null, graphUrl: 'http://127.0.0.1:9', graphVersion: 'v21.0', sdkUrl: 'https://connect.facebook.net/en_US/sdk.js' },
+};
+const engine = await createRemoteEmulatedEngine({ store, logger, emulatorUrl });
+const app = createApp({ config, store, engine, clock: systemClock, logger, logRequests: false });
+await app.locals.linking.resume();
+const key = createApiKey(store, { tenantId: 'bench', scopes: ['*'], now: Date.now() }).key;
+const server = http.createServer(app).listen(0, '127.0.0.1', () => process.send({ port: server.address().port, key }));
+process.on('SIGINT', () => process.exit(0));
+process.on('message', async (m) => {
+  if (m !== 'mem') return;
+  for (let i = 0; i < 4; i++) { globalThis.gc(); await new Promise((r) => setImmediate(r)); }
+  const { rss, heapUsed } = process.memoryUsage();
+  process.send({ rss, heapUsed });
+});
+`;
+
+/** Reads an SSE stream, calling `on(event, data)` until it returns true or the stream ends. */
+async function readEvents(url: string, on: (event: string, data: any) => boolean | Promise<boolean>, signal: AbortSignal): Promise<void> {
+  const res = await fetch(url, { headers: { accept: 'text/event-stream' }, signal });
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      if (event && data && (await on(event, JSON.parse(data)))) return;
+    }
+  }
+}
+
+export default async function linkingBurstBench(): Promise<BenchResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'titan-burst-bench-'));
+  const children: ChildProcess[] = [];
+  try {
+    // The emulator, its own process, with its state in a file as a shared deployment would.
+    const emulator = spawn(process.execPath, [...TSX, join(root, 'packages/wa-emulator/src/main.ts'), '--port', '0', '--state', join(dir, 'edge.json')], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(emulator);
+    const emulatorUrl = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      emulator.stdout!.on('data', (chunk) => {
+        out += chunk;
+        const m = /phone API\s+(http:\/\/[^/\s]+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      emulator.once('exit', (code) => reject(new Error(`emulator exited (${code})`)));
+    });
+
+    const script = join(dir, 'server.mjs');
+    writeFileSync(script, SERVER_SCRIPT);
+    const server = fork(script, [join(dir, 'titan.db'), emulatorUrl], { cwd: join(root, 'packages/server'), execArgv: [...TSX, '--expose-gc', ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])], stdio: 'inherit' });
+    children.push(server);
+    const { port, key } = await new Promise<{ port: number; key: string }>((resolve) => server.once('message', resolve as never));
+    const base = `http://127.0.0.1:${port}`;
+    const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const mem = () => new Promise<{ rss: number; heapUsed: number }>((resolve) => { server.once('message', resolve as never); server.send('mem'); });
+    const rssNow = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))![1]) * 1024;
+
+    const api = async (): Promise<number> => {
+      const t = performance.now();
+      await fetch(`${base}/api/sessions`, { headers: auth }).then((r) => r.arrayBuffer());
+      return performance.now() - t;
+    };
+
+    /** One user linking one number: widget open → QR → scan → connected. */
+    const link = async (name: string): Promise<{ ok: boolean; why: string; linkMs: number; scanToConnectedMs: number }> => {
+      const created = await fetch(`${base}/api/widget/sessions`, { method: 'POST', headers: auth, body: JSON.stringify({ sessionName: name }) }).then((r) => r.json());
+      const token = created.data.widgetToken as string;
+      const opened = performance.now();
+      let scanned = 0;
+      let ok = false;
+      let why = 'timeout';
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), LINK_TIMEOUT_MS);
+      try {
+        await readEvents(`${base}/widget/api/events?token=${token}`, async (event, data) => {
+          const qr = event === 'qr' ? data.qr : event === 'state' ? data.qr?.qr : undefined;
+          if (qr && !scanned) {
+            scanned = performance.now();
+            const res = await fetch(`${base}/dev/simulator/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr }) });
+            if (!res.ok) return Boolean((why = `scan ${res.status}`));
+          }
+          if (event === 'connected' || (event === 'state' && data.phase === 'connected')) return (ok = true);
+          if (event === 'failed') why = `failed ${data.code}`;
+          if (event === 'expired') why = `expired ${data.reason}`;
+          return event === 'failed' || event === 'expired';
+        }, abort.signal);
+      } catch {
+        // timed out or the stream broke: a failure
+      } finally {
+        clearTimeout(timer);
+        abort.abort();
+      }
+      const done = performance.now();
+      return { ok, why: ok ? 'ok' : why, linkMs: done - opened, scanToConnectedMs: scanned ? done - scanned : NaN };
+    };
+
+    // Warm-up (JIT, Baileys' imports, the key pool's worker), then the API at rest.
+    const warm = await link('warmup');
+    if (!warm.ok) throw new Error('warm-up link failed');
+    await fetch(`${base}/api/sessions/warmup`, { method: 'DELETE', headers: auth });
+    const atRest: number[] = [];
+    for (let i = 0; i < 200; i++) atRest.push(await api());
+    const before = await mem();
+    const rssBefore = rssNow();
+
+    // The burst, with the API probed throughout.
+    const during: number[] = [];
+    let bursting = true;
+    const probe = (async () => {
+      while (bursting) {
+        during.push(await api());
+        await new Promise((r) => setTimeout(r, PROBE_EVERY_MS));
+      }
+    })();
+    const started = performance.now();
+    const names = Array.from({ length: LINKS }, (_, i) => `burst-${i}`);
+    const results = await Promise.all(names.map((name) => link(name)));
+    const burstS = (performance.now() - started) / 1000;
+    bursting = false;
+    await probe;
+
+    const linked = results.filter((r) => r.ok);
+    await new Promise((r) => setTimeout(r, 2_000)); // let the first logins' pre-key uploads and syncs settle
+    const afterLink = await mem();
+    const rssLinked = rssNow();
+
+    for (const name of names) await fetch(`${base}/api/sessions/${name}`, { method: 'DELETE', headers: auth });
+    // Baileys' pre-key upload race keeps each socket 30 s after its first login (socket.js, UPLOAD_TIMEOUT).
+    await new Promise((r) => setTimeout(r, 32_000));
+    const afterDelete = await mem();
+    const rssDeleted = rssNow();
+
+    const MB = 1024 * 1024;
+    const whys = new Map<string, number>();
+    for (const r of results) if (!r.ok) whys.set(r.why, (whys.get(r.why) ?? 0) + 1);
+    if (whys.size > 0) console.log(`  failures: ${[...whys].map(([why, n]) => `${n} ${why}`).join(', ')} (timeout: no connected within ${LINK_TIMEOUT_MS / 1000} s)`);
+    const restP99 = pct(atRest, 99);
+    const burstP99 = pct(during, 99);
+    console.log(
+      `  (${LINKS} links, burst ${burstS.toFixed(1)} s; server heap ${(before.heapUsed / MB).toFixed(0)} → ${(afterLink.heapUsed / MB).toFixed(0)} → ${(afterDelete.heapUsed / MB).toFixed(0)} MB; RSS ${(rssBefore / MB).toFixed(0)} → ${(rssLinked / MB).toFixed(0)} → ${(rssDeleted / MB).toFixed(0)} MB)`,
+    );
+    return [
+      { name: `links completed (of ${LINKS}, a phone per number)`, value: linked.length, unit: '' },
+      { name: 'failures', value: LINKS - linked.length, unit: '', target: { op: '<=', value: 0 } },
+      { name: 'links per second (burst)', value: linked.length / burstS, unit: '/s', target: { op: '>=', value: 10 } },
+      { name: 'link time p50 (widget open → connected)', value: pct(linked.map((r) => r.linkMs), 50), unit: 'ms' },
+      { name: 'link time p99', value: pct(linked.map((r) => r.linkMs), 99), unit: 'ms' },
+      { name: 'scan → connected p50', value: pct(linked.map((r) => r.scanToConnectedMs), 50), unit: 'ms' },
+      { name: 'API p99 at rest (GET /api/sessions)', value: restP99, unit: 'ms' },
+      { name: 'API p99 during the burst', value: burstP99, unit: 'ms', target: { op: '<=', value: 50 } },
+      { name: 'API p99 during / at rest', value: burstP99 / restP99, unit: '×' },
+      { name: 'RSS per linked number', value: (rssLinked - rssBefore) / MB / Math.max(1, linked.length), unit: 'MB', target: { op: '<=', value: 1.5 } },
+      { name: 'heap per linked number (after GC)', value: (afterLink.heapUsed - before.heapUsed) / MB / Math.max(1, linked.length), unit: 'MB' },
+      { name: 'RSS returned after deleting them all', value: (rssLinked - rssDeleted) / Math.max(1, rssLinked - rssBefore), unit: '', target: { op: '>=', value: 0.9 } },
+      { name: 'heap returned after deleting them all (after GC)', value: (afterLink.heapUsed - afterDelete.heapUsed) / Math.max(1, afterLink.heapUsed - before.heapUsed), unit: '', target: { op: '>=', value: 0.9 } },
+    ];
+  } finally {
+    for (const child of children) child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 500)); // a profiled child writes its profile on the way out
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
