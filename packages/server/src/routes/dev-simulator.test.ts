@@ -35,7 +35,7 @@ test('virtual phone: one phone links 4 sessions; the fifth gets 409 COMPANION_LI
       assert.equal(scan.status, i < 4 ? 200 : 409, name);
       if (i === 4) assert.equal(scan.body.code, 'COMPANION_LIMIT');
     }
-    const key = sim.key();
+    const key = await sim.key();
     for (const name of names) {
       const info = (await request(sim.app).get(`/api/sessions/${name}`).set('Authorization', `Bearer ${key}`).expect(200)).body.data;
       const expected = name === 'p5' ? ['DISCONNECTED', 'FAILED', null] : ['CONNECTED', null, '5511900000005'];

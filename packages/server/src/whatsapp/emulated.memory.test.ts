@@ -16,7 +16,7 @@ import { systemClock } from '../clock.js';
 import type { Linking } from '../linking/index.js';
 import { SqliteStore } from '../store/index.js';
 import { captureLogger, testConfig } from '../test-support/server.js';
-import { EventLog } from './engine.contract.js';
+import { EventLog } from './test-support/engine-contract.js';
 import { createEmulatedEngine } from './emulated.js';
 
 const SESSIONS = 50;
@@ -86,6 +86,6 @@ test(`${SESSIONS} links deleted through the API give their heap back (within 10 
   } finally {
     await linking.close();
     await engine.close();
-    store.close();
+    await store.close();
   }
 });

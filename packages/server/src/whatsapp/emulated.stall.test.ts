@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import pino from 'pino';
 import { SqliteStore } from '../store/index.js';
-import { EventLog } from './engine.contract.js';
+import { EventLog } from './test-support/engine-contract.js';
 import { createEmulatedEngine } from './emulated.js';
 import type { EmulatedEngine } from './emulated.js';
 
@@ -28,7 +28,7 @@ const engines: EmulatedEngine[] = [];
 const stores: SqliteStore[] = [];
 after(async () => {
   for (const engine of engines) await engine.close();
-  for (const store of stores) store.close();
+  for (const store of stores) await store.close();
 });
 
 for (const [moment, event, ms] of CASES) {
@@ -58,6 +58,6 @@ for (const [moment, event, ms] of CASES) {
       [],
       'no final disconnect and no QR timeout after a good scan',
     );
-    assert.equal(store.hasAuthState({ tenantId: key.tenantId, sessionName: key.name }), true);
+    assert.equal(await store.hasAuthState({ tenantId: key.tenantId, sessionName: key.name }), true);
   });
 }

@@ -12,7 +12,7 @@ import { createEmulatedEngine, createRemoteEmulatedEngine, EMULATOR_STATE_SETTIN
 import { KeyPool } from './key-pool.js';
 import type { EmulatedEngine } from './emulated.js';
 import type { Store } from '../store/index.js';
-import type { HttpError } from '../errors.js';
+import { EngineError } from '../errors.js';
 
 const logger = pino({ level: 'silent' });
 const make = (store: Store): Promise<EmulatedEngine> =>
@@ -76,15 +76,16 @@ describe('emulated engine', () => {
     await Promise.all(qrs.slice(0, 4).map((qr) => engine.virtualPhone!.scan(qr.qr, PHONE)));
     const connected = await Promise.all(keys.slice(0, 4).map((key) => log.next('connected', isKey(key))));
     assert.deepEqual(connected.map((e) => e.phone), [PHONE, PHONE, PHONE, PHONE]);
-    await assert.rejects(engine.virtualPhone!.scan(qrs[4]!.qr, PHONE), (err: HttpError) => {
-      assert.equal(err.status, 409);
+    await assert.rejects(engine.virtualPhone!.scan(qrs[4]!.qr, PHONE), (err: EngineError) => {
+      // An engine error; the error handler answers it with 409 (HTTP_STATUS_OF_CODE).
+      assert.ok(err instanceof EngineError);
       assert.equal(err.code, 'COMPANION_LIMIT');
       return true;
     });
     const refused = await log.next('disconnected', isKey(keys[4]!));
     assert.deepEqual([refused.reason, refused.code, refused.reconnecting], ['FAILED', 'COMPANION_LIMIT', false]);
     assert.equal(engine.isRunning(keys[4]!), false);
-    assert.equal(store.hasAuthState({ tenantId: 'default', sessionName: keys[4]!.name }), false);
+    assert.equal(await store.hasAuthState({ tenantId: 'default', sessionName: keys[4]!.name }), false);
     // The four are untouched: still running, never disconnected, still linked on the phone.
     for (const key of keys.slice(0, 4)) assert.equal(engine.isRunning(key), true, key.name);
     assert.equal(log.events.filter((e) => e.type === 'disconnected' && e.key.name !== keys[4]!.name).length, 0);
@@ -112,7 +113,7 @@ describe('emulated engine', () => {
     assert.deepEqual(asked, [812]);
     const [device] = engine.emulator.phone.devices(phone!);
     assert.equal(engine.emulator.edge.registry.find(phone!, device!.deviceId)?.device.preKeys, 812);
-    const creds = JSON.parse(store.readCreds({ tenantId: KEY.tenantId, sessionName: KEY.name })!);
+    const creds = JSON.parse((await store.readCreds({ tenantId: KEY.tenantId, sessionName: KEY.name }))!);
     assert.deepEqual([creds.nextPreKeyId, creds.firstUnuploadedPreKeyId], [813, 813], 'the stock was uploaded, nothing made on top');
     await pool.close();
   });
@@ -147,7 +148,7 @@ describe('emulated engine', () => {
       const connected = await log.next('connected');
       assert.equal(connected.phone, '5511900000077');
       assert.equal(remote.phone.devices('5511900000077').length, 1);
-      await assert.rejects(engine.virtualPhone!.scan('https://wa.me/settings/linked_devices#2@x,a,b,c,1'), { status: 400 });
+      await assert.rejects(engine.virtualPhone!.scan('https://wa.me/settings/linked_devices#2@x,a,b,c,1'), { code: 'BAD_REQUEST' });
     } finally {
       await engine.close();
       await remote.close();

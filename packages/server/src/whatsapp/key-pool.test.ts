@@ -14,7 +14,7 @@ const curve = createRequire(import.meta.resolve('baileys'))('libsignal/src/curve
 };
 
 const pool = new KeyPool(2);
-after(() => pool.close());
+after(async () => pool.close());
 
 test('worker keys: libsignal derives the same public key and agrees on the shared secret', async () => {
   const pairs = await pool.generate(20);
