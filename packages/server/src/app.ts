@@ -17,6 +17,7 @@ import { cloudApiRouter } from './routes/cloud-api.js';
 import { demoRouter } from './routes/demo.js';
 import { devSimulatorRouter } from './routes/dev-simulator.js';
 import { sessionsRouter } from './routes/sessions.js';
+import type { StreamLimitOptions } from './routes/stream-limits.js';
 import { widgetApiRouter } from './routes/widget-api.js';
 import { widgetPageRouter } from './routes/widget-page.js';
 import { widgetSessionsRouter } from './routes/widget-sessions.js';
@@ -33,7 +34,7 @@ export interface CreateAppOptions extends AppDeps {
   /** Names sessions created without `sessionName` (tests force collisions). */
   sessionNamer?: SessionNamer;
   /** Abuse limits (SECURITY.md lists them); the store is where cluster mode plugs a shared one. */
-  limits?: { widgetSessions?: WidgetSessionLimitOptions };
+  limits?: { widgetSessions?: WidgetSessionLimitOptions; streams?: StreamLimitOptions };
 }
 
 export function createApp(options: CreateAppOptions): Express {
@@ -69,7 +70,7 @@ export function createApp(options: CreateAppOptions): Express {
   app.use('/widget/connect', widgetPageRouter(deps, widgetSessions));
   app.use('/widget/api', widgetCors(), widgetTokenAuth(widgetSessions), widgetOriginCheck(deps), jsonBody());
   app.use('/widget/api', cloudApiRouter(widgetSessions));
-  app.use('/widget/api', widgetApiRouter(deps, linking));
+  app.use('/widget/api', widgetApiRouter(deps, linking, { streams: limits.streams }));
 
   // The virtual phone exists only for engines that have one; elsewhere it is an unknown route.
   if (deps.engine.virtualPhone) app.use('/dev/simulator', jsonBody(), devSimulatorRouter(deps));

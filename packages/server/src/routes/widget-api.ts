@@ -9,12 +9,15 @@ import { parseBody } from '../middleware/parse-body.js';
 import type { WidgetAuth } from '../services/widget-sessions.js';
 import { formatSseFrame, openSse, type SseFrame } from '../sse.js';
 import { normalisePhoneNumber } from './phone.js';
+import { StreamLimits, type StreamLimitOptions } from './stream-limits.js';
 
 export interface WidgetApiOptions {
   /** SSE heartbeat, ms (tests shorten it). */
   heartbeatMs?: number;
   /** Pairing codes per widget session per minute. */
   pairingCodesPerMinute?: number;
+  /** Open event streams per widget session and per client address. */
+  streams?: StreamLimitOptions;
 }
 
 const widgetOf = (res: Response): WidgetAuth => {
@@ -72,6 +75,7 @@ class PairingRateLimit {
 export function widgetApiRouter(deps: AppDeps, linking: Linking, options: WidgetApiOptions = {}): Router {
   const router = Router();
   const pairingLimit = new PairingRateLimit(deps, options.pairingCodesPerMinute ?? 3);
+  const streamLimits = new StreamLimits(options.streams);
 
   router.get('/state', async (_req, res) => {
     const { widgetSession } = widgetOf(res);
@@ -82,12 +86,25 @@ export function widgetApiRouter(deps: AppDeps, linking: Linking, options: Widget
   router.get('/events', async (req, res) => {
     const { widgetSession } = widgetOf(res);
     const lastEventId = lastEventIdOf(req.get('last-event-id'), req.query.lastEventId);
-    await linking.ensureStarted(widgetSession.id);
-    const stream = openSse(req, res, { heartbeatMs: options.heartbeatMs });
+    const release = streamLimits.reserve(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    let stream;
+    try {
+      await linking.ensureStarted(widgetSession.id);
+      stream = openSse(req, res, { heartbeatMs: options.heartbeatMs });
+    } catch (err) {
+      release();
+      throw err;
+    }
+    stream.onClose(release);
+    streamLimits.attach(widgetSession.id, stream);
     // Closing the stream only unsubscribes: linking goes on for other tabs and the next visit.
-    const unsubscribe = await linking.subscribe(widgetSession.id, lastEventId, (event) => {
-      stream.sendFrame(frameOf(event));
-    });
+    // Linking ends the stream when the widget session (and so its token) expires.
+    const unsubscribe = await linking.subscribe(
+      widgetSession.id,
+      lastEventId,
+      (event) => void stream.sendFrame(frameOf(event)),
+      () => stream.close(),
+    );
     stream.onClose(unsubscribe);
   });
 
