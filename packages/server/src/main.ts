@@ -15,6 +15,7 @@ import { createLogger } from './logger.js';
 import { notReady } from './middleware/not-ready.js';
 import { DEMO_TENANT } from './routes/demo.js';
 import { SqliteStore, type Store } from './store/index.js';
+import { sealLegacyAuthState, withSealedAuthState } from './store/sealed-auth-state.js';
 import { createEngine } from './whatsapp/index.js';
 
 export interface RunningServer {
@@ -61,7 +62,8 @@ export interface StartHooks {
 export async function startServer(env: Record<string, string | undefined> = process.env, logger?: Logger, hooks: StartHooks = {}): Promise<RunningServer> {
   const loaded = loadConfig(env);
   const log = logger ?? createLogger({ level: loaded.logLevel });
-  const store = new SqliteStore(loaded.dbPath);
+  // Opened before the secret is known: an older server kept a generated secret in it.
+  const rawStore = new SqliteStore(loaded.dbPath);
   let linking: Linking | null = null;
   const server = createServer({ ...HTTP_TIMEOUTS });
   // 503 SERVICE_UNAVAILABLE with Retry-After until the app is built and linking has resumed.
@@ -77,7 +79,11 @@ export async function startServer(env: Record<string, string | undefined> = proc
     await hooks.listening?.(server);
     const port = (server.address() as AddressInfo).port;
     const publicUrl = env.PUBLIC_URL?.trim() ? loaded.publicUrl : `http://localhost:${port}`;
-    const config: AppConfig = { ...loaded, port, publicUrl, secret: await resolveSecret(loaded, store, log) };
+    const config: AppConfig = { ...loaded, port, publicUrl, secret: await resolveSecret(loaded, rawStore, log) };
+    // From here on every reader and writer of WhatsApp credentials sees them sealed at rest;
+    // rows from before sealing are sealed now rather than on their first read.
+    const store = withSealedAuthState(rawStore, config.secret);
+    await sealLegacyAuthState(rawStore, config.secret, log);
     const printedApiKey = await bootstrapKeys(config, store, systemClock.now(), log);
     const engine = await createEngine(config, store, log);
     const app = createApp({ config, store, engine, clock: systemClock, logger: log });
@@ -94,14 +100,14 @@ export async function startServer(env: Record<string, string | undefined> = proc
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await linking?.close();
         await engine.close();
-        await store.close();
+        await rawStore.close();
       },
     };
     return running;
   } catch (error) {
     await linking?.close().catch(() => {});
     if (server.listening) server.close();
-    await store.close();
+    await rawStore.close();
     throw error;
   }
 }

@@ -36,6 +36,9 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    // Deleted and overwritten rows are zeroed in the file, not left in free pages: a secret
+    // moved out of the database or a credential sealed in place must not stay readable there.
+    this.db.pragma('secure_delete = ON');
     this.migrate();
   }
 
@@ -122,6 +125,10 @@ export class SqliteStore implements Store {
     this
       .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
       .run(key, value);
+  }
+
+  async deleteSetting(key: string): Promise<void> {
+    this.prepare('DELETE FROM settings WHERE key = ?').run(key);
   }
 
   // --- tenants and API keys ---------------------------------------------------------------------
@@ -350,6 +357,29 @@ export class SqliteStore implements Store {
 
   async deleteAuthState(key: AuthStateKey): Promise<void> {
     this.removeAuthState(key);
+  }
+
+  async rewriteAuthState(transform: (value: string) => string | null): Promise<number> {
+    const changed = this.db.transaction(() => {
+      let count = 0;
+      const creds = this.prepare('SELECT tenant_id, session_name, creds FROM wa_auth_creds').all() as Row[];
+      const setCreds = this.prepare('UPDATE wa_auth_creds SET creds = ? WHERE tenant_id = ? AND session_name = ?');
+      for (const row of creds) {
+        const next = transform(String(row.creds));
+        if (next !== null) count += setCreds.run(next, row.tenant_id, row.session_name).changes;
+      }
+      const keys = this.prepare('SELECT tenant_id, session_name, type, id, value FROM wa_auth_keys').all() as Row[];
+      const setKey = this.prepare('UPDATE wa_auth_keys SET value = ? WHERE tenant_id = ? AND session_name = ? AND type = ? AND id = ?');
+      for (const row of keys) {
+        const next = transform(String(row.value));
+        if (next !== null) count += setKey.run(next, row.tenant_id, row.session_name, row.type, row.id).changes;
+      }
+      return count;
+    })();
+    // The old values' pages sit in the WAL until a checkpoint copies the new ones over them;
+    // TRUNCATE also empties the WAL file itself.
+    if (changed > 0 && this.path !== ':memory:') this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return changed;
   }
 
   private removeAuthState(key: AuthStateKey): void {

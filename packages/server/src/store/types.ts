@@ -93,6 +93,8 @@ export interface LinkChange {
 export interface AuthStateStore {
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string): Promise<void>;
+  /** Removes a setting (e.g. the generated secret, once it moved to its own file). */
+  deleteSetting(key: string): Promise<void>;
   readCreds(key: AuthStateKey): Promise<string | null>;
   writeCreds(key: AuthStateKey, creds: string): Promise<void>;
   readKeys(key: AuthStateKey, type: string, ids: readonly string[]): Promise<Map<string, string>>;
@@ -100,6 +102,13 @@ export interface AuthStateStore {
   writeKeys(key: AuthStateKey, entries: readonly { type: string; id: string; value: string | null }[]): Promise<void>;
   hasAuthState(key: AuthStateKey): Promise<boolean>;
   deleteAuthState(key: AuthStateKey): Promise<void>;
+  /**
+   * Rewrites every stored creds and key value of every session through `transform` (null leaves
+   * a value as it is), in one transaction; returns how many changed. For the start-up pass that
+   * seals auth state written before sealing existed (store/sealed-auth-state.ts). A store must
+   * not keep the old values readable afterwards (SQLite: secure_delete and a WAL checkpoint).
+   */
+  rewriteAuthState(transform: (value: string) => string | null): Promise<number>;
 }
 
 /**

@@ -73,6 +73,28 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       assert.equal((await store.getApiKey('k2'))!.lastUsedAt, 70);
       await store.insertApiKey(apiKey({ label: 'again' }));
       assert.equal((await store.getApiKey('k1'))!.revokedAt, null, 'inserting the same id again un-revokes it');
+      await store.deleteSetting('secret');
+      await store.deleteSetting('missing');
+      await reopen();
+      assert.equal(await store.getSetting('secret'), null);
+    });
+
+    test('rewriteAuthState: every creds and key value of every session goes through the transform once', async () => {
+      const a = { tenantId: 'acme', sessionName: 'main' };
+      const b = { tenantId: 'globex', sessionName: 'other' };
+      await store.writeCreds(a, 'creds-a');
+      await store.writeCreds(b, 'SEALED:creds-b');
+      await store.writeKeys(a, [{ type: 'pre-key', id: '1', value: 'k1' }, { type: 'session', id: 'x', value: 'SEALED:kx' }]);
+      await store.writeKeys(b, [{ type: 'pre-key', id: '1', value: 'k1b' }]);
+      const seal = (v: string) => (v.startsWith('SEALED:') ? null : `SEALED:${v}`);
+      assert.equal(await store.rewriteAuthState(seal), 3);
+      assert.equal(await store.rewriteAuthState(seal), 0, 'nothing left to change');
+      await reopen();
+      assert.equal(await store.readCreds(a), 'SEALED:creds-a');
+      assert.equal(await store.readCreds(b), 'SEALED:creds-b');
+      assert.deepEqual([...(await store.readKeys(a, 'pre-key', ['1']))], [['1', 'SEALED:k1']]);
+      assert.deepEqual([...(await store.readKeys(a, 'session', ['x']))], [['x', 'SEALED:kx']]);
+      assert.deepEqual([...(await store.readKeys(b, 'pre-key', ['1']))], [['1', 'SEALED:k1b']]);
     });
 
     test('WhatsApp sessions are per tenant; ensure does not overwrite; delete takes the credentials', async () => {
