@@ -6,6 +6,7 @@ import { createLinking, type Linking } from './linking/index.js';
 import { requestLogger } from './logger.js';
 import { apiKeyAuth } from './middleware/api-auth.js';
 import { jsonBody } from './middleware/body.js';
+import { loopbackOnly } from './middleware/loopback-only.js';
 import { widgetCors, widgetOriginCheck } from './middleware/cors.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { notFound } from './middleware/not-found.js';
@@ -73,7 +74,10 @@ export function createApp(options: CreateAppOptions): Express {
   app.use('/widget/api', widgetApiRouter(deps, linking, { streams: limits.streams }));
 
   // The virtual phone exists only for engines that have one; elsewhere it is an unknown route.
-  if (deps.engine.virtualPhone) app.use('/dev/simulator', jsonBody(), devSimulatorRouter(deps));
+  // Loopback clients only unless TITAN_DEMO=public: it needs no credential.
+  if (deps.engine.virtualPhone) {
+    app.use('/dev/simulator', loopbackOnly(deps.config.demoPublic === true, 'The virtual phone'), jsonBody(), devSimulatorRouter(deps));
+  }
 
   app.use(assetsRouter(deps.logger, assets));
   if (deps.config.demo) app.use(demoRouter(deps, widgetSessions));

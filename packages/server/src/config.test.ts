@@ -65,6 +65,21 @@ test('every variable is read', async () => {
   });
 });
 
+test('TITAN_DEMO: off, on for loopback clients only, or public', () => {
+  const CASES: [string | undefined, { demo: boolean; demoPublic: boolean }][] = [
+    [undefined, { demo: false, demoPublic: false }],
+    ['0', { demo: false, demoPublic: false }],
+    ['1', { demo: true, demoPublic: false }],
+    ['on', { demo: true, demoPublic: false }],
+    ['public', { demo: true, demoPublic: true }],
+    ['PUBLIC', { demo: true, demoPublic: true }],
+  ];
+  for (const [value, expected] of CASES) {
+    const { demo, demoPublic } = loadConfig(value === undefined ? {} : { TITAN_DEMO: value });
+    assert.deepEqual({ demo, demoPublic }, expected, String(value));
+  }
+});
+
 test('PUBLIC_URL defaults to the configured port', async () => {
   assert.equal(loadConfig({ PORT: '4000' }).publicUrl, 'http://localhost:4000');
 });

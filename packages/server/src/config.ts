@@ -153,7 +153,10 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     },
     // Off unless asked for: the demo backend creates widget sessions for tenant `default` without
     // a login. The root `pnpm start` turns it on (TITAN_DEMO=1) so a newcomer sees the product.
-    demo: flag(env, 'TITAN_DEMO', false),
+    demo: read(env, 'TITAN_DEMO')?.toLowerCase() === 'public' || flag(env, 'TITAN_DEMO', false),
+    // Without a login the demo backend and the virtual phone are for this machine only, unless
+    // the operator says otherwise in so many words.
+    demoPublic: read(env, 'TITAN_DEMO')?.toLowerCase() === 'public',
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   };
 }

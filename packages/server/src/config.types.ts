@@ -23,4 +23,9 @@ export interface AppConfig {
   };
   /** Serve the demo page at `/`. */
   demo: boolean;
+  /**
+   * `TITAN_DEMO=public`: the demo and the virtual phone answer every client, not only loopback
+   * ones. Absent means false.
+   */
+  demoPublic?: boolean;
 }

@@ -54,6 +54,17 @@ async function bootstrapKeys(config: AppConfig, store: Store, now: number, log: 
   return (await createApiKey(store, { tenantId: DEMO_TENANT, scopes: ['*'], label: 'first start', now })).key;
 }
 
+/** Says at start who can reach the credential-free demo backend and virtual phone. */
+function logDemoReach(config: AppConfig, virtualPhone: boolean, log: Logger): void {
+  const parts = [config.demo ? 'the demo (/ and /demo/*)' : null, virtualPhone ? 'the virtual phone (/dev/simulator/*)' : null].filter(Boolean);
+  if (parts.length === 0) return;
+  if (config.demoPublic) {
+    log.warn(`TITAN_DEMO=public: ${parts.join(' and ')} answer every client, without a login; anyone who reaches this server can create widget sessions for tenant default`);
+  } else {
+    log.info(`${parts.join(' and ')} answer only loopback clients (this machine); set TITAN_DEMO=public to open them to the network`);
+  }
+}
+
 export interface StartHooks {
   /** Runs once the port is open, before start-up goes on (tests probe the not-ready window). */
   listening?: (server: Server) => Promise<void>;
@@ -88,6 +99,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
     const engine = await createEngine(config, store, log);
     const app = createApp({ config, store, engine, clock: systemClock, logger: log });
     linking = app.locals.linking as Linking;
+    logDemoReach(config, engine.virtualPhone !== null, log);
     await linking.resume();
     handle = app;
     const running: RunningServer = {
