@@ -7,6 +7,8 @@ import type {
   AuthStateKey,
   CreateWidgetSessionResult,
   LinkChange,
+  RateLimitBucket,
+  RateLimitResult,
   Store,
   StoredWidgetSession,
   WaSessionPatch,
@@ -308,6 +310,28 @@ export class SqliteStore implements Store {
       if (change.waSession) this.patchWaSession(change.waSession.tenantId, change.waSession.name, change.waSession.patch);
       for (const { id, patch } of change.widgetSessions ?? []) this.patchWidgetSession(id, patch);
     })();
+  }
+
+  // --- abuse limits and retention -----------------------------------------------------------------
+  async takeRateLimit(buckets: readonly RateLimitBucket[], now: number): Promise<RateLimitResult> {
+    return this.db.transaction((): RateLimitResult => {
+      this.prepare('DELETE FROM rate_limits WHERE expires_at <= ?').run(now);
+      for (const { key, limit, windowMs } of buckets) {
+        const hits = this.prepare('SELECT at FROM rate_limits WHERE bucket = ? AND at > ? ORDER BY at').all(key, now - windowMs) as Row[];
+        if (hits.length >= limit) {
+          // The window frees a slot when the oldest hit that still counts leaves it.
+          const oldest = Number(hits[hits.length - limit]!.at);
+          return { allowed: false, key, retryAfterMs: Math.max(1, oldest + windowMs - now) };
+        }
+      }
+      const insert = this.prepare('INSERT INTO rate_limits (bucket, at, expires_at) VALUES (?, ?, ?)');
+      for (const { key, windowMs } of buckets) insert.run(key, now, now + windowMs);
+      return { allowed: true };
+    })();
+  }
+
+  async purgeWidgetSessions(before: number): Promise<number> {
+    return this.prepare('DELETE FROM widget_sessions WHERE expires_at < ?').run(before).changes;
   }
 
   // --- Baileys auth state (creds + signal keys, BufferJSON text) --------------------------------

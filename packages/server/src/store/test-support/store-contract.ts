@@ -79,6 +79,33 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       assert.equal(await store.getSetting('secret'), null);
     });
 
+    test('takeRateLimit: sliding windows over several buckets, all or nothing, kept across a reopen', async () => {
+      const phone = { key: 'pairing:phone:1', limit: 2, windowMs: 1000 };
+      const name = { key: 'pairing:name:acme/main', limit: 3, windowMs: 10_000 };
+      assert.deepEqual(await store.takeRateLimit([phone, name], 0), { allowed: true });
+      assert.deepEqual(await store.takeRateLimit([phone, name], 400), { allowed: true });
+      await reopen();
+      assert.deepEqual(await store.takeRateLimit([phone, name], 500), { allowed: false, key: 'pairing:phone:1', retryAfterMs: 500 });
+      // The refusal counted nothing in `name`: it still has one slot.
+      assert.deepEqual(await store.takeRateLimit([phone, name], 1000), { allowed: true }, 'the hit at 0 left the window');
+      assert.deepEqual(await store.takeRateLimit([{ ...phone, key: 'pairing:phone:2' }, name], 1001), { allowed: false, key: name.key, retryAfterMs: 8999 });
+      assert.deepEqual(await store.takeRateLimit([{ ...phone, key: 'pairing:phone:2' }], 1001), { allowed: true }, 'other keys are apart');
+      assert.deepEqual(await store.takeRateLimit([name], 10_000), { allowed: true });
+    });
+
+    test('purgeWidgetSessions deletes those expired before the cut, and only those', async () => {
+      await store.createWidgetSession(widgetSession({ id: 'ws_old', expiresAt: 100 }), { generatedName: false });
+      await store.createWidgetSession(widgetSession({ id: 'ws_edge', expiresAt: 200 }), { generatedName: false });
+      await store.createWidgetSession(widgetSession({ id: 'ws_live', expiresAt: 300 }), { generatedName: false });
+      assert.equal(await store.purgeWidgetSessions(200), 1);
+      assert.equal(await store.purgeWidgetSessions(200), 0);
+      await reopen();
+      assert.equal(await store.getWidgetSession('ws_old'), null);
+      assert.ok(await store.getWidgetSession('ws_edge'));
+      assert.ok(await store.getWidgetSession('ws_live'));
+      assert.ok(await store.getWaSession('acme', 'main'), 'the WhatsApp session stays');
+    });
+
     test('rewriteAuthState: every creds and key value of every session goes through the transform once', async () => {
       const a = { tenantId: 'acme', sessionName: 'main' };
       const b = { tenantId: 'globex', sessionName: 'other' };
