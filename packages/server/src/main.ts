@@ -15,6 +15,7 @@ import { createLogger } from './logger.js';
 import { notReady } from './middleware/not-ready.js';
 import { DEMO_TENANT } from './routes/demo.js';
 import { SqliteStore, type Store } from './store/index.js';
+import { startWidgetSessionPurge } from './services/retention.js';
 import { sealLegacyAuthState, withSealedAuthState } from './store/sealed-auth-state.js';
 import { createEngine } from './whatsapp/index.js';
 
@@ -101,6 +102,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
     linking = app.locals.linking as Linking;
     logDemoReach(config, engine.virtualPhone !== null, log);
     await linking.resume();
+    // Expired widget sessions are deleted after their retention (docs/server.md).
+    const purge = startWidgetSessionPurge({ store, clock: systemClock, logger: log });
     handle = app;
     const running: RunningServer = {
       server,
@@ -108,6 +111,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
       printedApiKey,
       close: async () => {
         // Stop taking requests, then linking (SSE streams, timers), the engine (sockets), the store.
+        purge.stop();
+        await purge.firstRun;
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await linking?.close();
