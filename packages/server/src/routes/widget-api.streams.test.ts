@@ -31,10 +31,10 @@ describe('widget event stream caps (real HTTP)', () => {
         assert.equal(replaced.retry, REPLACED_RETRY_MS, 'and to come back slowly');
       }
       for (const kept of clients.slice(2)) assert.equal(await isOpen(kept), true, 'the newest streams stay open');
-      // The newest still get events: a tab that reloaded keeps working.
-      await sim.linking.restartQr(ws.id).catch(() => {});
-      const state = await clients.at(-1)!.waitForEvent('state');
-      assert.equal(state.json.session, ws.session);
+      // The kept streams still get events: a tab that reloaded keeps working.
+      await sim.engine.virtualPhone.scan(clients.at(-1)!.frames[0]!.json.qr.qr);
+      for (const kept of clients.slice(2)) assert.equal((await kept.waitForEvent('connected')).json.session, ws.session);
+      for (const replaced of clients.slice(0, 2)) assert.equal(replaced.frames.some((f) => f.event === 'connected'), false);
       for (const c of clients) c.destroy();
     } finally {
       await sim.close();
