@@ -106,6 +106,10 @@ describe('widget API over the simulator (HTTP only)', () => {
     assert.equal(limited.headers['retry-after'], '3600');
     assert.ok(!JSON.stringify(limited.body).includes(number));
     await ask(one.app, fresh.token, '5511987654321').expect(200);
+    // A qr-only widget session is refused before it can spend any number's budget.
+    const qrOnly = await one.widgetSession({ sessionName: 'qr-only', mode: 'qr' });
+    for (let i = 0; i < 10; i++) await ask(one.app, qrOnly.token, '5511955555555').expect(409);
+    await ask(one.app, fresh.token, '5511955555555').expect(200);
     await one.close();
 
     const two = await simApp({ dir: one.dir, clock: one.clock });

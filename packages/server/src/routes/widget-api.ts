@@ -89,6 +89,11 @@ export function widgetApiRouter(deps: AppDeps, linking: Linking, options: Widget
     if (!phoneNumber) {
       throw new HttpError(400, 'VALIDATION_FAILED', 'phoneNumber: not a valid phone number; use the international format, e.g. +55 11 91234-5678.');
     }
+    // Refused before counting: a request that could never send a code must not spend the
+    // number's budget (the linking layer checks the same again).
+    if (widgetSession.mode !== 'all' && widgetSession.mode !== 'pairing') {
+      throw new HttpError(409, 'CONFLICT', 'This widget session does not offer linking with a pairing code.');
+    }
     // Per widget session, per phone number and per session name, persisted (SECURITY.md).
     await limits.takePairingCode(widgetSession, phoneNumber);
     await linking.requestPairingCode(widgetSession.id, phoneNumber);
