@@ -6,6 +6,7 @@ import { createLinking, type Linking } from './linking/index.js';
 import { requestLogger } from './logger.js';
 import { apiKeyAuth } from './middleware/api-auth.js';
 import { jsonBody } from './middleware/body.js';
+import { loopbackOnly } from './middleware/loopback-only.js';
 import { widgetCors, widgetOriginCheck } from './middleware/cors.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { notFound } from './middleware/not-found.js';
@@ -18,6 +19,7 @@ import { cloudApiRouter } from './routes/cloud-api.js';
 import { demoRouter } from './routes/demo.js';
 import { devSimulatorRouter } from './routes/dev-simulator.js';
 import { sessionsRouter } from './routes/sessions.js';
+import type { StreamLimitOptions } from './routes/stream-limits.js';
 import { widgetApiRouter } from './routes/widget-api.js';
 import { widgetPageRouter } from './routes/widget-page.js';
 import { widgetSessionsRouter } from './routes/widget-sessions.js';
@@ -34,7 +36,7 @@ export interface CreateAppOptions extends AppDeps {
   /** Names sessions created without `sessionName` (tests force collisions). */
   sessionNamer?: SessionNamer;
   /** Abuse limits (SECURITY.md lists them); the store is where cluster mode plugs a shared one. */
-  limits?: { widgetSessions?: WidgetSessionLimitOptions };
+  limits?: { widgetSessions?: WidgetSessionLimitOptions; streams?: StreamLimitOptions };
 }
 
 /**
@@ -86,10 +88,13 @@ export function createApp(options: CreateAppOptions): Express {
   app.use('/widget/connect', widgetPageRouter(deps, widgetSessions));
   app.use('/widget/api', widgetCors(), widgetTokenAuth(widgetSessions), widgetOriginCheck(deps), jsonBody());
   app.use('/widget/api', cloudApiRouter(widgetSessions));
-  app.use('/widget/api', widgetApiRouter(deps, linking));
+  app.use('/widget/api', widgetApiRouter(deps, linking, { streams: limits.streams }));
 
   // The virtual phone exists only for engines that have one; elsewhere it is an unknown route.
-  if (deps.engine.virtualPhone) app.use('/dev/simulator', jsonBody(), devSimulatorRouter(deps));
+  // Loopback clients only unless TITAN_DEMO=public: it needs no credential.
+  if (deps.engine.virtualPhone) {
+    app.use('/dev/simulator', loopbackOnly(deps.config.demoPublic === true, 'The virtual phone'), jsonBody(), devSimulatorRouter(deps));
+  }
 
   app.use(assetsRouter(deps.logger, assets));
   if (deps.config.demo) app.use(demoRouter(deps, widgetSessions));

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, DEFAULT_GRAPH_VERSION, loadConfig, resolveSecret, SECRET_SETTING } from './config.js';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, DEFAULT_GRAPH_VERSION, loadConfig, resolveSecret, SECRET_FILE, SECRET_SETTING } from './config.js';
 
 const KEY = 'titan_sk_AbCdEf123456_0123456789abcdefghijABCDEFGHIJxy';
 
@@ -68,6 +71,21 @@ test('every variable is read', async () => {
   });
 });
 
+test('TITAN_DEMO: off, on for loopback clients only, or public', () => {
+  const CASES: [string | undefined, { demo: boolean; demoPublic: boolean }][] = [
+    [undefined, { demo: false, demoPublic: false }],
+    ['0', { demo: false, demoPublic: false }],
+    ['1', { demo: true, demoPublic: false }],
+    ['on', { demo: true, demoPublic: false }],
+    ['public', { demo: true, demoPublic: true }],
+    ['PUBLIC', { demo: true, demoPublic: true }],
+  ];
+  for (const [value, expected] of CASES) {
+    const { demo, demoPublic } = loadConfig(value === undefined ? {} : { TITAN_DEMO: value });
+    assert.deepEqual({ demo, demoPublic }, expected, String(value));
+  }
+});
+
 test('PUBLIC_URL defaults to the configured port', async () => {
   assert.equal(loadConfig({ PORT: '4000' }).publicUrl, 'http://localhost:4000');
 });
@@ -133,21 +151,62 @@ test('blank values count as unset', async () => {
   assert.equal(loadConfig({ PORT: '  ', TITAN_SECRET: '' }).port, 3000);
 });
 
-test('resolveSecret: env wins; otherwise generated once, kept, with a warning', async () => {
+test('resolveSecret: env wins; otherwise generated once into a 0600 file beside the database, never inside it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'titan-secret-'));
+  const env = { TITAN_DB: join(dir, 'db', 'titan.db') };
   const settings = new Map<string, string>();
-  const store = { getSetting: async (k: string) => settings.get(k) ?? null, setSetting: async (k: string, v: string) => void settings.set(k, v) };
+  const store = { getSetting: async (k: string) => settings.get(k) ?? null, deleteSetting: async (k: string) => void settings.delete(k) };
   const warnings: string[] = [];
   const logger = { warn: (msg: string) => void warnings.push(msg) } as never;
 
-  assert.equal(await resolveSecret(loadConfig({ TITAN_SECRET: 'e'.repeat(40) }), store, logger), 'e'.repeat(40));
-  assert.equal(settings.size, 0);
+  assert.equal(await resolveSecret(loadConfig({ ...env, TITAN_SECRET: 'e'.repeat(40) }), store, logger), 'e'.repeat(40));
   assert.equal(warnings.length, 0);
+  const file = join(dir, 'db', SECRET_FILE);
+  assert.equal(existsSync(file), false, 'no file when TITAN_SECRET is set');
 
-  const first = await resolveSecret(loadConfig({}), store, logger);
+  const first = await resolveSecret(loadConfig(env), store, logger);
   assert.ok(first.length >= 32);
-  assert.equal(settings.get(SECRET_SETTING), first);
-  const second = await resolveSecret(loadConfig({}), store, logger);
+  assert.equal(readFileSync(file, 'utf8').trim(), first);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.equal(settings.size, 0, 'nothing in the database');
+  const second = await resolveSecret(loadConfig(env), store, logger);
   assert.equal(second, first, 'same secret after a restart');
   assert.equal(warnings.length, 2);
   assert.match(warnings[0]!, /TITAN_SECRET/);
+
+  chmodSync(file, 0o644);
+  await resolveSecret(loadConfig(env), store, logger);
+  assert.equal(statSync(file).mode & 0o777, 0o600, 'a loosened file is tightened again');
+});
+
+test('resolveSecret: a secret an older server kept in the database moves to the file once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'titan-secret-'));
+  const env = { TITAN_DB: join(dir, 'titan.db') };
+  const legacy = 'L'.repeat(43);
+  const settings = new Map<string, string>([[SECRET_SETTING, legacy]]);
+  const store = { getSetting: async (k: string) => settings.get(k) ?? null, deleteSetting: async (k: string) => void settings.delete(k) };
+  const warnings: string[] = [];
+  const logger = { warn: (msg: string) => void warnings.push(msg) } as never;
+  assert.equal(await resolveSecret(loadConfig(env), store, logger), legacy, 'old tokens and sealed secrets keep working');
+  assert.equal(settings.has(SECRET_SETTING), false, 'deleted from the database');
+  assert.equal(readFileSync(join(dir, SECRET_FILE), 'utf8').trim(), legacy);
+  assert.match(warnings[0]!, /moved/);
+  // A crash after the file was written but before the row was deleted: the file wins, the row goes.
+  settings.set(SECRET_SETTING, legacy);
+  assert.equal(await resolveSecret(loadConfig(env), store, logger), legacy);
+  assert.equal(settings.has(SECRET_SETTING), false);
+});
+
+test('NODE_ENV=production refuses to start without TITAN_SECRET, naming it', () => {
+  const CASES: [Record<string, string>, boolean][] = [
+    [{ NODE_ENV: 'production' }, true],
+    [{ NODE_ENV: 'production', TITAN_SECRET: '  ' }, true],
+    [{ NODE_ENV: 'production', TITAN_SECRET: 's'.repeat(32) }, false],
+    [{ NODE_ENV: 'development' }, false],
+    [{}, false],
+  ];
+  for (const [env, refused] of CASES) {
+    if (refused) assert.throws(() => loadConfig(env), (e: Error) => e instanceof ConfigError && /^TITAN_SECRET: is required when NODE_ENV=production/.test(e.message), JSON.stringify(env));
+    else assert.doesNotThrow(() => loadConfig(env), JSON.stringify(env));
+  }
 });

@@ -2,7 +2,8 @@
 // here, once, at start-up: a bad value throws `ConfigError` whose message is one line naming the
 // variable, and `main.ts` prints that line and exits.
 import { randomBytes } from 'node:crypto';
-import { isAbsolute, resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AppConfig, EngineKind } from './config.types.js';
 import type { Store } from './store/types.js';
@@ -118,6 +119,11 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   const dbPath = dbRaw === ':memory:' || isAbsolute(dbRaw) ? dbRaw : resolve(env.INIT_CWD ?? process.cwd(), dbRaw);
 
   const secret = read(env, 'TITAN_SECRET') ?? null;
+  // A generated secret lives on the server's disk: fine for a laptop, wrong for production,
+  // where it must come from the deployment's secret store and survive a lost volume.
+  if (secret === null && env.NODE_ENV?.trim() === 'production') {
+    throw new ConfigError('TITAN_SECRET', `is required when NODE_ENV=production (at least ${MIN_SECRET_LENGTH} random characters, e.g. \`openssl rand -base64 48\`)`);
+  }
   if (secret !== null && secret.length < MIN_SECRET_LENGTH) {
     throw new ConfigError('TITAN_SECRET', `must be at least ${MIN_SECRET_LENGTH} characters (got ${secret.length})`);
   }
@@ -168,31 +174,59 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     },
     // Off unless asked for: the demo backend creates widget sessions for tenant `default` without
     // a login. The root `pnpm start` turns it on (TITAN_DEMO=1) so a newcomer sees the product.
-    demo: flag(env, 'TITAN_DEMO', false),
+    demo: read(env, 'TITAN_DEMO')?.toLowerCase() === 'public' || flag(env, 'TITAN_DEMO', false),
+    // Without a login the demo backend and the virtual phone are for this machine only, unless
+    // the operator says otherwise in so many words.
+    demoPublic: read(env, 'TITAN_DEMO')?.toLowerCase() === 'public',
     emulatorUrl: read(env, 'TITAN_EMULATOR_URL') === undefined ? null : httpUrl(env, 'TITAN_EMULATOR_URL', ''),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   };
 }
 
-/** Store setting that holds the generated secret when `TITAN_SECRET` is unset. */
+/** Store setting where servers before the secret file kept the generated secret. */
 export const SECRET_SETTING = 'secret';
+/** The generated secret's file, beside the database (never inside it). */
+export const SECRET_FILE = 'titan.secret';
 
-type SecretStore = Pick<Store, 'getSetting' | 'setSetting'>;
+type SecretStore = Pick<Store, 'getSetting' | 'deleteSetting'>;
+
+/** `<dir of TITAN_DB>/titan.secret`, or null for an in-memory database. */
+export const secretFilePath = (dbPath: string): string | null => (dbPath === ':memory:' ? null : join(dirname(dbPath), SECRET_FILE));
 
 /**
- * `TITAN_SECRET`, or the secret generated on the first start and kept in the store. The warning
- * matters: whoever can read the SQLite file can then forge widget tokens and open the sealed
- * secrets, so production should keep the secret outside the database.
+ * `TITAN_SECRET`, or a generated one kept in its own 0600 file beside the database: a copy of
+ * the database (a backup, a support dump) then holds only ciphertext and signatures nobody can
+ * use without that file. A secret an older server kept in the database's settings is moved to
+ * the file once and deleted from the database, so upgrades keep their tokens and sealed secrets.
  */
 export async function resolveSecret(config: LoadedConfig, store: SecretStore, logger: Pick<Logger, 'warn'>): Promise<string> {
   if (config.secret !== null) return config.secret;
-  let secret = await store.getSetting(SECRET_SETTING);
-  if (secret === null) {
-    secret = randomBytes(32).toString('base64url');
-    await store.setSetting(SECRET_SETTING, secret);
-    logger.warn('TITAN_SECRET is not set: generated one and stored it in the database; set TITAN_SECRET in production');
+  const file = secretFilePath(config.dbPath);
+  if (file === null) {
+    logger.warn('TITAN_SECRET is not set and the database is in memory: using a secret that dies with the process');
+    return randomBytes(32).toString('base64url');
+  }
+  if (existsSync(file)) {
+    // Tightened if someone loosened it: the file is as good as every linked account.
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    const secret = readFileSync(file, 'utf8').trim();
+    if (secret.length < MIN_SECRET_LENGTH) throw new ConfigError('TITAN_SECRET', `the generated secret in ${file} is damaged; restore it or set TITAN_SECRET`);
+    const legacy = await store.getSetting(SECRET_SETTING);
+    // A crash between writing the file and deleting the row leaves both: the file won.
+    if (legacy !== null && legacy === secret) await store.deleteSetting(SECRET_SETTING);
+    logger.warn(`TITAN_SECRET is not set: using the generated secret in ${file}; set TITAN_SECRET in production`);
+    return secret;
+  }
+  const legacy = await store.getSetting(SECRET_SETTING);
+  const secret = legacy ?? randomBytes(32).toString('base64url');
+  mkdirSync(dirname(file), { recursive: true });
+  // 'wx': never overwrite a secret another process just wrote; 0o600 at creation, no window.
+  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+  if (legacy !== null) {
+    await store.deleteSetting(SECRET_SETTING);
+    logger.warn(`TITAN_SECRET is not set: moved the secret stored in the database to ${file}; set TITAN_SECRET in production`);
   } else {
-    logger.warn('TITAN_SECRET is not set: using the secret stored in the database; set TITAN_SECRET in production');
+    logger.warn(`TITAN_SECRET is not set: generated one in ${file}; set TITAN_SECRET in production`);
   }
   return secret;
 }

@@ -30,4 +30,9 @@ export interface AppConfig {
    * (its own process) instead of starting one in this process. Null: in process.
    */
   emulatorUrl?: string | null;
+  /**
+   * `TITAN_DEMO=public`: the demo and the virtual phone answer every client, not only loopback
+   * ones. Absent means false.
+   */
+  demoPublic?: boolean;
 }

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,46 @@ test('first start prints a key that works; a restart keeps keys, secret and widg
   } finally {
     await second.close();
   }
+});
+
+test('upgrade: a secret kept in the database moves to a 0600 file beside it, plaintext credentials are sealed', async () => {
+  const sub = mkdtempSync(join(dir, 'upgrade-'));
+  const path = join(sub, 'titan.db');
+  const legacySecret = 'legacy-secret-0123456789-abcdefghijklm';
+  const old = new SqliteStore(path);
+  await old.setSetting('secret', legacySecret);
+  const creds = '{"noiseKey":{"private":{"type":"Buffer","data":"Tk9JU0UtUFJJVkFURS1LRVktQllURVM="}}}';
+  await old.writeCreds({ tenantId: 'default', sessionName: 'shop' }, creds);
+  await old.writeKeys({ tenantId: 'default', sessionName: 'shop' }, [{ type: 'pre-key', id: '1', value: '{"private":"UFJFLUtFWS1QUklWQVRF"}' }]);
+  await old.close();
+
+  const running = await startServer({ PORT: '0', TITAN_DB: path, TITAN_DEMO: '0' }, captureLogger().logger);
+  try {
+    assert.equal(running.config.secret, legacySecret, 'tokens and sealed secrets of the old server stay valid');
+  } finally {
+    await running.close();
+  }
+  const secretFile = join(sub, 'titan.secret');
+  assert.equal(readFileSync(secretFile, 'utf8').trim(), legacySecret);
+  assert.equal(statSync(secretFile).mode & 0o777, 0o600);
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  const bytes = Buffer.concat([path, `${path}-wal`].filter((p) => existsSync(p)).map((p) => readFileSync(p))).toString('latin1');
+  for (const needle of [legacySecret, 'Tk9JU0UtUFJJVkFURS1LRVktQllURVM=', 'UFJFLUtFWS1QUklWQVRF']) {
+    assert.equal(bytes.includes(needle), false, `${needle.slice(0, 10)}… is gone from the database file`);
+  }
+  const reopened = new SqliteStore(path);
+  try {
+    assert.equal(await reopened.getSetting('secret'), null);
+  } finally {
+    await reopened.close();
+  }
+});
+
+test('NODE_ENV=production without TITAN_SECRET: no start, one line naming the variable', async () => {
+  await assert.rejects(
+    startServer({ PORT: '0', TITAN_DB: join(dir, 'prod.db'), NODE_ENV: 'production' }, captureLogger().logger),
+    (e: Error) => e.name === 'ConfigError' && e.message.startsWith('TITAN_SECRET: ') && !e.message.includes('\n'),
+  );
 });
 
 test('TITAN_BOOTSTRAP_API_KEY exists at start-up for tenant default; no other key is made', async () => {

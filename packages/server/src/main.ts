@@ -15,6 +15,8 @@ import { createLogger } from './logger.js';
 import { notReady } from './middleware/not-ready.js';
 import { DEMO_TENANT } from './routes/demo.js';
 import { openStore, StoreOpenError, type Store } from './store/index.js';
+import { startWidgetSessionPurge } from './services/retention.js';
+import { sealLegacyAuthState, withSealedAuthState } from './store/sealed-auth-state.js';
 import { createEngine } from './whatsapp/index.js';
 
 export interface RunningServer {
@@ -53,6 +55,17 @@ async function bootstrapKeys(config: AppConfig, store: Store, now: number, log: 
   return (await createApiKey(store, { tenantId: DEMO_TENANT, scopes: ['*'], label: 'first start', now })).key;
 }
 
+/** Says at start who can reach the credential-free demo backend and virtual phone. */
+function logDemoReach(config: AppConfig, virtualPhone: boolean, log: Logger): void {
+  const parts = [config.demo ? 'the demo (/ and /demo/*)' : null, virtualPhone ? 'the virtual phone (/dev/simulator/*)' : null].filter(Boolean);
+  if (parts.length === 0) return;
+  if (config.demoPublic) {
+    log.warn(`TITAN_DEMO=public: ${parts.join(' and ')} answer every client, without a login; anyone who reaches this server can create widget sessions for tenant default`);
+  } else {
+    log.info(`${parts.join(' and ')} answer only loopback clients (this machine); set TITAN_DEMO=public to open them to the network`);
+  }
+}
+
 export interface StartHooks {
   /** Runs once the port is open, before start-up goes on (tests probe the not-ready window). */
   listening?: (server: Server) => Promise<void>;
@@ -61,7 +74,8 @@ export interface StartHooks {
 export async function startServer(env: Record<string, string | undefined> = process.env, logger?: Logger, hooks: StartHooks = {}): Promise<RunningServer> {
   const loaded = loadConfig(env);
   const log = logger ?? createLogger({ level: loaded.logLevel });
-  const store = await openStore(loaded);
+  // Opened before the secret is known: an older server kept a generated secret in it.
+  const rawStore = await openStore(loaded);
   let linking: Linking | null = null;
   const server = createServer({ ...HTTP_TIMEOUTS });
   // 503 SERVICE_UNAVAILABLE with Retry-After until the app is built and linking has resumed.
@@ -77,12 +91,19 @@ export async function startServer(env: Record<string, string | undefined> = proc
     await hooks.listening?.(server);
     const port = (server.address() as AddressInfo).port;
     const publicUrl = env.PUBLIC_URL?.trim() ? loaded.publicUrl : `http://localhost:${port}`;
-    const config: AppConfig = { ...loaded, port, publicUrl, secret: await resolveSecret(loaded, store, log) };
+    const config: AppConfig = { ...loaded, port, publicUrl, secret: await resolveSecret(loaded, rawStore, log) };
+    // From here on every reader and writer of WhatsApp credentials sees them sealed at rest;
+    // rows from before sealing are sealed now rather than on their first read.
+    const store = withSealedAuthState(rawStore, config.secret);
+    await sealLegacyAuthState(rawStore, config.secret, log);
     const printedApiKey = await bootstrapKeys(config, store, systemClock.now(), log);
     const engine = await createEngine(config, store, log);
     const app = createApp({ config, store, engine, clock: systemClock, logger: log });
     linking = app.locals.linking as Linking;
+    logDemoReach(config, engine.virtualPhone !== null, log);
     await linking.resume();
+    // Expired widget sessions are deleted after their retention (docs/server.md).
+    const purge = startWidgetSessionPurge({ store, clock: systemClock, logger: log });
     handle = app;
     const running: RunningServer = {
       server,
@@ -90,18 +111,20 @@ export async function startServer(env: Record<string, string | undefined> = proc
       printedApiKey,
       close: async () => {
         // Stop taking requests, then linking (SSE streams, timers), the engine (sockets), the store.
+        purge.stop();
+        await purge.firstRun;
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await linking?.close();
         await engine.close();
-        await store.close();
+        await rawStore.close();
       },
     };
     return running;
   } catch (error) {
     await linking?.close().catch(() => {});
     if (server.listening) server.close();
-    await store.close();
+    await rawStore.close();
     throw error;
   }
 }

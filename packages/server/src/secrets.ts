@@ -8,8 +8,14 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 export class SecretBox {
   private readonly key: Buffer;
 
-  constructor(secret: string) {
-    this.key = Buffer.from(hkdfSync('sha256', secret, 'titan-connect', 'secrets-at-rest v1', 32));
+  /** `purpose` is HKDF's info: each use of the secret gets its own key (domain separation). */
+  constructor(secret: string, purpose = 'secrets-at-rest v1') {
+    this.key = Buffer.from(hkdfSync('sha256', secret, 'titan-connect', purpose, 32));
+  }
+
+  /** Whether a stored text is sealed (JSON, the only plaintext stored, never starts with `v1.`). */
+  static isSealed(text: string): boolean {
+    return text.startsWith('v1.');
   }
 
   seal(plain: string): string {

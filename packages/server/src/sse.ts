@@ -60,6 +60,8 @@ export interface SseStream {
   sendFrame(frame: SseFrame): boolean;
   /** Writes a `:` comment line (ignored by EventSource). */
   comment(text?: string): void;
+  /** Sets the client's reconnection delay, ms (a `retry:` field alone dispatches no event). */
+  retry(ms: number): void;
   /** Ends the response (idempotent). */
   close(): void;
   readonly closed: boolean;
@@ -121,6 +123,10 @@ export function openSse(req: IncomingMessage, res: ServerResponse, options: SseO
       if (closed) return;
       if (hasLineBreak(text)) throw new TypeError('SSE comment must not contain CR or LF');
       res.write(`:${text}\n\n`);
+    },
+    retry(ms) {
+      if (closed) return;
+      res.write(`retry: ${Math.max(0, Math.floor(ms))}\n\n`);
     },
     close() {
       if (closed) return;

@@ -28,7 +28,8 @@ interface Runtime {
   snapshot: LinkSnapshot;
   lastEventId: number;
   ring: EventRing;
-  subscribers: Set<Send>;
+  /** Each stream's `send`, and how to end that stream when the widget session expires. */
+  subscribers: Map<Send, () => void>;
   expiryTimer: NodeJS.Timeout | null;
 }
 
@@ -83,12 +84,18 @@ export class LinkingService implements Linking {
     return widgetState(this.deps.config, rt.record, rt.snapshot);
   }
 
-  async subscribe(widgetSessionId: string, lastEventId: number | null, send: Send): Promise<() => void> {
+  async subscribe(widgetSessionId: string, lastEventId: number | null, send: Send, end: () => void = () => {}): Promise<() => void> {
     const rt = await this.load(widgetSessionId);
     const resume = rt.ring.resume(lastEventId, { id: rt.lastEventId, snapshot: rt.snapshot });
     send({ id: resume.id, event: 'state', data: widgetState(this.deps.config, rt.record, resume.snapshot) });
     for (const event of resume.events) send(event);
-    rt.subscribers.add(send);
+    // Expired already (load just expired it, or it ran out while we awaited): nothing more will
+    // come, and a stream kept open here would be held by heartbeats alone.
+    if (this.runtimes.get(widgetSessionId) !== rt) {
+      end();
+      return () => {};
+    }
+    rt.subscribers.set(send, end);
     return () => rt.subscribers.delete(send);
   }
 
@@ -198,7 +205,10 @@ export class LinkingService implements Linking {
   async close(): Promise<void> {
     this.unsubscribeEngine();
     await Promise.all(this.writes.values());
-    for (const rt of this.runtimes.values()) if (rt.expiryTimer) clearTimeout(rt.expiryTimer);
+    for (const rt of this.runtimes.values()) {
+      if (rt.expiryTimer) clearTimeout(rt.expiryTimer);
+      this.endStreams(rt);
+    }
     this.runtimes.clear();
     this.byKey.clear();
   }
@@ -305,7 +315,7 @@ export class LinkingService implements Linking {
     // Loaded from the store means after a restart: a stored QR or pairing code belonged to a
     // socket that is gone, so only the engine's live ones count.
     if (LINKING_PHASES.has(snapshot.phase)) Object.assign(snapshot, this.current.get(keyId(key)) ?? { qr: null, pairingCode: null });
-    const rt: Runtime = { record, key, snapshot, lastEventId: record.lastEventId, ring: new EventRing(record.lastEventId, snapshot), subscribers: new Set(), expiryTimer: null };
+    const rt: Runtime = { record, key, snapshot, lastEventId: record.lastEventId, ring: new EventRing(record.lastEventId, snapshot), subscribers: new Map(), expiryTimer: null };
     this.runtimes.set(widgetSessionId, rt);
     const ids = this.byKey.get(keyId(key)) ?? new Set<string>();
     ids.add(widgetSessionId);
@@ -341,6 +351,21 @@ export class LinkingService implements Linking {
     }
     this.runtimes.delete(rt.record.id);
     this.byKey.get(keyId(rt.key))?.delete(rt.record.id);
+    // The token died with it, so its streams end too (the `expired` event above went out first):
+    // otherwise heartbeats would keep a leaked widget URL's sockets open forever.
+    this.endStreams(rt);
+  }
+
+  private endStreams(rt: Runtime): void {
+    const ends = [...rt.subscribers.values()];
+    rt.subscribers.clear();
+    for (const end of ends) {
+      try {
+        end();
+      } catch (err) {
+        this.deps.logger.warn({ err }, 'a widget event stream threw while closing');
+      }
+    }
   }
 
   private async startEngine(rt: Runtime): Promise<void> {
@@ -399,7 +424,7 @@ export class LinkingService implements Linking {
     const sequenced = { event: event.event, data, id: rt.lastEventId } as SequencedEvent;
     this.persist(rt);
     rt.ring.push(sequenced, rt.snapshot);
-    for (const send of rt.subscribers) {
+    for (const send of rt.subscribers.keys()) {
       try {
         send(sequenced);
       } catch (err) {

@@ -19,9 +19,10 @@ export interface Linking {
   state(widgetSessionId: string): Promise<WidgetState>;
   /**
    * Streams a widget session's events: `state` first, then every event after `lastEventId`
-   * (or only new ones when null). Resolves to the unsubscribe function.
+   * (or only new ones when null). Resolves to the unsubscribe function. `end` is called once the
+   * widget session expires (or the service closes): the stream must close then.
    */
-  subscribe(widgetSessionId: string, lastEventId: number | null, send: (event: SequencedEvent) => void): Promise<() => void>;
+  subscribe(widgetSessionId: string, lastEventId: number | null, send: (event: SequencedEvent) => void, end?: () => void): Promise<() => void>;
   /** `phoneNumber` is digits only, already validated. */
   requestPairingCode(widgetSessionId: string, phoneNumber: string): Promise<void>;
   restartQr(widgetSessionId: string): Promise<void>;

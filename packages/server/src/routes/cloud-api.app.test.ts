@@ -4,6 +4,7 @@ import { after, afterEach, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import type { Linking } from '../linking/index.js';
+import { CLOUD_API_FINISHES } from '../services/abuse-limits.js';
 import { startFakeGraph, type FakeGraph } from '../test-support/fake-graph.js';
 import { makeTestServer, T0, TEST_SECRET, type TestServer } from '../test-support/server.js';
 import { verifyWidgetToken } from '../tokens.js';
@@ -82,6 +83,21 @@ test("a failing Graph step fails the widget session with Meta's message; a fresh
   const retry = await request(server.app).post('/widget/api/cloud-api').set('Authorization', `Bearer ${ws.token}`).send({ ...finish(), code: 'AQD-second-code-11' }).expect(200);
   assert.equal(retry.body.data.method, 'cloud-api');
   assert.equal((await server.store.getWaSession('acme', ws.name))?.status, 'CONNECTED');
+});
+
+test(`Cloud API finishes: ${CLOUD_API_FINISHES.limit} attempts per widget session, then 429 with Retry-After and no Graph call`, async () => {
+  const ws = await widgetSession({ mode: 'cloud-api' });
+  const other = await widgetSession({ mode: 'cloud-api' });
+  graph.fail('exchange');
+  for (let i = 0; i < CLOUD_API_FINISHES.limit; i++) {
+    await request(server.app).post('/widget/api/cloud-api').set('Authorization', `Bearer ${ws.token}`).send(finish()).expect(502);
+  }
+  const calls = graph.requests.length;
+  const limited = await request(server.app).post('/widget/api/cloud-api').set('Authorization', `Bearer ${ws.token}`).send(finish()).expect(429);
+  assert.equal(limited.body.code, 'RATE_LIMITED');
+  assert.equal(limited.headers['retry-after'], String(CLOUD_API_FINISHES.windowMs / 1000), 'the clock stood still: the whole window');
+  assert.equal(graph.requests.length, calls, 'the refused attempt spent nothing at Meta');
+  await request(server.app).post('/widget/api/cloud-api').set('Authorization', `Bearer ${other.token}`).send(finish()).expect(502);
 });
 
 test('a BYOA widget session exchanges with its own app and secret', async () => {

@@ -2,13 +2,14 @@
 // customer's site (static files in packages/server/demo), and `POST /demo/session`, which plays
 // that customer's backend. The backend part runs here on the server as tenant `default`, exactly
 // where a real app keeps its API key, so no credential ever reaches the browser. Production
-// turns it off with TITAN_DEMO=0.
+// turns it off with TITAN_DEMO=0; it answers only loopback clients unless TITAN_DEMO=public.
 import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { WIDGET_MODES } from '@titan-connect/protocol';
 import type { AppDeps } from '../deps.js';
 import { jsonBody } from '../middleware/body.js';
+import { loopbackOnly } from '../middleware/loopback-only.js';
 import { parseBody } from '../middleware/parse-body.js';
 import type { WidgetSessions } from '../services/widget-sessions.js';
 
@@ -29,6 +30,10 @@ const DEMO_CSP =
 /** Mounted only when `config.demo`. */
 export function demoRouter(deps: AppDeps, widgetSessions: WidgetSessions): Router {
   const router = Router();
+  // Loopback clients only unless TITAN_DEMO=public: `/demo/session` needs no login.
+  const local = loopbackOnly(deps.config.demoPublic === true, 'The demo');
+  router.get('/', local);
+  router.use('/demo', local);
   const files = express.static(DEMO_DIR, {
     index: false,
     setHeaders: (res) => res.set({ 'Cache-Control': 'no-store', 'Content-Security-Policy': DEMO_CSP }),

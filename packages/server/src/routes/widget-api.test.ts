@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
+import { PAIRING_LIMITS } from '../services/abuse-limits.js';
 import { simApp } from './test-support/sim-app.js';
 
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -119,6 +120,57 @@ describe('widget API over the simulator (HTTP only)', () => {
       await ask(other.token).expect(200);
       sim.clock.advance(30_000);
       await ask(ws.token).expect(200);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  test(`pairing codes per phone number: ${PAIRING_LIMITS.perPhoneNumber.limit} an hour across sessions and tenants, kept across a restart`, async () => {
+    const one = await simApp();
+    const number = '5511912345678';
+    const ask = (app: typeof one.app, token: string, phoneNumber = number) =>
+      request(app).post('/widget/api/pairing-code').set(auth(token)).send({ phoneNumber });
+    for (let i = 0; i < PAIRING_LIMITS.perPhoneNumber.limit; i++) {
+      const ws = await one.widgetSession({ sessionName: `s${i}` }, i % 2 ? 'acme' : 'globex');
+      await ask(one.app, ws.token).expect(200);
+    }
+    const fresh = await one.widgetSession({ sessionName: 'fresh' });
+    const limited = await ask(one.app, fresh.token).expect(429);
+    assert.equal(limited.body.code, 'RATE_LIMITED');
+    assert.equal(limited.headers['retry-after'], '3600');
+    assert.ok(!JSON.stringify(limited.body).includes(number));
+    await ask(one.app, fresh.token, '5511987654321').expect(200);
+    // A qr-only widget session is refused before it can spend any number's budget.
+    const qrOnly = await one.widgetSession({ sessionName: 'qr-only', mode: 'qr' });
+    for (let i = 0; i < 10; i++) await ask(one.app, qrOnly.token, '5511955555555').expect(409);
+    await ask(one.app, fresh.token, '5511955555555').expect(200);
+    await one.close();
+
+    const two = await simApp({ dir: one.dir, clock: one.clock });
+    try {
+      const again = await two.widgetSession({ sessionName: 'after-restart' });
+      await ask(two.app, again.token).expect(429);
+      two.clock.advance(PAIRING_LIMITS.perPhoneNumber.windowMs);
+      await ask(two.app, (await two.widgetSession({ sessionName: 'an-hour-later' })).token).expect(200);
+    } finally {
+      await two.close();
+    }
+  });
+
+  test(`pairing codes per session name: ${PAIRING_LIMITS.perSessionName.limit} an hour, however many widget sessions`, async () => {
+    const sim = await simApp();
+    try {
+      const limit = PAIRING_LIMITS.perSessionName.limit;
+      for (let i = 0; i < limit; i++) {
+        const ws = await sim.widgetSession({ sessionName: 'shop' });
+        await request(sim.app).post('/widget/api/pairing-code').set(auth(ws.token)).send({ phoneNumber: `55119123456${String(i).padStart(2, '0')}` }).expect(200);
+      }
+      const ws = await sim.widgetSession({ sessionName: 'shop' });
+      const limited = await request(sim.app).post('/widget/api/pairing-code').set(auth(ws.token)).send({ phoneNumber: '5511900000000' }).expect(429);
+      assert.equal(limited.body.code, 'RATE_LIMITED');
+      // The same name in another tenant is another session.
+      const other = await sim.widgetSession({ sessionName: 'shop' }, 'globex');
+      await request(sim.app).post('/widget/api/pairing-code').set(auth(other.token)).send({ phoneNumber: '5511900000000' }).expect(200);
     } finally {
       await sim.close();
     }

@@ -6,15 +6,17 @@ import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import type { Linking, SequencedEvent } from '../linking/index.js';
 import { parseBody } from '../middleware/parse-body.js';
+import { AbuseLimits } from '../services/abuse-limits.js';
 import type { WidgetAuth } from '../services/widget-sessions.js';
 import { formatSseFrame, openSse, type SseFrame } from '../sse.js';
 import { normalisePhoneNumber } from './phone.js';
+import { StreamLimits, type StreamLimitOptions } from './stream-limits.js';
 
 export interface WidgetApiOptions {
   /** SSE heartbeat, ms (tests shorten it). */
   heartbeatMs?: number;
-  /** Pairing codes per widget session per minute. */
-  pairingCodesPerMinute?: number;
+  /** Open event streams per widget session and per client address. */
+  streams?: StreamLimitOptions;
 }
 
 const widgetOf = (res: Response): WidgetAuth => {
@@ -45,33 +47,10 @@ const frameOf = (event: SequencedEvent): SseFrame => {
   return frame;
 };
 
-/**
- * Pairing codes are rate-limited per widget session: each one makes WhatsApp push a
- * notification to the phone, and WhatsApp itself blocks numbers that ask too often.
- */
-class PairingRateLimit {
-  private readonly recent = new Map<string, number[]>();
-  constructor(private readonly deps: Pick<AppDeps, 'clock'>, private readonly perMinute: number) {}
-
-  /** Records one request; throws 429 with `Retry-After` when over the limit. */
-  take(widgetSessionId: string): void {
-    const now = this.deps.clock.now();
-    const window = (this.recent.get(widgetSessionId) ?? []).filter((t) => t > now - 60_000);
-    if (window.length >= this.perMinute) {
-      const retryAfter = Math.max(1, Math.ceil((window[0]! + 60_000 - now) / 1000));
-      this.recent.set(widgetSessionId, window);
-      throw new HttpError(429, 'RATE_LIMITED', `Too many pairing codes; try again in ${retryAfter} s.`, { 'Retry-After': String(retryAfter) });
-    }
-    window.push(now);
-    this.recent.set(widgetSessionId, window);
-    // Forget idle sessions so the map does not grow with every widget session ever seen.
-    if (this.recent.size > 10_000) for (const [id, times] of this.recent) if (times.every((t) => t <= now - 60_000)) this.recent.delete(id);
-  }
-}
-
 export function widgetApiRouter(deps: AppDeps, linking: Linking, options: WidgetApiOptions = {}): Router {
   const router = Router();
-  const pairingLimit = new PairingRateLimit(deps, options.pairingCodesPerMinute ?? 3);
+  const limits = new AbuseLimits(deps);
+  const streamLimits = new StreamLimits(options.streams);
 
   router.get('/state', async (_req, res) => {
     const { widgetSession } = widgetOf(res);
@@ -82,12 +61,25 @@ export function widgetApiRouter(deps: AppDeps, linking: Linking, options: Widget
   router.get('/events', async (req, res) => {
     const { widgetSession } = widgetOf(res);
     const lastEventId = lastEventIdOf(req.get('last-event-id'), req.query.lastEventId);
-    await linking.ensureStarted(widgetSession.id);
-    const stream = openSse(req, res, { heartbeatMs: options.heartbeatMs });
+    const release = streamLimits.reserve(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    let stream;
+    try {
+      await linking.ensureStarted(widgetSession.id);
+      stream = openSse(req, res, { heartbeatMs: options.heartbeatMs });
+    } catch (err) {
+      release();
+      throw err;
+    }
+    stream.onClose(release);
+    streamLimits.attach(widgetSession.id, stream);
     // Closing the stream only unsubscribes: linking goes on for other tabs and the next visit.
-    const unsubscribe = await linking.subscribe(widgetSession.id, lastEventId, (event) => {
-      stream.sendFrame(frameOf(event));
-    });
+    // Linking ends the stream when the widget session (and so its token) expires.
+    const unsubscribe = await linking.subscribe(
+      widgetSession.id,
+      lastEventId,
+      (event) => void stream.sendFrame(frameOf(event)),
+      () => stream.close(),
+    );
     stream.onClose(unsubscribe);
   });
 
@@ -97,7 +89,13 @@ export function widgetApiRouter(deps: AppDeps, linking: Linking, options: Widget
     if (!phoneNumber) {
       throw new HttpError(400, 'VALIDATION_FAILED', 'phoneNumber: not a valid phone number; use the international format, e.g. +55 11 91234-5678.');
     }
-    pairingLimit.take(widgetSession.id);
+    // Refused before counting: a request that could never send a code must not spend the
+    // number's budget (the linking layer checks the same again).
+    if (widgetSession.mode !== 'all' && widgetSession.mode !== 'pairing') {
+      throw new HttpError(409, 'CONFLICT', 'This widget session does not offer linking with a pairing code.');
+    }
+    // Per widget session, per phone number and per session name, persisted (SECURITY.md).
+    await limits.takePairingCode(widgetSession, phoneNumber);
     await linking.requestPairingCode(widgetSession.id, phoneNumber);
     // The simulator and baileys hand the code back before resolving; an engine that is slower
     // leaves data null and the code arrives as a `pairing_code` event.

@@ -4,6 +4,7 @@
 import type { CloudApiFinishRequest, ConnectedPayload, CreateWidgetSessionResponse, LinkMethod, WidgetMode, WidgetSessionResult, WidgetTokenClaims } from '@titan-connect/protocol';
 import { WIDGET_PATHS } from '@titan-connect/protocol';
 import { randomBase62 } from '../api-keys.js';
+import { AbuseLimits } from './abuse-limits.js';
 import type { CreateWidgetSessionBody } from '../api-schemas.js';
 import type { AppDeps } from '../deps.js';
 import { EngineError, HttpError } from '../errors.js';
@@ -63,6 +64,7 @@ const viewOf = (config: AppConfig, ws: WidgetSessionRecord): WidgetSessionView =
 export class WidgetSessions {
   private readonly box: SecretBox;
   private readonly graph: GraphClient;
+  private readonly limits: AbuseLimits;
   /** One Cloud API finish at a time per widget session: a double click must not spend the single-use code twice. */
   private readonly finishing = new Set<string>();
 
@@ -72,6 +74,7 @@ export class WidgetSessions {
     private readonly nameFor: SessionNamer = defaultSessionName,
   ) {
     this.box = new SecretBox(deps.config.secret);
+    this.limits = new AbuseLimits(deps);
     this.graph = new GraphClient({ graphUrl: deps.config.meta.graphUrl, graphVersion: deps.config.meta.graphVersion });
   }
 
@@ -145,6 +148,8 @@ export class WidgetSessions {
       throw new HttpError(409, 'SESSION_ALREADY_CONNECTED', `Session ${stored.sessionName} is already connected.`);
     }
     if (this.finishing.has(view.id)) throw new HttpError(409, 'CONFLICT', 'Embedded Signup is already being finished for this widget session.');
+    // Counted only for attempts that will call Graph: those spend the platform app's rate limit.
+    await this.limits.takeCloudApiFinish(view.id);
 
     const log = this.deps.logger.child({ widgetSession: view.id, session: view.sessionName });
     const context = { wabaId: finish.wabaId, phoneNumberId: finish.phoneNumberId ?? null, event: finish.event, app: app.source };

@@ -68,4 +68,14 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant_id, session_name, type, id)
   );
   `,
+  /* 2: persisted abuse limits (one row per counted hit; a sliding window per bucket) */ `
+  CREATE TABLE rate_limits (
+    bucket     TEXT NOT NULL,
+    at         INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX rate_limits_bucket ON rate_limits(bucket, at);
+  CREATE INDEX rate_limits_expiry ON rate_limits(expires_at);
+  CREATE INDEX widget_sessions_expiry ON widget_sessions(expires_at);
+  `,
 ];

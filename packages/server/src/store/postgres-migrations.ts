@@ -69,6 +69,16 @@ export const PG_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant_id, session_name, type, id)
   );
   `,
+  /* 2: persisted abuse limits (one row per counted hit; a sliding window per bucket) */ `
+  CREATE TABLE rate_limits (
+    bucket     TEXT NOT NULL,
+    at         BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  CREATE INDEX rate_limits_bucket ON rate_limits(bucket, at);
+  CREATE INDEX rate_limits_expiry ON rate_limits(expires_at);
+  CREATE INDEX widget_sessions_expiry ON widget_sessions(expires_at);
+  `,
 ];
 
 /**

@@ -7,6 +7,8 @@ import type {
   AuthStateKey,
   CreateWidgetSessionResult,
   LinkChange,
+  RateLimitBucket,
+  RateLimitResult,
   Store,
   StoredWidgetSession,
   WaSessionPatch,
@@ -93,6 +95,33 @@ export class PostgresStore implements Store {
 
   async setSetting(key: string, value: string): Promise<void> {
     await this.pool.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+  }
+
+  async deleteSetting(key: string): Promise<void> {
+    await this.pool.query('DELETE FROM settings WHERE key = $1', [key]);
+  }
+
+  // --- abuse limits and retention -------------------------------------------------------------------
+  async takeRateLimit(buckets: readonly RateLimitBucket[], now: number): Promise<RateLimitResult> {
+    return this.transaction(async (client) => {
+      // Instances checking the same bucket at once take turns (sorted: no lock-order deadlock).
+      for (const key of [...new Set(buckets.map((b) => b.key))].sort()) await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+      await client.query('DELETE FROM rate_limits WHERE expires_at <= $1', [now]);
+      for (const { key, limit, windowMs } of buckets) {
+        const hits = await this.rows('SELECT at FROM rate_limits WHERE bucket = $1 AND at > $2 ORDER BY at', [key, now - windowMs], client);
+        if (hits.length >= limit) {
+          // The window frees a slot when the oldest hit that still counts leaves it.
+          const oldest = Number(hits[hits.length - limit]!.at);
+          return { allowed: false, key, retryAfterMs: Math.max(1, oldest + windowMs - now) } as const;
+        }
+      }
+      for (const { key, windowMs } of buckets) await client.query('INSERT INTO rate_limits (bucket, at, expires_at) VALUES ($1, $2, $3)', [key, now, now + windowMs]);
+      return { allowed: true } as const;
+    });
+  }
+
+  async purgeWidgetSessions(before: number): Promise<number> {
+    return this.changed('DELETE FROM widget_sessions WHERE expires_at < $1', [before]);
   }
 
   // --- tenants and API keys ---------------------------------------------------------------------
@@ -330,6 +359,24 @@ export class PostgresStore implements Store {
 
   async deleteAuthState(key: AuthStateKey): Promise<void> {
     await this.transaction((client) => this.removeAuthState(key, client));
+  }
+
+  async rewriteAuthState(transform: (value: string) => string | null): Promise<number> {
+    // Postgres keeps no old row versions readable to clients (VACUUM reclaims them).
+    return this.transaction(async (client) => {
+      let count = 0;
+      for (const row of await this.rows('SELECT tenant_id, session_name, creds FROM wa_auth_creds FOR UPDATE', [], client)) {
+        const next = transform(String(row.creds));
+        if (next !== null) count += await this.changed('UPDATE wa_auth_creds SET creds = $1 WHERE tenant_id = $2 AND session_name = $3', [next, row.tenant_id, row.session_name], client);
+      }
+      for (const row of await this.rows('SELECT tenant_id, session_name, type, id, value FROM wa_auth_keys FOR UPDATE', [], client)) {
+        const next = transform(String(row.value));
+        if (next !== null) {
+          count += await this.changed('UPDATE wa_auth_keys SET value = $1 WHERE tenant_id = $2 AND session_name = $3 AND type = $4 AND id = $5', [next, row.tenant_id, row.session_name, row.type, row.id], client);
+        }
+      }
+      return count;
+    });
   }
 
   private async removeAuthState(key: AuthStateKey, on: Queryable): Promise<void> {

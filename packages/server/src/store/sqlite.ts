@@ -7,6 +7,8 @@ import type {
   AuthStateKey,
   CreateWidgetSessionResult,
   LinkChange,
+  RateLimitBucket,
+  RateLimitResult,
   Store,
   StoredWidgetSession,
   WaSessionPatch,
@@ -36,6 +38,9 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    // Deleted and overwritten rows are zeroed in the file, not left in free pages: a secret
+    // moved out of the database or a credential sealed in place must not stay readable there.
+    this.db.pragma('secure_delete = ON');
     this.migrate();
   }
 
@@ -122,6 +127,10 @@ export class SqliteStore implements Store {
     this
       .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
       .run(key, value);
+  }
+
+  async deleteSetting(key: string): Promise<void> {
+    this.prepare('DELETE FROM settings WHERE key = ?').run(key);
   }
 
   // --- tenants and API keys ---------------------------------------------------------------------
@@ -303,6 +312,28 @@ export class SqliteStore implements Store {
     })();
   }
 
+  // --- abuse limits and retention -----------------------------------------------------------------
+  async takeRateLimit(buckets: readonly RateLimitBucket[], now: number): Promise<RateLimitResult> {
+    return this.db.transaction((): RateLimitResult => {
+      this.prepare('DELETE FROM rate_limits WHERE expires_at <= ?').run(now);
+      for (const { key, limit, windowMs } of buckets) {
+        const hits = this.prepare('SELECT at FROM rate_limits WHERE bucket = ? AND at > ? ORDER BY at').all(key, now - windowMs) as Row[];
+        if (hits.length >= limit) {
+          // The window frees a slot when the oldest hit that still counts leaves it.
+          const oldest = Number(hits[hits.length - limit]!.at);
+          return { allowed: false, key, retryAfterMs: Math.max(1, oldest + windowMs - now) };
+        }
+      }
+      const insert = this.prepare('INSERT INTO rate_limits (bucket, at, expires_at) VALUES (?, ?, ?)');
+      for (const { key, windowMs } of buckets) insert.run(key, now, now + windowMs);
+      return { allowed: true };
+    })();
+  }
+
+  async purgeWidgetSessions(before: number): Promise<number> {
+    return this.prepare('DELETE FROM widget_sessions WHERE expires_at < ?').run(before).changes;
+  }
+
   // --- Baileys auth state (creds + signal keys, BufferJSON text) --------------------------------
   async readCreds(key: AuthStateKey): Promise<string | null> {
     const row = this
@@ -350,6 +381,29 @@ export class SqliteStore implements Store {
 
   async deleteAuthState(key: AuthStateKey): Promise<void> {
     this.removeAuthState(key);
+  }
+
+  async rewriteAuthState(transform: (value: string) => string | null): Promise<number> {
+    const changed = this.db.transaction(() => {
+      let count = 0;
+      const creds = this.prepare('SELECT tenant_id, session_name, creds FROM wa_auth_creds').all() as Row[];
+      const setCreds = this.prepare('UPDATE wa_auth_creds SET creds = ? WHERE tenant_id = ? AND session_name = ?');
+      for (const row of creds) {
+        const next = transform(String(row.creds));
+        if (next !== null) count += setCreds.run(next, row.tenant_id, row.session_name).changes;
+      }
+      const keys = this.prepare('SELECT tenant_id, session_name, type, id, value FROM wa_auth_keys').all() as Row[];
+      const setKey = this.prepare('UPDATE wa_auth_keys SET value = ? WHERE tenant_id = ? AND session_name = ? AND type = ? AND id = ?');
+      for (const row of keys) {
+        const next = transform(String(row.value));
+        if (next !== null) count += setKey.run(next, row.tenant_id, row.session_name, row.type, row.id).changes;
+      }
+      return count;
+    })();
+    // The old values' pages sit in the WAL until a checkpoint copies the new ones over them;
+    // TRUNCATE also empties the WAL file itself.
+    if (changed > 0 && this.path !== ':memory:') this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return changed;
   }
 
   private removeAuthState(key: AuthStateKey): void {

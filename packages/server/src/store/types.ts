@@ -89,10 +89,22 @@ export interface LinkChange {
   widgetSessions?: { id: string; patch: WidgetSessionPatch }[];
 }
 
+/** One limit of `Store.takeRateLimit`: at most `limit` hits per sliding `windowMs` for `key`. */
+export interface RateLimitBucket {
+  key: string;
+  limit: number;
+  windowMs: number;
+}
+
+/** `takeRateLimit`'s answer: allowed (and counted), or the first full bucket and when it frees. */
+export type RateLimitResult = { allowed: true } | { allowed: false; key: string; retryAfterMs: number };
+
 /** Baileys' auth state (creds + signal keys, BufferJSON text) and the engines' own settings. */
 export interface AuthStateStore {
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string): Promise<void>;
+  /** Removes a setting (e.g. the generated secret, once it moved to its own file). */
+  deleteSetting(key: string): Promise<void>;
   readCreds(key: AuthStateKey): Promise<string | null>;
   writeCreds(key: AuthStateKey, creds: string): Promise<void>;
   readKeys(key: AuthStateKey, type: string, ids: readonly string[]): Promise<Map<string, string>>;
@@ -100,6 +112,13 @@ export interface AuthStateStore {
   writeKeys(key: AuthStateKey, entries: readonly { type: string; id: string; value: string | null }[]): Promise<void>;
   hasAuthState(key: AuthStateKey): Promise<boolean>;
   deleteAuthState(key: AuthStateKey): Promise<void>;
+  /**
+   * Rewrites every stored creds and key value of every session through `transform` (null leaves
+   * a value as it is), in one transaction; returns how many changed. For the start-up pass that
+   * seals auth state written before sealing existed (store/sealed-auth-state.ts). A store must
+   * not keep the old values readable afterwards (SQLite: secure_delete and a WAL checkpoint).
+   */
+  rewriteAuthState(transform: (value: string) => string | null): Promise<number>;
 }
 
 /**
@@ -146,4 +165,18 @@ export interface Store extends AuthStateStore {
    * last status wins), even when the database could run the queries concurrently.
    */
   commitLinkChange(change: LinkChange): Promise<void>;
+
+  /**
+   * Abuse limits that must survive a restart and hold across instances (pairing codes per phone
+   * number and per session, Cloud API finishes): checks every bucket and, only if none is full,
+   * counts one hit in each, atomically. Hits older than their window no longer count and may be
+   * dropped. A refusal counts nothing.
+   */
+  takeRateLimit(buckets: readonly RateLimitBucket[], now: number): Promise<RateLimitResult>;
+
+  /**
+   * Deletes widget sessions that expired before `before` (their linking columns included);
+   * returns how many. The WhatsApp sessions they linked stay. For the retention job in main.ts.
+   */
+  purgeWidgetSessions(before: number): Promise<number>;
 }

@@ -9,7 +9,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import type { ApiScope } from '@titan-connect/protocol';
 import { createApiKey } from '../../api-keys.js';
-import { createApp } from '../../app.js';
+import { createApp, type CreateAppOptions } from '../../app.js';
 import type { AppConfig } from '../../config.types.js';
 import type { Linking } from '../../linking/index.js';
 import { SqliteStore } from '../../store/index.js';
@@ -38,6 +38,7 @@ export interface SimAppOptions {
   clock?: ManualClock;
   failures?: SimulatorEngineOptions['failures'];
   config?: Partial<AppConfig>;
+  limits?: CreateAppOptions['limits'];
 }
 
 export async function simApp(options: SimAppOptions = {}): Promise<SimApp> {
@@ -47,7 +48,7 @@ export async function simApp(options: SimAppOptions = {}): Promise<SimApp> {
   const clock = options.clock ?? manualClock();
   const { logger } = captureLogger();
   const engine = new SimulatorEngine({ store, clock, speed: options.speed ?? 1, logger, failures: options.failures });
-  const app = createApp({ config, store, engine, clock, logger, logRequests: false });
+  const app = createApp({ config, store, engine, clock, logger, logRequests: false, limits: options.limits });
   const linking = app.locals.linking as Linking;
   await linking.resume();
   const servers: http.Server[] = [];

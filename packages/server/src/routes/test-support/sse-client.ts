@@ -12,6 +12,13 @@ export interface SseFrame {
 export class SseClient {
   readonly frames: SseFrame[] = [];
   comments = 0;
+  /** The last `retry:` the server sent, ms. */
+  retry: number | null = null;
+  /** Comment texts, in order (the heartbeat's is empty). */
+  readonly commentTexts: string[] = [];
+  /** Resolves when the server ends the response. */
+  readonly ended: Promise<void>;
+  private markEnded!: () => void;
   status = 0;
   headers: http.IncomingHttpHeaders = {};
   private buffer = '';
@@ -20,6 +27,7 @@ export class SseClient {
   readonly opened: Promise<void>;
 
   constructor(port: number, path: string, headers: Record<string, string> = {}) {
+    this.ended = new Promise((resolve) => (this.markEnded = resolve));
     this.opened = new Promise((resolve, reject) => {
       this.req = http.get({ host: '127.0.0.1', port, path, headers }, (res) => {
         this.status = res.statusCode ?? 0;
@@ -27,6 +35,8 @@ export class SseClient {
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => this.feed(chunk));
         res.on('error', () => {});
+        res.on('end', () => this.markEnded());
+        res.on('close', () => this.markEnded());
         resolve();
       });
       this.req.on('error', (err) => (this.closed ? resolve() : reject(err)));
@@ -42,6 +52,7 @@ export class SseClient {
       this.buffer = this.buffer.slice(end + 2);
       if (block.startsWith(':')) {
         this.comments++;
+        this.commentTexts.push(block.slice(1));
         continue;
       }
       const frame: SseFrame = { event: 'message', id: null, data: '', json: null };
@@ -53,6 +64,11 @@ export class SseClient {
         if (field === 'event') frame.event = value;
         else if (field === 'id') frame.id = value;
         else if (field === 'data') data.push(value);
+      }
+      // A block without data (e.g. `retry:` alone) dispatches no event, as in a browser.
+      if (data.length === 0) {
+        if (/^retry: ?\d+$/m.test(block)) this.retry = Number(/^retry: ?(\d+)$/m.exec(block)![1]);
+        continue;
       }
       frame.data = data.join('\n');
       frame.json = JSON.parse(frame.data);

@@ -74,6 +74,55 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       assert.equal((await store.getApiKey('k2'))!.lastUsedAt, 70);
       await store.insertApiKey(apiKey({ label: 'again' }));
       assert.equal((await store.getApiKey('k1'))!.revokedAt, null, 'inserting the same id again un-revokes it');
+      await store.deleteSetting('secret');
+      await store.deleteSetting('missing');
+      await reopen();
+      assert.equal(await store.getSetting('secret'), null);
+    });
+
+    test('takeRateLimit: sliding windows over several buckets, all or nothing, kept across a reopen', async () => {
+      const phone = { key: 'pairing:phone:1', limit: 2, windowMs: 1000 };
+      const name = { key: 'pairing:name:acme/main', limit: 3, windowMs: 10_000 };
+      assert.deepEqual(await store.takeRateLimit([phone, name], 0), { allowed: true });
+      assert.deepEqual(await store.takeRateLimit([phone, name], 400), { allowed: true });
+      await reopen();
+      assert.deepEqual(await store.takeRateLimit([phone, name], 500), { allowed: false, key: 'pairing:phone:1', retryAfterMs: 500 });
+      // The refusal counted nothing in `name`: it still has one slot.
+      assert.deepEqual(await store.takeRateLimit([phone, name], 1000), { allowed: true }, 'the hit at 0 left the window');
+      assert.deepEqual(await store.takeRateLimit([{ ...phone, key: 'pairing:phone:2' }, name], 1001), { allowed: false, key: name.key, retryAfterMs: 8999 });
+      assert.deepEqual(await store.takeRateLimit([{ ...phone, key: 'pairing:phone:2' }], 1001), { allowed: true }, 'other keys are apart');
+      assert.deepEqual(await store.takeRateLimit([name], 10_000), { allowed: true });
+    });
+
+    test('purgeWidgetSessions deletes those expired before the cut, and only those', async () => {
+      await store.createWidgetSession(widgetSession({ id: 'ws_old', expiresAt: 100 }), { generatedName: false });
+      await store.createWidgetSession(widgetSession({ id: 'ws_edge', expiresAt: 200 }), { generatedName: false });
+      await store.createWidgetSession(widgetSession({ id: 'ws_live', expiresAt: 300 }), { generatedName: false });
+      assert.equal(await store.purgeWidgetSessions(200), 1);
+      assert.equal(await store.purgeWidgetSessions(200), 0);
+      await reopen();
+      assert.equal(await store.getWidgetSession('ws_old'), null);
+      assert.ok(await store.getWidgetSession('ws_edge'));
+      assert.ok(await store.getWidgetSession('ws_live'));
+      assert.ok(await store.getWaSession('acme', 'main'), 'the WhatsApp session stays');
+    });
+
+    test('rewriteAuthState: every creds and key value of every session goes through the transform once', async () => {
+      const a = { tenantId: 'acme', sessionName: 'main' };
+      const b = { tenantId: 'globex', sessionName: 'other' };
+      await store.writeCreds(a, 'creds-a');
+      await store.writeCreds(b, 'SEALED:creds-b');
+      await store.writeKeys(a, [{ type: 'pre-key', id: '1', value: 'k1' }, { type: 'session', id: 'x', value: 'SEALED:kx' }]);
+      await store.writeKeys(b, [{ type: 'pre-key', id: '1', value: 'k1b' }]);
+      const seal = (v: string) => (v.startsWith('SEALED:') ? null : `SEALED:${v}`);
+      assert.equal(await store.rewriteAuthState(seal), 3);
+      assert.equal(await store.rewriteAuthState(seal), 0, 'nothing left to change');
+      await reopen();
+      assert.equal(await store.readCreds(a), 'SEALED:creds-a');
+      assert.equal(await store.readCreds(b), 'SEALED:creds-b');
+      assert.deepEqual([...(await store.readKeys(a, 'pre-key', ['1']))], [['1', 'SEALED:k1']]);
+      assert.deepEqual([...(await store.readKeys(a, 'session', ['x']))], [['x', 'SEALED:kx']]);
+      assert.deepEqual([...(await store.readKeys(b, 'pre-key', ['1']))], [['1', 'SEALED:k1b']]);
     });
 
     test('WhatsApp sessions are per tenant; ensure does not overwrite; delete takes the credentials', async () => {
