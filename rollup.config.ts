@@ -68,6 +68,10 @@ const widget: RollupOptions[] = [
   {
     // The element for HTML authors; each translation is a chunk of its own, loaded only for its language.
     input: { 'connect-widget': `${widgetSrc}/index.ts` },
+    // Keep the element's code, its `customElements.define` calls included, in the entry file
+    // itself: by default Rollup moves code shared with the lazy chunks into a hashed `index-*.js`
+    // and leaves the entry a bare re-export, which bundlers honouring `sideEffects` then drop.
+    preserveEntrySignatures: 'allow-extension',
     output: { dir: `${pkg('widget')}/dist`, format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
     plugins: widgetPlugins(),
   },

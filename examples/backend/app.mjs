@@ -84,6 +84,10 @@ export function createExampleBackend({ titanUrl, apiKey, publicUrl, fetch = glob
     res.status(201).json(await createWidgetSession({ mode, sessionName, callback: callback === true }));
   });
 
+  // The Vite examples' production builds (`vite build` in examples/react and examples/vue, built
+  // with `base: '/react/'` and `'/vue/'`); they ask for sessions with the POST above.
+  for (const name of ['react', 'vue']) app.use(`/${name}/`, express.static(join(EXAMPLES, name, 'dist')));
+
   // Where `callbackUrl` leads once the number is linked.
   app.get('/done', (req, res) =>
     page(res, 'backend/done.html', { SESSION: req.query.session, STATUS: req.query.status, METHOD: req.query.method }),

@@ -33,7 +33,7 @@ form.addEventListener('submit', async (event) => {
       status.textContent = `Linked ${connected.phone ?? ''} by ${connected.method}.`;
       cancel.hidden = true;
     },
-    onError: (message) => (status.textContent = `Error: ${message.error.message}`),
+    onError: (message) => (status.textContent = `Error: ${message.message}`),
     onExpired: (message) => (status.textContent = `Expired (${message.reason}): press Connect again.`),
   });
   cancel.hidden = false;

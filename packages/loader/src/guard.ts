@@ -10,7 +10,7 @@ export const isMessage = (m: any): boolean =>
   (m.event == 'resize'
     ? Number.isFinite(m.height) && m.height >= 0
     : m.event == 'error'
-      ? typeof m.error?.code == 'string' && typeof m.error.message == 'string'
+      ? typeof m.code == 'string' && typeof m.message == 'string'
       : m.event == 'connected'
         ? // `redirectUrl` is absent (undefined) or a string; `typeof` never names an Object.prototype key.
           typeof m.method == 'string' && typeof m.redirectUrl in { undefined: 1, string: 1 }

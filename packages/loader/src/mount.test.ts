@@ -86,7 +86,7 @@ describe('mount() messages', () => {
     const handle = await mountReady(target, {
       onEvent: (m) => seen.push(`onEvent:${m.event}`),
       onConnected: (e) => seen.push(`onConnected:${e.method}:${e.phone}:${typeof e.preventDefault}`),
-      onError: (m) => seen.push(`onError:${m.error.code}`),
+      onError: (m) => seen.push(`onError:${m.code}:${m.retryable}`),
       onExpired: (m) => seen.push(`onExpired:${m.reason}`),
     });
     handle.on('status', (m) => seen.push(`on:status:${m.status}`));
@@ -97,10 +97,13 @@ describe('mount() messages', () => {
     const CASES: [ReturnType<typeof msg>, string[]][] = [
       [msg('status', { status: 'CONNECTING', statusReason: 'SCAN_QR' }), ['onEvent:status', 'on:status:CONNECTING', 'titan-status:status']],
       [
-        msg('connected', { method: 'qr', phone: '5511912345678' }),
+        msg('connected', { method: 'qr', phone: '5511912345678', pushName: 'Ana' }),
         ['onEvent:connected', 'onConnected:qr:5511912345678:function', 'on:connected:test-session', 'titan-connected:connected'],
       ],
-      [msg('error', { error: { code: 'WA_UNREACHABLE', message: 'Could not reach WhatsApp servers' } }), ['onEvent:error', 'onError:WA_UNREACHABLE', 'titan-error:error']],
+      [
+        msg('error', { code: 'WA_UNREACHABLE', message: 'Could not reach WhatsApp servers', retryable: true }),
+        ['onEvent:error', 'onError:WA_UNREACHABLE:true', 'titan-error:error'],
+      ],
       [msg('expired', { reason: 'TOKEN_EXPIRED' }), ['onEvent:expired', 'onExpired:TOKEN_EXPIRED', 'titan-expired:expired']],
       [{ type: 'titan:widget', version: 2, event: 'connected', session: 's', method: 'qr', phone: null } as any, []],
       [{ type: 'something-else', event: 'connected' } as any, []],

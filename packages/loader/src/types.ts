@@ -36,10 +36,12 @@ export interface WidgetHandle {
 
 /**
  * DOM events dispatched (bubbling, cancelable) on the mount target: `titan-<event>` for every
- * message, the message as `detail`. The contract names `titan-ready`, `titan-connected`,
- * `titan-error`, `titan-expired`; cancelling `titan-connected` works like `preventDefault()` in
- * `onConnected`. Not merged into the global event maps: `<titan-connect-widget>` declares the
- * same names there with its own detail shapes, and both packages may share one program.
+ * message, the message as `detail`. For the `titan-*` events of `<titan-connect-widget>`
+ * (`TitanEventDetailMap` in @titan-connect/protocol) the message holds the element's `detail`
+ * field for field, plus `type`, `version` and `event`, so one listener serves both embeddings.
+ * Cancelling `titan-connected` works like `preventDefault()` in `onConnected`. Not merged into
+ * the global event maps: there the element declares its event classes, and both packages may
+ * share one program.
  *
  * ```ts
  * target.addEventListener('titan-connected', (e) => {

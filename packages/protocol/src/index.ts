@@ -4,5 +4,6 @@ export * from './errors.js';
 export * from './token.js';
 export * from './events.js';
 export * from './messages.js';
+export * from './dom-events.js';
 export * from './api.js';
 export * from './phone.js';

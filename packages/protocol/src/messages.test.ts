@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { isWidgetMessage, widgetMessage, formatPairingCode } from './index.js';
 
 const CASES: [unknown, boolean][] = [
-  [widgetMessage('ready', 's1', {}), true],
+  [widgetMessage('ready', 's1', { mode: 'all' }), true],
   [widgetMessage('resize', 's1', { height: 420 }), true],
   [{ ...widgetMessage('resize', 's1', { height: 1 }), height: -1 }, false],
   [{ ...widgetMessage('resize', 's1', { height: 1 }), height: '12' }, false],
-  [widgetMessage('connected', 's1', { method: 'qr', phone: '5511912345678' }), true],
-  [widgetMessage('error', 's1', { error: { code: 'X', message: 'y' } }), true],
-  [{ ...widgetMessage('error', 's1', { error: { code: 'X', message: 'y' } }), error: null }, false],
+  [widgetMessage('connected', 's1', { method: 'qr', phone: '5511912345678', pushName: 'Ana' }), true],
+  [widgetMessage('error', 's1', { code: 'WA_UNREACHABLE', message: 'y', retryable: true }), true],
+  [{ ...widgetMessage('error', 's1', { code: 'WA_UNREACHABLE', message: 'y', retryable: true }), code: null }, false],
   [{ type: 'titan:widget', version: 2, event: 'ready', session: 's1' }, false],
   [{ type: 'other', version: 1, event: 'ready', session: 's1' }, false],
   [{ type: 'titan:widget', version: 1, event: 'explode', session: 's1' }, false],

@@ -1,5 +1,4 @@
-import type { LinkMethod } from './modes.js';
-import type { SessionStatus, StatusReason } from './session.js';
+import type { TitanEventDetailMap, TitanEventName } from './dom-events.js';
 
 /** `type` of every postMessage from the widget page to its parent. */
 export const WIDGET_MESSAGE_TYPE = 'titan:widget';
@@ -12,14 +11,22 @@ interface WidgetMessageBase {
   session: string;
 }
 
-/** Each postMessage event and the fields it carries besides the base. */
+/** The `detail` of a `titan-*` DOM event less its `session`, which every message has in its base. */
+type DetailFields<K extends TitanEventName> = Omit<TitanEventDetailMap[K], 'session'>;
+
+/**
+ * Each postMessage event and the fields it carries besides the base. A message named after a
+ * `titan-*` event carries that event's whole `detail`, so the loader relays it to its mount
+ * target unchanged and the two embeddings fire the same detail.
+ */
 export interface WidgetMessageMap {
-  ready: {};
+  ready: DetailFields<'titan-ready'>;
   resize: { height: number };
-  status: { status: SessionStatus; statusReason: StatusReason | null };
-  connected: { method: LinkMethod; phone: string | null; redirectUrl?: string };
-  error: { error: { code: string; message: string } };
-  expired: { reason: 'QR_TIMEOUT' | 'TOKEN_EXPIRED' };
+  status: DetailFields<'titan-status'>;
+  /** `redirectUrl` is left out rather than null (the loader's guard takes a string or nothing). */
+  connected: Omit<DetailFields<'titan-connected'>, 'redirectUrl'> & { redirectUrl?: string };
+  error: DetailFields<'titan-error'>;
+  expired: DetailFields<'titan-expired'>;
   close: {};
 }
 export type WidgetMessageEvent = keyof WidgetMessageMap;
@@ -49,10 +56,7 @@ export const isWidgetMessage = (data: unknown): data is WidgetMessage => {
   if (typeof m.session !== 'string') return false;
   if (!(WIDGET_MESSAGE_EVENTS as readonly unknown[]).includes(m.event)) return false;
   if (m.event === 'resize') return typeof m.height === 'number' && Number.isFinite(m.height) && m.height >= 0;
-  if (m.event === 'error') {
-    const e = m.error as Record<string, unknown> | null;
-    return typeof e === 'object' && e !== null && typeof e.code === 'string' && typeof e.message === 'string';
-  }
+  if (m.event === 'error') return typeof m.code === 'string' && typeof m.message === 'string';
   if (m.event === 'connected') return typeof m.method === 'string' && (m.redirectUrl === undefined || typeof m.redirectUrl === 'string');
   return true;
 };

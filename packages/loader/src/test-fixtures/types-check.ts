@@ -1,5 +1,6 @@
 // Compile-time checks of the public types (`tsc -p tsconfig.test.json`; never run): what a
 // TypeScript user writes must type-check, and the mistakes below must not.
+import type { TitanEventDetailMap, TitanEventName } from '@titan-connect/protocol';
 import { mount, type TitanDomEventMap } from '../pure.js';
 
 const handle = mount('#widget', {
@@ -8,7 +9,7 @@ const handle = mount('#widget', {
     const phone: string | null = event.phone;
     if (event.method === 'cloud-api' && phone) event.preventDefault();
   },
-  onError: (message) => message.error.code.toUpperCase(),
+  onError: (message) => message.code.toUpperCase(),
   onExpired: (message) => message.reason === 'TOKEN_EXPIRED',
 });
 handle.on('resize', (message) => message.height.toFixed());
@@ -30,3 +31,25 @@ document.body.addEventListener('titan-expired', (event) => {
   // @ts-expect-error `expired` has a reason, not an error
   return detail.error;
 });
+
+// `onEvent` gets the union, narrowed by `event`.
+mount('#widget', {
+  widgetUrl: 'https://titan.example.com/widget/connect?token=t',
+  onEvent: (message) => {
+    if (message.event === 'error') return message.retryable satisfies boolean;
+    if (message.event === 'ready') return message.mode satisfies 'all' | 'qr' | 'pairing' | 'cloud-api';
+    // @ts-expect-error only `resize` has a height
+    return message.height;
+  },
+});
+
+// One detail per `titan-*` event: the loader's (the message: the detail plus type, version and
+// event) fits wherever `<titan-connect-widget>`'s is expected, so one listener serves both.
+type CarriesDetail<K extends TitanEventName> = TitanDomEventMap[K]['detail'] extends TitanEventDetailMap[K] ? true : false;
+export const sameDetail: { [K in TitanEventName]: CarriesDetail<K> } = {
+  'titan-ready': true,
+  'titan-status': true,
+  'titan-connected': true,
+  'titan-error': true,
+  'titan-expired': true,
+};

@@ -40,11 +40,11 @@ describe('bridgePage (the hosted page and its parent)', () => {
     const events = () => posted.map(([m]) => m.event);
     assert.deepEqual(events().slice(0, 3), ['ready', 'resize', 'status']);
     assert.ok(posted.every(([, origin]) => origin === 'https://app.example.com'), 'target origin');
-    assert.deepEqual(posted[0]![0], widgetMessage('ready', 'shop-42', {}));
+    assert.deepEqual(posted[0]![0], widgetMessage('ready', 'shop-42', { mode: 'all' }));
     const redirectUrl = 'https://app.example.com/done?session=shop-42&status=connected&method=qr';
     server.send('connected', stamped(connected({ redirectUrl }), AFTER.connected));
     const message = await waitFor(() => posted.find(([m]) => m.event === 'connected')?.[0], 'connected message');
-    assert.deepEqual(message, widgetMessage('connected', 'shop-42', { method: 'qr', phone: '5511912345678', redirectUrl }));
+    assert.deepEqual(message, widgetMessage('connected', 'shop-42', { method: 'qr', phone: '5511912345678', pushName: 'Ana', redirectUrl }));
     assert.deepEqual(navigated, [], 'framed pages leave navigation to the loader');
   });
 
@@ -83,7 +83,7 @@ describe('bridgePage (the hosted page and its parent)', () => {
     assert.deepEqual(posted.find(([m]) => m.event === 'expired')![0], widgetMessage('expired', 'shop-42', { reason: 'QR_TIMEOUT' }));
     assert.deepEqual(
       posted.find(([m]) => m.event === 'error')![0],
-      widgetMessage('error', 'shop-42', { error: { code: 'WA_UNREACHABLE', message: 'Could not reach WhatsApp servers' } }),
+      widgetMessage('error', 'shop-42', { code: 'WA_UNREACHABLE', message: 'Could not reach WhatsApp servers', retryable: true }),
     );
   });
 

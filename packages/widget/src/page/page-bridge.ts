@@ -35,19 +35,21 @@ export function bridgePage(widget: TitanConnectWidget, win: PageWindow = window 
   };
 
   const listeners: { [K in keyof GlobalEventHandlersEventMap]?: (event: GlobalEventHandlersEventMap[K]) => void } = {
-    'titan-ready': () => {
+    // Each message carries its event's whole `detail` (less `session`, in every message's base),
+    // which the loader relays unchanged: the framing app's listeners see what the element's see.
+    'titan-ready': ({ detail }) => {
       ready = true;
-      post(widgetMessage('ready', session(), {}));
+      post(widgetMessage('ready', session(), { mode: detail.mode }));
       measure();
     },
     'titan-status': ({ detail }) => post(widgetMessage('status', detail.session, { status: detail.status, statusReason: detail.statusReason })),
     'titan-connected': (event) => {
-      const { session: name, method, phone, redirectUrl } = event.detail;
-      post(widgetMessage('connected', name, { method, phone, ...(redirectUrl ? { redirectUrl } : {}) }));
+      const { session: name, redirectUrl, ...detail } = event.detail;
+      post(widgetMessage('connected', name, { ...detail, ...(redirectUrl ? { redirectUrl } : {}) }));
       // Framed, the loader navigates the top window (the host may veto); top-level, we go ourselves.
       if (!framed && redirectUrl && !event.defaultPrevented) win.location.assign(redirectUrl);
     },
-    'titan-error': ({ detail }) => post(widgetMessage('error', detail.session, { error: { code: detail.code, message: detail.message } })),
+    'titan-error': ({ detail: { session: name, ...detail } }) => post(widgetMessage('error', name, detail)),
     'titan-expired': ({ detail }) => post(widgetMessage('expired', detail.session || session(), { reason: detail.reason })),
   };
   for (const [name, listener] of Object.entries(listeners)) widget.addEventListener(name, listener as EventListener);
