@@ -34,7 +34,9 @@ export const mount = (target: Element | string, options: MountOptions): WidgetHa
   // (a space in the host) gets the TypeError of `new URL` itself.
   if (!/^https?:\/\/./i.test(widgetUrl)) throw TypeError('TitanWidget: widgetUrl is not absolute http(s): ' + widgetUrl);
   const origin = new URL(widgetUrl).origin;
-  const allowed = options.origins || (loaderOrigins[0] && loaderOrigins);
+  // `concat`: a plain-JS caller's single string becomes a list, not a string whose `includes`
+  // would accept any part of it.
+  const allowed = options.origins ? ([] as string[]).concat(options.origins) : loaderOrigins[0] && loaderOrigins;
 
   // The live handle sits on the target, so a second mount replaces the first instead of
   // stacking, even when two copies of the loader (script tag and npm) share the page.

@@ -35,6 +35,9 @@ describe('mount() and widget origins', () => {
     ['explicit list: a look-alike host is another origin', 'https://titan.example.com.evil.example/w', [TITAN], undefined, false],
     ['explicit list: another port is another origin', 'https://titan.example.com:8443/w', [TITAN], undefined, false],
     ['explicit empty list: nothing', `${TITAN}/widget/connect?token=t`, [], undefined, false],
+    // From plain JS: one string is one origin, not a haystack for a shorter one.
+    ['a single string from plain JS: a prefix of it is another origin', 'https://titan.example.co/w', TITAN as unknown as string[], undefined, false],
+    ['a single string from plain JS: that origin', `${TITAN}/w`, TITAN as unknown as string[], undefined, true],
   ];
   for (const [name, widgetUrl, origins, loaderOrigin, mounted] of CASES)
     it(`${mounted ? 'mounts' : 'refuses'}: ${name}`, () => {
