@@ -240,10 +240,10 @@ describe('with a platform Meta app (fake Graph API, fake FB SDK)', () => {
     assert.doesNotMatch((await status.textContent()) ?? '', /This authorization code has expired/);
     await page.waitForFunction(`window.allMessages.some((text) => text.includes('"event":"error"'))`);
     const errors = ((await page.evaluate('window.allMessages')) as string[])
-      .map((text) => JSON.parse(text) as { event?: string; error?: { code: string; message: string } })
+      .map((text) => JSON.parse(text) as { event?: string; code?: string; message?: string })
       .filter((m) => m.event === 'error');
     assert.deepEqual(
-      errors.map((m) => m.error?.code),
+      errors.map((m) => m.code),
       ['META_EXCHANGE_FAILED'],
     );
     assert.deepEqual(

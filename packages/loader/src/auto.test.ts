@@ -36,4 +36,24 @@ describe('@titan-connect/loader (auto-upgrading entry)', () => {
     const script = wrapper.querySelector('script')!;
     await waitFor(() => script.nextElementSibling?.tagName === 'IFRAME', 'the iframe after the nested script');
   });
+
+  it('ignores a foreign data-widget-url added later (injected markup)', async () => {
+    const warn = console.warn;
+    const warnings: string[] = [];
+    console.warn = (...args: unknown[]) => void warnings.push(args.join(' '));
+    try {
+      // What a sanitiser lets through in user content; the genuine element after it tells us the
+      // observer has run over both.
+      const injected = container();
+      injected.innerHTML = '<div data-widget-url="https://evil.example/widget/connect?token=t"></div>';
+      const genuine = document.createElement('div');
+      genuine.dataset.widgetUrl = fakeWidgetUrl('?session=after-injected');
+      container().append(genuine);
+      await waitFor(() => genuine.querySelector('iframe') !== null, 'the genuine element to be upgraded');
+      equal(injected.querySelectorAll('iframe').length, 0, 'iframes for the injected element');
+      equal(warnings.filter((w) => w.includes('https://evil.example')).length, 1, 'one warning naming the origin');
+    } finally {
+      console.warn = warn;
+    }
+  });
 });

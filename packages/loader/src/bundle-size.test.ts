@@ -6,7 +6,9 @@ const LOADER = '/packages/loader/dist/loader.js';
 // The test runner's esbuild plugin rewrites every `.js` it serves (it picks files by extension);
 // with the dot encoded the static server still finds the file but the plugin leaves it alone.
 const LOADER_AS_BUILT = '/packages/loader/dist/loader%2Ejs';
-const BUDGET = 1024;
+// 1,024 B until issue 14: refusing foreign widget origins and the `hello` handshake cost about
+// 180 B min+gzip, and no existing feature was worth dropping for them (see the commit message).
+const BUDGET = 1280;
 
 afterEach(cleanup);
 
@@ -25,6 +27,10 @@ describe('dist/loader.js', () => {
     script.src = LOADER;
     script.async = true;
     script.dataset.widgetUrl = fakeWidgetUrl('?session=script-tag');
+    // Injected markup on another origin than the one the script was served from: left alone.
+    const injected = document.createElement('div');
+    injected.dataset.widgetUrl = 'https://evil.example/widget/connect?token=t';
+    document.body.append(injected);
     const loaded = new Promise((resolve, reject) => {
       script.onload = resolve;
       script.onerror = reject;
@@ -37,6 +43,8 @@ describe('dist/loader.js', () => {
     await waitFor(() => script.nextElementSibling?.tagName === 'IFRAME', 'the iframe right after the script');
     const frame = script.nextElementSibling as HTMLIFrameElement;
     equal(frame.src, fakeWidgetUrl('?session=script-tag'), 'iframe src');
+    equal(injected.querySelectorAll('iframe').length, 0, 'iframes for the foreign URL');
+    injected.remove();
     // The bundle's own listener relays the fake widget's `ready` as a DOM event on the script.
     await new Promise((resolve) => script.addEventListener('titan-ready', resolve, { once: true }));
     frame.remove();

@@ -1,9 +1,12 @@
-import { mount } from './mount.js';
+import { loaderOrigins, mount } from './mount.js';
 
 /**
  * Upgrades every element with `data-widget-url` in the document: a `<script>` gets the iframe
  * right after itself (or in `data-target`), any other element inside itself. Elements already
  * upgraded with the same URL are left alone; one bad element never stops the others.
+ *
+ * Markup can be injected (user content, a sanitiser's leftovers), so it only ever mounts widget
+ * URLs on the loader's own origin, or, in the npm package (no origin of its own), the page's.
  */
 export const discover = (): void => {
   // `titanWidgetUrl`: the URL an element was upgraded with (or failed with: not retried). On the
@@ -13,7 +16,7 @@ export const discover = (): void => {
     if (element.titanWidgetUrl == widgetUrl) continue;
     element.titanWidgetUrl = widgetUrl;
     try {
-      mount(target || element, { widgetUrl });
+      mount(target || element, { widgetUrl, origins: loaderOrigins[0] ? loaderOrigins : [location.origin] });
     } catch (error) {
       console.error(error);
     }

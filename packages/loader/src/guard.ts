@@ -1,5 +1,5 @@
 /**
- * `isWidgetMessage` from `@titan-connect/protocol`, condensed for the 1 KB loader budget (the
+ * `isWidgetMessage` from `@titan-connect/protocol`, condensed for the loader's 1.25 KB budget (the
  * shared one pulls its constants and long-hand checks into the bundle). `guard.test.ts` holds
  * both to the same table, so they cannot drift apart unnoticed.
  */

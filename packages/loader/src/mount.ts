@@ -2,13 +2,29 @@ import { isMessage } from './guard.js';
 import { navigation } from './navigate.js';
 import type { MountOptions, WidgetHandle } from './types.js';
 
-// Written for the 1 KB min+gzip budget of /widget/loader.js: closures, no classes, loose types
+// Written for the 1.25 KB min+gzip budget of /widget/loader.js: closures, no classes, loose types
 // inside (the public types live in types.ts). `bundle-size.test.ts` fails over budget.
 
 /**
  * Puts the widget in `target` (an element or a selector) as an iframe and relays its messages.
  * A `<script>` target gets the iframe right after itself. Mounting into a target that already
  * holds a widget replaces it.
+ */
+/**
+ * The origin `/widget/loader.js` was served from (`auto.ts` records it from
+ * `document.currentScript`); empty in the npm package, which has no origin of its own.
+ */
+export const loaderOrigins: string[] = [];
+
+/**
+ * Puts the widget in `target` (an element or a selector) as an iframe and relays its messages.
+ * A `<script>` target gets the iframe right after itself. Mounting into a target that already
+ * holds a widget replaces it.
+ *
+ * Only widget URLs on an allowed origin are mounted: `options.origins`, else the loader's own
+ * origin when it has one (the script tag), else any (the npm package: the app's own code chose
+ * the URL). A refused URL mounts nothing: a console warning, then an `error` message
+ * (`ORIGIN_NOT_ALLOWED`) to `onError`, `on('error')` and `titan-error`.
  */
 export const mount = (target: Element | string, options: MountOptions): WidgetHandle => {
   const host = typeof target == 'string' ? document.querySelector(target) : target;
@@ -18,6 +34,9 @@ export const mount = (target: Element | string, options: MountOptions): WidgetHa
   // (a space in the host) gets the TypeError of `new URL` itself.
   if (!/^https?:\/\/./i.test(widgetUrl)) throw TypeError('TitanWidget: widgetUrl is not absolute http(s): ' + widgetUrl);
   const origin = new URL(widgetUrl).origin;
+  // `concat`: a plain-JS caller's single string becomes a list, not a string whose `includes`
+  // would accept any part of it.
+  const allowed = options.origins ? ([] as string[]).concat(options.origins) : loaderOrigins[0] && loaderOrigins;
 
   // The live handle sits on the target, so a second mount replaces the first instead of
   // stacking, even when two copies of the loader (script tag and npm) share the page.
@@ -34,14 +53,15 @@ export const mount = (target: Element | string, options: MountOptions): WidgetHa
     expired: [options.onExpired],
   };
 
-  const onMessage = ({ source, origin: from, data: message }: MessageEvent) => {
-    // Only our own iframe, only from the widget's origin, only the protocol's shape: anything
-    // else (other frames, the host page, a frame navigated elsewhere) is dropped silently.
-    if (source !== frame.contentWindow || from !== origin || !isMessage(message)) return;
+  const relay = (message: any) => {
     const { event, redirectUrl } = message;
     let prevented: unknown;
     if (event == 'resize') frame.style.height = message.height + 'px';
     if (event == 'connected') message.preventDefault = () => (prevented = 1);
+    // The handshake (HostMessage in @titan-connect/protocol), to the widget's origin only: the
+    // page learns ours from the event and, if the session allows it, posts the phone number to
+    // us alone. Each `ready` is answered: the page listens by then, even after a reload.
+    if (event == 'ready') frame.contentWindow!.postMessage({ type: 'titan:host', version: 1, event: 'hello' }, origin);
     options.onEvent?.(message);
     subscribers[event]?.map((fn) => fn?.(message));
     // Every message is also a `titan-<event>` DOM event (the contract names ready, connected,
@@ -52,9 +72,23 @@ export const mount = (target: Element | string, options: MountOptions): WidgetHa
     // validated the callback URL; the http(s) test stops a `javascript:` URL all the same.
     if (event == 'connected' && /^https?:/i.test(redirectUrl) && !prevented) navigation.go(redirectUrl);
   };
+  // Only our own iframe, only from the widget's origin, only the protocol's shape: anything
+  // else (other frames, the host page, a frame navigated elsewhere) is dropped silently.
+  const onMessage = ({ source, origin: from, data }: MessageEvent) => {
+    if (source === frame.contentWindow && from === origin && isMessage(data)) relay(data);
+  };
 
-  addEventListener('message', onMessage);
-  host.tagName == 'SCRIPT' ? host.after(frame) : host.append(frame);
+  if (allowed && !allowed.includes(origin)) {
+    // Markup injected into the page (`data-widget-url` survives HTML sanitisers) must not frame
+    // a foreign page: that page could post `connected` with a redirect for the top window.
+    const message = 'TitanWidget: widget origin not allowed: ' + origin;
+    console.warn(message);
+    // Later, so `on('error')` and listeners added right after this call hear it too.
+    setTimeout(relay, 0, { type: 'titan:widget', version: 1, event: 'error', session: '', code: 'ORIGIN_NOT_ALLOWED', message, retryable: false });
+  } else {
+    addEventListener('message', onMessage);
+    host.tagName == 'SCRIPT' ? host.after(frame) : host.append(frame);
+  }
   const handle: WidgetHandle = {
     iframe: frame,
     // Both steps are no-ops the second time, which is what makes `destroy()` safe to repeat.

@@ -14,6 +14,11 @@ export type LoaderEventMap = {
 export interface MountOptions {
   /** The `widgetUrl` your backend got from `POST /api/widget/sessions` (absolute http(s)). */
   widgetUrl: string;
+  /**
+   * Origins `widgetUrl` may be on (`https://titan.example.com`, no path). Default: the origin the
+   * script-tag loader was served from; none (any origin) for the npm package. Any other is refused.
+   */
+  origins?: string[];
   /** Height in pixels until the widget reports its own (then it follows `resize`). Default 600. */
   height?: number;
   /** Every accepted message, in arrival order. */

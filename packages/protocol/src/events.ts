@@ -90,6 +90,11 @@ export interface WidgetState {
   expiresAt: string;
   /** Target origin of postMessage: `*` or the session's single allowed origin. */
   messageTargetOrigin: string;
+  /**
+   * The session's `allowedOrigins` (empty: any site may frame it). The page checks the origin of
+   * the loader's `hello` against it before it posts a phone number anywhere but a fixed origin.
+   */
+  allowedOrigins: string[];
 }
 
 /**

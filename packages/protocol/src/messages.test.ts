@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isWidgetMessage, widgetMessage, formatPairingCode } from './index.js';
+import { hostMessage, isHostMessage, isWidgetMessage, widgetMessage, formatPairingCode } from './index.js';
 
 const CASES: [unknown, boolean][] = [
   [widgetMessage('ready', 's1', { mode: 'all' }), true],
@@ -20,6 +20,18 @@ const CASES: [unknown, boolean][] = [
 
 test('isWidgetMessage accepts exactly the postMessage union', () => {
   for (const [input, expected] of CASES) assert.equal(isWidgetMessage(input), expected, JSON.stringify(input));
+});
+
+test('isHostMessage accepts only the hello handshake', () => {
+  for (const [input, expected] of [
+    [hostMessage(), true],
+    [{ type: 'titan:host', version: 1, event: 'hello' }, true],
+    [{ type: 'titan:host', version: 2, event: 'hello' }, false],
+    [{ type: 'titan:host', version: 1, event: 'bye' }, false],
+    [{ type: 'titan:widget', version: 1, event: 'hello' }, false],
+    ['titan:host', false],
+    [null, false],
+  ] as const) assert.equal(isHostMessage(input), expected, JSON.stringify(input));
 });
 
 test('formatPairingCode shows 8 characters as XXXX-XXXX', () => {

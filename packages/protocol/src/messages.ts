@@ -60,3 +60,26 @@ export const isWidgetMessage = (data: unknown): data is WidgetMessage => {
   if (m.event === 'connected') return typeof m.method === 'string' && (m.redirectUrl === undefined || typeof m.redirectUrl === 'string');
   return true;
 };
+
+/** `type` of the one message the other way: from the loader (the host page) to the widget page. */
+export const HOST_MESSAGE_TYPE = 'titan:host';
+
+/**
+ * The loader's handshake, posted into its iframe with the widget URL's origin as targetOrigin
+ * (in answer to each `ready`). The page takes the sender's origin from the `message` event
+ * itself, never from the data: the browser vouches for `event.origin`, the data says nothing.
+ */
+export interface HostMessage {
+  type: typeof HOST_MESSAGE_TYPE;
+  version: typeof WIDGET_MESSAGE_VERSION;
+  event: 'hello';
+}
+
+export const hostMessage = (): HostMessage => ({ type: HOST_MESSAGE_TYPE, version: WIDGET_MESSAGE_VERSION, event: 'hello' });
+
+/** Runtime guard for the widget page's `message` listener (shape only; source and origin are the page's job). */
+export const isHostMessage = (data: unknown): data is HostMessage => {
+  if (typeof data !== 'object' || data === null) return false;
+  const m = data as Record<string, unknown>;
+  return m.type === HOST_MESSAGE_TYPE && m.version === WIDGET_MESSAGE_VERSION && m.event === 'hello';
+};

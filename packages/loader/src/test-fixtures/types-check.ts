@@ -43,6 +43,11 @@ mount('#widget', {
   },
 });
 
+// `origins` is a list of origins, never one string (`includes` on a string would match a prefix).
+mount('#widget', { widgetUrl: 'https://titan.example.com/widget/connect?token=t', origins: ['https://titan.example.com'] });
+// @ts-expect-error a single string is not a list
+mount('#widget', { widgetUrl: 'https://titan.example.com/widget/connect?token=t', origins: 'https://titan.example.com' });
+
 // One detail per `titan-*` event: the loader's (the message: the detail plus type, version and
 // event) fits wherever `<titan-connect-widget>`'s is expected, so one listener serves both.
 type CarriesDetail<K extends TitanEventName> = TitanDomEventMap[K]['detail'] extends TitanEventDetailMap[K] ? true : false;

@@ -119,6 +119,8 @@ export function widgetState(config: AppConfig, ws: WidgetSessionRecord, snapshot
     locale: ws.locale,
     expiresAt: new Date(ws.expiresAt).toISOString(),
     messageTargetOrigin: messageTargetOrigin(ws),
+    // Public already (the page's CSP frame-ancestors lists them); the page verifies its parent with them.
+    allowedOrigins: ws.allowedOrigins,
   };
 }
 

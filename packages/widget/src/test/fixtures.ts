@@ -67,6 +67,7 @@ export const widgetState = (overrides: Partial<WidgetState> = {}): WidgetState =
   locale: 'en',
   expiresAt: inSeconds(900),
   messageTargetOrigin: '*',
+  allowedOrigins: [],
   ...overrides,
 });
 
