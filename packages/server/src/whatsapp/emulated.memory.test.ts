@@ -46,7 +46,7 @@ test(`${SESSIONS} links deleted through the API give their heap back (within 10 
   const app = createApp({ config, store, engine, clock: systemClock, logger, logRequests: false });
   const linking = app.locals.linking as Linking;
   await linking.resume();
-  const key = createApiKey(store, { tenantId: 'mem', scopes: ['*'], now: Date.now() }).key;
+  const key = (await createApiKey(store, { tenantId: 'mem', scopes: ['*'], now: Date.now() })).key;
   const log = new EventLog(engine, 120_000);
   let lastConnectedAt = 0;
 
