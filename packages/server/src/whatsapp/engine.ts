@@ -7,6 +7,18 @@ export interface SessionKey {
   name: string;
 }
 
+/** WhatsApp's QR schedule (baileys 7): the first ref lives 60 s, the next five 20 s each (~160 s in all). */
+export const QR_FIRST_TTL_MS = 60_000;
+export const QR_NEXT_TTL_MS = 20_000;
+export const QR_MAX_ATTEMPTS = 6;
+
+/** The sentences of engine failures, the same whichever engine reports them. */
+export const FAILURE_MESSAGES = {
+  WA_UNREACHABLE: 'Could not reach WhatsApp servers',
+  LOGGED_OUT: 'The device was logged out from the phone',
+  REPLACED: 'This session was opened somewhere else',
+} as const;
+
 /** One string per session key, for maps (a NUL cannot occur in a tenant id or session name). */
 export const sessionKeyId = (key: SessionKey): string => `${key.tenantId}\u0000${key.name}`;
 

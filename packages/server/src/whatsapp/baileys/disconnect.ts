@@ -1,6 +1,7 @@
 // What to do when a Baileys socket closes. Pure: the status code (and a little context) in, one
 // decision out, so every branch of the policy is a table row in the test.
 import type { ErrorCode } from '@titan-connect/protocol';
+import { FAILURE_MESSAGES } from '../engine.js';
 
 /** Bounded exponential back-off for transient failures (network, 408/428/503). */
 export interface BackoffPolicy {
@@ -16,7 +17,7 @@ export interface BackoffPolicy {
 /** 5 tries, 1 s → 16 s: about 31 s of trying before the widget is told WhatsApp is unreachable. */
 export const DEFAULT_BACKOFF: BackoffPolicy = { maxRetries: 5, baseDelayMs: 1_000, maxDelayMs: 16_000, jitter: 0.2 };
 
-export const WA_UNREACHABLE_MESSAGE = 'Could not reach WhatsApp servers';
+const WA_UNREACHABLE_MESSAGE = FAILURE_MESSAGES.WA_UNREACHABLE;
 
 export type DisconnectDecision =
   /** 515 after a scan: WhatsApp wants a fresh socket with the creds it just issued. */
@@ -75,7 +76,7 @@ export function decideDisconnect(ctx: DisconnectContext): DisconnectDecision {
   if (code !== undefined && LOGGED_OUT_CODES.has(code)) {
     return {
       kind: 'logged_out',
-      message: code === 401 ? 'The device was logged out from the phone' : `WhatsApp refused this device (${code})`,
+      message: code === 401 ? FAILURE_MESSAGES.LOGGED_OUT : `WhatsApp refused this device (${code})`,
     };
   }
   if (code === 440) return { kind: 'replaced' };

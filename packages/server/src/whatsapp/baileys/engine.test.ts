@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EngineError } from '../../errors.js';
 import { toHttpError } from '../../middleware/error-handler.js';
-import { QR_FIRST_TTL_MS, QR_MAX_ATTEMPTS, QR_NEXT_TTL_MS } from './session-socket.js';
+import { QR_FIRST_TTL_MS, QR_MAX_ATTEMPTS, QR_NEXT_TTL_MS } from '../engine.js';
 import { AUTH_KEY, KEY, T0, engineHarness, settle } from './test-support/harness.js';
 
 test('QRs follow baileys schedule: first lives 60 s, later ones 20 s, attempts counted up to 6', async (t) => {

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { EngineError } from '../../errors.js';
 import type { AuthStateStore } from '../../store/types.js';
-import type { EngineEvent, SessionKey } from '../engine.js';
+import { type EngineEvent, FAILURE_MESSAGES, QR_FIRST_TTL_MS, QR_MAX_ATTEMPTS, QR_NEXT_TTL_MS, type SessionKey } from '../engine.js';
 import { useStoreAuthState, type StoreAuthState } from './auth-state.js';
 import { decideDisconnect, statusCodeOf, type BackoffPolicy } from './disconnect.js';
 import { sessionCaches } from './session-cache.js';
@@ -19,10 +19,7 @@ export type BaileysSocket = Pick<WASocket, 'ev' | 'user' | 'requestPairingCode' 
 export type MakeSocket = (config: UserFacingSocketConfig) => BaileysSocket;
 
 /** Baileys' QR schedule (socket.js `genPairQR`): the first ref lives 60 s, each later one 20 s. */
-export const QR_FIRST_TTL_MS = 60_000;
-export const QR_NEXT_TTL_MS = 20_000;
 /** WhatsApp hands out six refs per socket; after the last one baileys ends with "QR refs attempts ended". */
-export const QR_MAX_ATTEMPTS = 6;
 /** 515 comes once after a scan; a server asking again and again without ever logging us in is broken. */
 const MAX_RESTARTS_WITHOUT_OPEN = 3;
 /** How long `stop`/`logout` wait for baileys to close its WebSocket before moving on. */
@@ -350,7 +347,7 @@ export class SessionSocket {
         this.finish({ reason: 'LOGGED_OUT', code: 'LOGGED_OUT', message: decision.message, retryable: false });
         return;
       case 'replaced':
-        this.finish({ reason: 'FAILED', code: 'REPLACED', message: 'This session was opened somewhere else', retryable: false });
+        this.finish({ reason: 'FAILED', code: 'REPLACED', message: FAILURE_MESSAGES.REPLACED, retryable: false });
         return;
       case 'qr_timeout':
         this.finish(null);

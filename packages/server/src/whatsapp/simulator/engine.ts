@@ -5,15 +5,12 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../clock.js';
 import { EngineError } from '../../errors.js';
 import type { AuthStateStore } from '../../store/types.js';
-import { type EngineEvent, type EngineListener, type LinkingEngine, type SessionKey, type StartOptions, type VirtualPhone, sessionKeyId as id } from '../engine.js';
+import { type EngineEvent, type EngineListener, FAILURE_MESSAGES, type LinkingEngine, QR_FIRST_TTL_MS, QR_MAX_ATTEMPTS, QR_NEXT_TTL_MS, type SessionKey, type StartOptions, type VirtualPhone, sessionKeyId as id } from '../engine.js';
 import { EngineListeners } from '../listeners.js';
 import { COMPANION_LIMIT_FAILURE, companionLimitError, freshPhoneNumber, MAX_COMPANIONS } from '../companion-limit.js';
 import { buildPairingQr, newCompanionKeys, newPairingCode, newQrRef, type CompanionKeys } from './codes.js';
 
 /** baileys: the first QR lives 60 s, later ones 20 s; the server sends 6 refs. */
-export const QR_FIRST_TTL_MS = 60_000;
-export const QR_NEXT_TTL_MS = 20_000;
-export const QR_MAX_ATTEMPTS = 6;
 /** WhatsApp shows "code expires in about 3 minutes" on the phone's link-with-number screen. */
 export const PAIRING_CODE_TTL_MS = 180_000;
 /** How long a simulated outage retries (AUTO_RECONNECT) before giving up with FAILED. */
@@ -57,21 +54,21 @@ export const FAILURE_EVENTS: Record<SimulatorFailure, Omit<Extract<EngineEvent, 
   'network-down': {
     reason: 'FAILED',
     code: 'WA_UNREACHABLE',
-    message: 'Could not reach WhatsApp servers',
+    message: FAILURE_MESSAGES.WA_UNREACHABLE,
     retryable: true,
     reconnecting: false,
   },
   'logged-out': {
     reason: 'LOGGED_OUT',
     code: 'LOGGED_OUT',
-    message: 'The device was logged out from the phone',
+    message: FAILURE_MESSAGES.LOGGED_OUT,
     retryable: false,
     reconnecting: false,
   },
   replaced: {
     reason: 'FAILED',
     code: 'REPLACED',
-    message: 'Another WhatsApp Web connection replaced this one',
+    message: FAILURE_MESSAGES.REPLACED,
     retryable: false,
     reconnecting: false,
   },
