@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseApiKey, revokeApiKey } from './api-keys.js';
-import { HTTP_TIMEOUTS, startServer } from './main.js';
+import { HTTP_TIMEOUTS, MAX_CONNECTIONS, startServer } from './main.js';
 import { simApp } from './routes/test-support/sim-app.js';
 import { SqliteStore } from './store/index.js';
 import { captureLogger } from './test-support/server.js';
@@ -154,6 +154,7 @@ test('between listen and ready every request gets 503 SERVICE_UNAVAILABLE with R
     assert.equal(ready.status, 401, 'once ready, the app itself answers');
     assert.equal(running.server.requestTimeout, HTTP_TIMEOUTS.requestTimeout);
     assert.equal(running.server.headersTimeout, HTTP_TIMEOUTS.headersTimeout);
+    assert.equal(running.server.maxConnections, MAX_CONNECTIONS, 'a connection cap is set');
   } finally {
     await running.close();
   }

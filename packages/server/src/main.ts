@@ -37,6 +37,13 @@ export interface RunningServer {
 export const HTTP_TIMEOUTS = { requestTimeout: 30_000, headersTimeout: 15_000 } as const;
 
 /**
+ * Open connections one instance accepts; past it Node closes new ones at once. Above the 10,000
+ * SSE streams an instance is benchmarked to hold, below the process's file descriptor limit, so
+ * a flood of idle sockets cannot starve the store's and the engine's own descriptors.
+ */
+export const MAX_CONNECTIONS = 16_384;
+
+/**
  * Keys for the start-up: `TITAN_BOOTSTRAP_API_KEY` exists exactly, unless it was revoked (then it
  * stays revoked, with a warning); and a server with no key at all gets one for tenant `default`
  * (scope `*`), printed once, so a newcomer can call the API right after `pnpm start`.
@@ -78,6 +85,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
   const rawStore = await openStore(loaded);
   let linking: Linking | null = null;
   const server = createServer({ ...HTTP_TIMEOUTS });
+  server.maxConnections = MAX_CONNECTIONS;
   // 503 SERVICE_UNAVAILABLE with Retry-After until the app is built and linking has resumed.
   let handle: RequestListener = notReady;
   server.on('request', (req: IncomingMessage, res: ServerResponse) => handle(req, res));
