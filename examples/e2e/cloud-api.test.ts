@@ -284,7 +284,7 @@ describe('with a platform Meta app (fake Graph API, fake FB SDK)', () => {
     await continueButton(page).filter({ hasText: 'Continue with Facebook' }).click();
     await page.waitForURL(`${e2e.backendUrl}/done?**`);
     // `from=example` is the callback URL's own parameter: kept.
-    assert.deepEqual(Object.fromEntries(new URL(page.url()).searchParams), { from: 'example', session, status: 'connected', method: 'cloud-api' });
+    assert.deepEqual(await e2e.verifiedCallback(Object.fromEntries(new URL(page.url()).searchParams)), { from: 'example', session, status: 'connected', method: 'cloud-api' });
     assert.equal(await page.locator('#method').textContent(), 'cloud-api');
     assert.equal((await e2e.sessionInfo(session)).status, 'CONNECTED');
   });

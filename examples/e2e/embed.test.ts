@@ -123,7 +123,7 @@ for (const [name, path, link, method] of CALLBACK_CASES) {
     const session = await link(page);
     const { query, shown } = await landedOnCallback(page);
     // `from=example` is the callback URL's own parameter: kept.
-    assert.deepEqual(query, { from: 'example', session, status: 'connected', method });
+    assert.deepEqual(await e2e.verifiedCallback(query), { from: 'example', session, status: 'connected', method });
     assert.deepEqual(shown, { session, status: 'connected', method });
     await assertConnected(session, method);
   });
@@ -134,7 +134,7 @@ test('SPA with the redirect box ticked: onConnected lets the loader follow redir
   await openSpa(page, { mode: 'qr', callback: true });
   const session = await scanQrShown(e2e, page);
   const { query } = await landedOnCallback(page);
-  assert.deepEqual(query, { from: 'example', session, status: 'connected', method: 'qr' });
+  assert.deepEqual(await e2e.verifiedCallback(query), { from: 'example', session, status: 'connected', method: 'qr' });
 });
 
 /** An HS256 JWT signed like the server signs widget tokens (same secret, same key bytes). */

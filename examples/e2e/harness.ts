@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Frame, type FrameLocator, type Page } from 'playwright-core';
-import type { WhatsAppSessionInfo, WidgetState } from '../../packages/protocol/src/index.ts';
+import type { WhatsAppSessionInfo, WidgetSessionResult, WidgetState } from '../../packages/protocol/src/index.ts';
 import { startServer, type RunningServer } from '../../packages/server/src/main.ts';
 // @ts-expect-error plain JS example, no declarations
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
@@ -37,6 +37,11 @@ export interface E2e {
   closePages(): Promise<string[]>;
   /** `GET /api/sessions/:name` with the API key. */
   sessionInfo(name: string): Promise<WhatsAppSessionInfo>;
+  /**
+   * A callback's query as a backend must read it: `widgetSession` confirmed with
+   * `GET /api/widget/sessions/:id` (connected, same session and method), then left out.
+   */
+  verifiedCallback(query: Record<string, string>): Promise<Record<string, string>>;
   /** The virtual phone: `POST /dev/simulator/scan` or `/enter-code`; throws on a non-2xx answer. */
   phone(action: 'scan', body: { qr: string }): Promise<void>;
   phone(action: 'enter-code', body: { code: string }): Promise<void>;
@@ -121,6 +126,13 @@ export async function startE2e({ engine = 'simulator', env = {} }: E2eOptions = 
       },
       sessionInfo: async (name) =>
         (await api(`/api/sessions/${encodeURIComponent(name)}`, { headers: { Authorization: `Bearer ${API_KEY}` } })) as WhatsAppSessionInfo,
+      verifiedCallback: async ({ widgetSession, ...rest }) => {
+        const result = (await api(`/api/widget/sessions/${encodeURIComponent(widgetSession ?? 'none')}`, { headers: { Authorization: `Bearer ${API_KEY}` } })) as WidgetSessionResult;
+        if (result.status !== 'connected' || result.session !== rest.session || result.method !== rest.method) {
+          throw new Error(`the callback does not match its widget session: ${JSON.stringify({ rest, result })}`);
+        }
+        return rest;
+      },
       phone: async (action: string, body: object) => {
         await api(`/dev/simulator/${action}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
       },
