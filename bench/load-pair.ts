@@ -1,5 +1,5 @@
-// Two HTTP targets loaded alike with autocannon, in alternating rounds (the pattern of
-// server.bench.ts, shared here for cluster.bench.ts).
+// Two HTTP targets loaded alike with autocannon, in alternating rounds (server.bench.ts and
+// cluster.bench.ts: each a ratio of the app to a bare baseline measured in the same run).
 import autocannon from 'autocannon';
 
 export interface Target {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import { measurePair, median } from './load-pair.ts';
 import type { BenchResult } from './run.ts';
 
 const CONNECTIONS = 50;
@@ -68,55 +68,6 @@ async function serveTargets(): Promise<void> {
   });
 }
 
-interface Target {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-function load(target: Target, duration: number) {
-  return autocannon({
-    url: target.url,
-    method: 'POST',
-    connections: CONNECTIONS,
-    duration,
-    headers: { 'content-type': 'application/json', ...target.headers },
-    body: target.body,
-  });
-}
-
-interface Sample {
-  requests: number;
-  seconds: number;
-  p99: number[];
-}
-
-/**
- * Alternates short rounds of the two targets, so load from anything else on the machine falls
- * on both alike instead of skewing whichever ran during a busy moment.
- */
-async function measurePair(a: Target, b: Target): Promise<[Sample, Sample]> {
-  await load(a, WARMUP_S);
-  await load(b, WARMUP_S);
-  const samples: [Sample, Sample] = [
-    { requests: 0, seconds: 0, p99: [] },
-    { requests: 0, seconds: 0, p99: [] },
-  ];
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, target] of [a, b].entries()) {
-      const result = await load(target, ROUND_S);
-      const failures = result.non2xx + result.errors;
-      if (failures > 0) throw new Error(`${target.url}: ${failures} failed requests`);
-      samples[i]!.requests += result.requests.total;
-      samples[i]!.seconds += result.duration;
-      samples[i]!.p99.push(result.latency.p99);
-    }
-  }
-  return samples;
-}
-
-const median = (values: number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
-
 export default async function serverBench(): Promise<BenchResult[]> {
   const file = fileURLToPath(import.meta.url);
   // BENCH_CPU_PROF=<dir> writes a CPU profile of the servers there.
@@ -132,6 +83,7 @@ export default async function serverBench(): Promise<BenchResult[]> {
     const [bare, sessions] = await measurePair(
       { url: `http://127.0.0.1:${targets.bare}/echo`, headers: {}, body },
       { url: `http://127.0.0.1:${targets.app}/api/widget/sessions`, headers: { authorization: `Bearer ${targets.apiKey}` }, body },
+      { connections: CONNECTIONS, warmupS: WARMUP_S, rounds: ROUNDS, roundS: ROUND_S },
     );
     const bareRps = bare.requests / bare.seconds;
     const sessionsRps = sessions.requests / sessions.seconds;
