@@ -4,21 +4,13 @@
 // throwaway database of TITAN_TEST_POSTGRES_URL's server, 50 connections, a pool of 10 each.
 // (Linking throughput with 1 and 3 instances and failover times come with cluster mode.)
 // The servers run in a child process (this file with `--pg-target`), away from the load generator.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { measurePair, median } from './load-pair.ts';
+import { measurePair, median, serveTargetPair, withTargetPair } from './load-pair.ts';
 import type { BenchResult } from './run.ts';
 
 const PAIR = { connections: 50, warmupS: 1, rounds: 3, roundS: 4 };
-
-interface Targets {
-  bare: number;
-  app: number;
-  apiKey: string;
-}
 
 async function serveTargets(): Promise<void> {
   const require = createRequire(new URL('../packages/server/package.json', import.meta.url));
@@ -56,31 +48,16 @@ async function serveTargets(): Promise<void> {
   const config = testConfig({ databaseUrl: db.url, secret: 'bench-secret-0123456789-abcdefghijklmnop' });
   const app = createApp({ config, store, engine: idleEngine(), clock: systemClock, logger, limits: { widgetSessions: { perMinute: Number.MAX_SAFE_INTEGER } } });
 
-  const listen = (handler: typeof bare) =>
-    new Promise<number>((resolve) => {
-      const server = handler.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
-    });
-  const targets: Targets = { bare: await listen(bare), app: await listen(app), apiKey };
-  process.stdout.write(JSON.stringify(targets) + '\n');
-  process.stdin.resume();
-  process.stdin.on('end', async () => {
+  await serveTargetPair(bare, app, apiKey, async () => {
     await store.close();
     await pool.end();
     await db.drop();
-    process.exit(0);
   });
 }
 
 export default async function clusterBench(): Promise<BenchResult[]> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fileURLToPath(import.meta.url), '--pg-target'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  try {
-    const firstLine = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`bench target exited with ${code} (is Postgres reachable at TITAN_TEST_POSTGRES_URL?)`)));
-    });
-    const targets = JSON.parse(firstLine) as Targets;
+  const hint = ' (is Postgres reachable at TITAN_TEST_POSTGRES_URL?)';
+  return withTargetPair(fileURLToPath(import.meta.url), '--pg-target', { hint }, async (targets) => {
     const body = JSON.stringify({ mode: 'qr', allowedOrigins: ['https://app.example.com'], locale: 'pt-BR' });
     const [bare, sessions] = await measurePair(
       { url: `http://127.0.0.1:${targets.bare}/insert`, headers: {}, body },
@@ -96,13 +73,7 @@ export default async function clusterBench(): Promise<BenchResult[]> {
       { name: `session create on Postgres p99 latency, ${PAIR.connections} connections`, value: median(sessions.p99), unit: 'ms' },
       { name: `bare pg INSERT p99 latency, ${PAIR.connections} connections`, value: median(bare.p99), unit: 'ms' },
     ];
-  } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.stdin!.end();
-    const timer = setTimeout(() => child.kill(), 5000);
-    await exited;
-    clearTimeout(timer);
-  }
+  });
 }
 
 if (process.argv.includes('--pg-target')) await serveTargets();

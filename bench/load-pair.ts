@@ -1,5 +1,9 @@
 // Two HTTP targets loaded alike with autocannon, in alternating rounds (server.bench.ts and
 // cluster.bench.ts: each a ratio of the app to a bare baseline measured in the same run).
+import { spawn } from 'node:child_process';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 
 export interface Target {
@@ -57,3 +61,56 @@ export async function measurePair(a: Target, b: Target, o: PairOptions): Promise
 }
 
 export const median = (values: number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+
+/** The ports of a bare baseline and the real app, and an API key for the app. */
+export interface PairTargets {
+  bare: number;
+  app: number;
+  apiKey: string;
+}
+
+/**
+ * The child side: listens both handlers on loopback, prints their ports as one JSON line, and
+ * runs `cleanup` once the parent closes stdin.
+ */
+export async function serveTargetPair(bare: RequestListener, app: RequestListener, apiKey: string, cleanup: () => Promise<void>): Promise<void> {
+  const listen = (handler: RequestListener) =>
+    new Promise<number>((resolve) => {
+      const server = createServer(handler).listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    });
+  const targets: PairTargets = { bare: await listen(bare), app: await listen(app), apiKey };
+  process.stdout.write(JSON.stringify(targets) + '\n');
+  process.stdin.resume();
+  process.stdin.on('end', async () => {
+    await cleanup();
+    process.exit(0);
+  });
+}
+
+/**
+ * The parent side: runs `file` as a child with `flag` (the servers get their own event loop,
+ * apart from the load generator), hands `measure` the ports it prints, and always ends it.
+ */
+export async function withTargetPair<T>(
+  file: string,
+  flag: string,
+  options: { nodeArgs?: string[]; hint?: string },
+  measure: (targets: PairTargets) => Promise<T>,
+): Promise<T> {
+  const { nodeArgs = [], hint = '' } = options;
+  const child = spawn(process.execPath, [...nodeArgs, '--conditions=source', '--import', 'tsx', file, flag], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const firstLine = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`bench target exited with ${code}${hint}`)));
+    });
+    return await measure(JSON.parse(firstLine) as PairTargets);
+  } finally {
+    // Closing stdin lets the child clean up (and write its profile); kill it if it hangs.
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.stdin!.end();
+    const timer = setTimeout(() => child.kill(), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,16 +1,15 @@
 // Throughput of `POST /api/widget/sessions` (API key check, zod, two SQLite inserts committed
 // before the 201, a JWT) as a ratio to a bare Express JSON route, both measured here with
 // autocannon at 50 connections. Each request gets a new default session name, so every request
-// inserts a WhatsApp session row as well as the widget session. The servers run in a child process so the load generator does not share their
-// event loop; the same file is that child when started with `--target`.
-import { spawn } from 'node:child_process';
+// inserts a WhatsApp session row as well as the widget session. The servers run in a child process
+// so the load generator does not share their event loop; the same file is that child when started
+// with `--target`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { measurePair, median } from './load-pair.ts';
+import { measurePair, median, serveTargetPair, withTargetPair } from './load-pair.ts';
 import type { BenchResult } from './run.ts';
 
 const CONNECTIONS = 50;
@@ -18,12 +17,6 @@ const WARMUP_S = 1;
 /** 3 rounds of 4 s per target: ~26 s in all. */
 const ROUNDS = 3;
 const ROUND_S = 4;
-
-interface Targets {
-  bare: number;
-  app: number;
-  apiKey: string;
-}
 
 /** The child: a bare Express app and the real app on one SQLite file, ports on stdout. */
 async function serveTargets(): Promise<void> {
@@ -54,17 +47,9 @@ async function serveTargets(): Promise<void> {
   // The per-key limiter stays in the measured path, with a budget the bench never exhausts.
   const app = createApp({ config, store, engine, clock: systemClock, logger, limits: { widgetSessions: { perMinute: Number.MAX_SAFE_INTEGER } } });
 
-  const listen = (handler: typeof bare) =>
-    new Promise<number>((resolve) => {
-      const server = handler.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
-    });
-  const targets: Targets = { bare: await listen(bare), app: await listen(app), apiKey };
-  process.stdout.write(JSON.stringify(targets) + '\n');
-  process.stdin.resume();
-  process.stdin.on('end', async () => {
+  await serveTargetPair(bare, app, apiKey, async () => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
-    process.exit(0);
   });
 }
 
@@ -72,13 +57,7 @@ export default async function serverBench(): Promise<BenchResult[]> {
   const file = fileURLToPath(import.meta.url);
   // BENCH_CPU_PROF=<dir> writes a CPU profile of the servers there.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, '--conditions=source', '--import', 'tsx', file, '--target'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  try {
-    const firstLine = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`bench target exited with ${code}`)));
-    });
-    const targets = JSON.parse(firstLine) as Targets;
+  return withTargetPair(file, '--target', { nodeArgs: prof }, async (targets) => {
     const body = JSON.stringify({ mode: 'qr', allowedOrigins: ['https://app.example.com'], locale: 'pt-BR' });
     const [bare, sessions] = await measurePair(
       { url: `http://127.0.0.1:${targets.bare}/echo`, headers: {}, body },
@@ -94,14 +73,7 @@ export default async function serverBench(): Promise<BenchResult[]> {
       { name: `POST /api/widget/sessions p99 latency, ${CONNECTIONS} connections`, value: median(sessions.p99), unit: 'ms' },
       { name: `bare Express p99 latency, ${CONNECTIONS} connections`, value: median(bare.p99), unit: 'ms' },
     ];
-  } finally {
-    // Closing stdin lets the child clean up (and write its profile); kill it if it hangs.
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.stdin!.end();
-    const timer = setTimeout(() => child.kill(), 5000);
-    await exited;
-    clearTimeout(timer);
-  }
+  });
 }
 
 if (process.argv.includes('--target')) await serveTargets();
