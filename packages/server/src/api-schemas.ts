@@ -21,6 +21,9 @@ import {
 } from '@titan-connect/protocol';
 import { isCallbackUrl, isOrigin, canonicalLocale } from './urls.js';
 
+/** A widget session id as `POST /api/widget/sessions` makes them (`ws_` + base62). */
+export const WIDGET_SESSION_ID_PATTERN = /^ws_[A-Za-z0-9]{1,64}$/;
+
 const metaIdField = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id of letters, digits, - or _');
 
 export const createWidgetSessionBody = z.strictObject({

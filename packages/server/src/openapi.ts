@@ -2,8 +2,16 @@
 // (zod 4 writes JSON Schema 2020-12, which is OpenAPI 3.1's dialect), so the document cannot
 // drift from what the server enforces. Served at `GET /api/openapi.json`, browsable at `/api/docs`.
 import { z } from 'zod';
-import { API_SCOPES } from '@titan-connect/protocol';
-import { createWidgetSessionBody, createWidgetSessionResponse, errorBody, sendMessageBody, whatsAppSessionInfo, widgetSessionResult } from './api-schemas.js';
+import { API_SCOPES, SESSION_NAME_PATTERN } from '@titan-connect/protocol';
+import {
+  createWidgetSessionBody,
+  createWidgetSessionResponse,
+  errorBody,
+  sendMessageBody,
+  WIDGET_SESSION_ID_PATTERN,
+  whatsAppSessionInfo,
+  widgetSessionResult,
+} from './api-schemas.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination.js';
 
 type Json = Record<string, unknown>;
@@ -32,7 +40,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   503: 'The server is starting; see `Retry-After`.',
 };
 
-const sessionName = { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$' } };
+const sessionName = { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: SESSION_NAME_PATTERN.source } };
 const scope = (name: (typeof API_SCOPES)[number]) => ({ 'x-required-scope': name });
 
 /** Every `/api` operation, by path and method (the test checks the app has no other). */
@@ -59,7 +67,7 @@ export function openApiDocument(publicUrl: string): Json {
         },
       },
       '/api/widget/sessions/{id}': {
-        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^ws_[A-Za-z0-9]{1,64}$' } }],
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: WIDGET_SESSION_ID_PATTERN.source } }],
         get: {
           operationId: 'getWidgetSession',
           summary: 'How a widget session ended: confirm a redirect with it (scope sessions:read)',

@@ -5,7 +5,7 @@ import type { CloudApiFinishRequest, ConnectedPayload, CreateWidgetSessionRespon
 import { WIDGET_PATHS } from '@titan-connect/protocol';
 import { randomBase62 } from '../api-keys.js';
 import { AbuseLimits } from './abuse-limits.js';
-import type { CreateWidgetSessionBody } from '../api-schemas.js';
+import { type CreateWidgetSessionBody, WIDGET_SESSION_ID_PATTERN } from '../api-schemas.js';
 import type { AppDeps } from '../deps.js';
 import { EngineError, HttpError } from '../errors.js';
 import { methodsFor, offersCloudApi, parseSnapshot } from '../linking/snapshot.js';
@@ -100,7 +100,7 @@ export class WidgetSessions {
    * query parameters anyone can type. 404 for another tenant's id, as for an unknown one.
    */
   async result(tenantId: string, id: string): Promise<WidgetSessionResult> {
-    const stored = /^ws_[A-Za-z0-9]{1,64}$/.test(id) ? await this.deps.store.getWidgetSession(id) : null;
+    const stored = WIDGET_SESSION_ID_PATTERN.test(id) ? await this.deps.store.getWidgetSession(id) : null;
     if (!stored || stored.tenantId !== tenantId) throw new HttpError(404, 'NOT_FOUND', `No widget session "${id}".`);
     const snapshot = parseSnapshot(stored.linkState, stored.phase);
     const connected = stored.phase === 'connected' ? snapshot.connected : null;
