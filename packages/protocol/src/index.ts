@@ -7,3 +7,4 @@ export * from './messages.js';
 export * from './dom-events.js';
 export * from './api.js';
 export * from './phone.js';
+export * from './webhooks.js';

@@ -17,7 +17,7 @@ export interface WidgetTokenClaims {
 }
 
 /** API key scopes. */
-export const API_SCOPES = ['*', 'sessions:read', 'sessions:manage', 'messages:write'] as const;
+export const API_SCOPES = ['*', 'sessions:read', 'sessions:manage', 'messages:write', 'webhooks:manage'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 export const isApiScope = (value: unknown): value is ApiScope =>

@@ -4,6 +4,8 @@ import type {
   LinkPhase,
   SessionStatus,
   StatusReason,
+  WebhookEventDataMap,
+  WebhookEventType,
   WidgetMode,
 } from '@titan-connect/protocol';
 
@@ -81,12 +83,22 @@ export interface AuthStateKey {
 export type CreateWidgetSessionResult = 'created' | 'name-taken' | 'already-connected';
 
 /**
- * One linking change, written in one transaction: the WhatsApp session's status and the linking
- * columns of its widget sessions (and, later, the webhook outbox rows of that change).
+ * A webhook event as its producer decides it, before the store numbers it and fans it out to the
+ * tenant's endpoints (transactional outbox: it commits with the change that caused it).
+ * `sessionName` orders delivery (in order per WhatsApp session); null for `webhook.test`.
+ */
+export type WebhookEventDraft = {
+  [K in WebhookEventType]: { tenantId: string; sessionName: string | null; type: K; data: WebhookEventDataMap[K] };
+}[WebhookEventType];
+
+/**
+ * One linking change, written in one transaction: the WhatsApp session's status, the linking
+ * columns of its widget sessions, and the webhook events the change causes (outbox rows).
  */
 export interface LinkChange {
   waSession?: { tenantId: string; name: string; patch: WaSessionPatch };
   widgetSessions?: { id: string; patch: WidgetSessionPatch }[];
+  webhookEvents?: WebhookEventDraft[];
 }
 
 /** One limit of `Store.takeRateLimit`: at most `limit` hits per sliding `windowMs` for `key`. */

@@ -1,4 +1,4 @@
-import type { ErrorCode, StatusReason } from '@titan-connect/protocol';
+import type { ErrorCode, MessageStatus, MessageType, StatusReason } from '@titan-connect/protocol';
 import type { EngineKind } from '../config.types.js';
 
 /** A WhatsApp session is named per tenant. */
@@ -41,7 +41,20 @@ export type EngineEvent =
       message: string;
       retryable: boolean;
       reconnecting: boolean;
-    };
+    }
+  /** A message reached the linked number (not one it sent itself). `from`: digits; `timestamp`: ms. */
+  | { type: 'message'; key: SessionKey; message: InboundMessage }
+  /** What became of a message the session sent (WhatsApp's acks). */
+  | { type: 'message_status'; key: SessionKey; id: string; status: MessageStatus };
+
+export interface InboundMessage {
+  id: string;
+  from: string;
+  type: MessageType;
+  /** The text, or a media message's caption. */
+  text?: string;
+  timestamp: number;
+}
 
 export type EngineListener = (event: EngineEvent) => void;
 
