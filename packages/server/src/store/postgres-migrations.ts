@@ -79,6 +79,56 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX rate_limits_expiry ON rate_limits(expires_at);
   CREATE INDEX widget_sessions_expiry ON widget_sessions(expires_at);
   `,
+  /* 3: webhooks: endpoints, the outbox of events, deliveries (event x endpoint), the attempt log */ `
+  CREATE TABLE webhook_endpoints (
+    id              TEXT PRIMARY KEY,
+    tenant_id       TEXT NOT NULL REFERENCES tenants(id),
+    url             TEXT NOT NULL,
+    events          TEXT,
+    description     TEXT,
+    secret_enc      TEXT NOT NULL,
+    enabled         INTEGER NOT NULL,
+    disabled_reason TEXT,
+    created_at      BIGINT NOT NULL,
+    updated_at      BIGINT NOT NULL
+  );
+  CREATE INDEX webhook_endpoints_tenant ON webhook_endpoints(tenant_id);
+  CREATE TABLE webhook_events (
+    seq          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id           TEXT NOT NULL UNIQUE,
+    tenant_id    TEXT NOT NULL,
+    session_name TEXT,
+    type         TEXT NOT NULL,
+    payload      TEXT NOT NULL,
+    created_at   BIGINT NOT NULL
+  );
+  CREATE TABLE webhook_deliveries (
+    endpoint_id      TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+    event_id         TEXT NOT NULL REFERENCES webhook_events(id) ON DELETE CASCADE,
+    event_seq        BIGINT NOT NULL,
+    session_name     TEXT,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  BIGINT,
+    last_status_code INTEGER,
+    last_error       TEXT,
+    delivered_at     BIGINT,
+    failed_at        BIGINT,
+    PRIMARY KEY (endpoint_id, event_id)
+  );
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE delivered_at IS NULL AND failed_at IS NULL;
+  CREATE INDEX webhook_deliveries_order ON webhook_deliveries(endpoint_id, session_name, event_seq);
+  CREATE TABLE webhook_attempts (
+    endpoint_id TEXT NOT NULL,
+    event_id    TEXT NOT NULL,
+    attempt     INTEGER NOT NULL,
+    at          BIGINT NOT NULL,
+    status_code INTEGER,
+    error       TEXT,
+    latency_ms  INTEGER NOT NULL,
+    PRIMARY KEY (endpoint_id, event_id, attempt),
+    FOREIGN KEY (endpoint_id, event_id) REFERENCES webhook_deliveries(endpoint_id, event_id) ON DELETE CASCADE
+  );
+  `,
 ];
 
 /**

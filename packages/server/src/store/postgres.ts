@@ -13,9 +13,17 @@ import type {
   StoredWidgetSession,
   WaSessionPatch,
   WaSessionRecord,
+  WebhookAttemptRecord,
+  WebhookAttemptResult,
+  WebhookDeliveryJob,
+  WebhookDeliveryRecord,
+  WebhookEndpointPatch,
+  WebhookEndpointRecord,
+  WebhookEventDraft,
   WidgetSessionPatch,
   WidgetSessionRecord,
 } from './types.js';
+import { PostgresWebhooks } from './postgres-webhooks.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
@@ -34,12 +42,15 @@ export class PostgresStore implements Store {
   /** Linking changes run one after another, in call order (see `commitLinkChange`). */
   private linkQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private readonly webhooks: PostgresWebhooks;
 
   private constructor(
     private readonly pool: pg.Pool,
     /** Versions this instance's start applied (the migration test counts them). */
     readonly appliedMigrations: readonly number[],
-  ) {}
+  ) {
+    this.webhooks = new PostgresWebhooks(pool, (work) => this.transaction(work));
+  }
 
   /** Connects, migrates (under the advisory lock), and returns the store. */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
@@ -286,10 +297,60 @@ export class PostgresStore implements Store {
       this.transaction(async (client) => {
         if (change.waSession) await this.patchWaSession(change.waSession.tenantId, change.waSession.name, change.waSession.patch, client);
         for (const { id, patch } of change.widgetSessions ?? []) await this.patchWidgetSession(id, patch, client);
+        // The transactional outbox: the events commit with the change that caused them, or not at all.
+        if (change.webhookEvents?.length) await this.webhooks.insertEvents(change.webhookEvents, Date.now(), client);
       }),
     );
     this.linkQueue = run.catch(() => {});
     return run;
+  }
+
+  // --- webhooks (postgres-webhooks.ts) ---------------------------------------------------------------
+  async insertWebhookEndpoint(endpoint: WebhookEndpointRecord): Promise<void> {
+    await this.transaction(async (client) => {
+      await this.insertTenant(endpoint.tenantId, endpoint.createdAt, client);
+      await this.webhooks.insertEndpoint(endpoint, client);
+    });
+  }
+
+  getWebhookEndpoint(tenantId: string, id: string): Promise<WebhookEndpointRecord | null> {
+    return this.webhooks.getEndpoint(tenantId, id);
+  }
+
+  listWebhookEndpoints(tenantId?: string): Promise<WebhookEndpointRecord[]> {
+    return this.webhooks.listEndpoints(tenantId);
+  }
+
+  updateWebhookEndpoint(tenantId: string, id: string, patch: WebhookEndpointPatch): Promise<WebhookEndpointRecord | null> {
+    return this.webhooks.updateEndpoint(tenantId, id, patch);
+  }
+
+  deleteWebhookEndpoint(id: string, tenantId?: string): Promise<boolean> {
+    return this.webhooks.deleteEndpoint(id, tenantId);
+  }
+
+  appendWebhookEvents(drafts: readonly WebhookEventDraft[], now: number): Promise<string[]> {
+    return this.webhooks.appendEvents(drafts, now);
+  }
+
+  claimWebhookDeliveries(now: number, limit: number, leaseMs: number): Promise<WebhookDeliveryJob[]> {
+    return this.webhooks.claim(now, limit, leaseMs);
+  }
+
+  recordWebhookAttempts(results: readonly WebhookAttemptResult[]): Promise<void> {
+    return this.webhooks.recordAttempts(results);
+  }
+
+  listWebhookDeliveries(endpointId: string, limit: number): Promise<WebhookDeliveryRecord[]> {
+    return this.webhooks.listDeliveries(endpointId, limit);
+  }
+
+  listWebhookAttempts(endpointId: string, eventId: string): Promise<WebhookAttemptRecord[]> {
+    return this.webhooks.listAttempts(endpointId, eventId);
+  }
+
+  retryWebhookDelivery(endpointId: string, eventId: string, now: number): Promise<boolean> {
+    return this.webhooks.retry(endpointId, eventId, now);
   }
 
   private async patchWidgetSession(id: string, patch: WidgetSessionPatch, on: Queryable): Promise<void> {

@@ -13,10 +13,18 @@ import type {
   StoredWidgetSession,
   WaSessionPatch,
   WaSessionRecord,
+  WebhookAttemptRecord,
+  WebhookAttemptResult,
+  WebhookDeliveryJob,
+  WebhookDeliveryRecord,
+  WebhookEndpointPatch,
+  WebhookEndpointRecord,
+  WebhookEventDraft,
   WidgetSessionPatch,
   WidgetSessionRecord,
 } from './types.js';
 import { type Row, toApiKey, toWaSession, toWidgetSession, WA_COLUMNS, WIDGET_COLUMNS } from './sqlite-rows.js';
+import { SqliteWebhooks } from './sqlite-webhooks.js';
 
 /**
  * The embedded store: one SQLite file in WAL mode, created 0600 (it holds linked devices'
@@ -42,7 +50,10 @@ export class SqliteStore implements Store {
     // moved out of the database or a credential sealed in place must not stay readable there.
     this.db.pragma('secure_delete = ON');
     this.migrate();
+    this.webhooks = new SqliteWebhooks(this.db, (sql) => this.prepare(sql));
   }
+
+  private readonly webhooks: SqliteWebhooks;
 
   /** Schema version after migrating. */
   get schemaVersion(): number {
@@ -309,7 +320,57 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       if (change.waSession) this.patchWaSession(change.waSession.tenantId, change.waSession.name, change.waSession.patch);
       for (const { id, patch } of change.widgetSessions ?? []) this.patchWidgetSession(id, patch);
+      // The transactional outbox: the events commit with the change that caused them, or not at all.
+      if (change.webhookEvents?.length) this.webhooks.insertEvents(change.webhookEvents, Date.now());
     })();
+  }
+
+  // --- webhooks (sqlite-webhooks.ts) -----------------------------------------------------------------
+  async insertWebhookEndpoint(endpoint: WebhookEndpointRecord): Promise<void> {
+    this.db.transaction(() => {
+      this.insertTenant(endpoint.tenantId, endpoint.createdAt);
+      this.webhooks.insertEndpoint(endpoint);
+    })();
+  }
+
+  async getWebhookEndpoint(tenantId: string, id: string): Promise<WebhookEndpointRecord | null> {
+    return this.webhooks.getEndpoint(tenantId, id);
+  }
+
+  async listWebhookEndpoints(tenantId?: string): Promise<WebhookEndpointRecord[]> {
+    return this.webhooks.listEndpoints(tenantId);
+  }
+
+  async updateWebhookEndpoint(tenantId: string, id: string, patch: WebhookEndpointPatch): Promise<WebhookEndpointRecord | null> {
+    return this.webhooks.updateEndpoint(tenantId, id, patch);
+  }
+
+  async deleteWebhookEndpoint(id: string, tenantId?: string): Promise<boolean> {
+    return this.webhooks.deleteEndpoint(id, tenantId);
+  }
+
+  async appendWebhookEvents(drafts: readonly WebhookEventDraft[], now: number): Promise<string[]> {
+    return this.webhooks.appendEvents(drafts, now);
+  }
+
+  async claimWebhookDeliveries(now: number, limit: number, leaseMs: number): Promise<WebhookDeliveryJob[]> {
+    return this.webhooks.claim(now, limit, leaseMs);
+  }
+
+  async recordWebhookAttempts(results: readonly WebhookAttemptResult[]): Promise<void> {
+    this.webhooks.recordAttempts(results);
+  }
+
+  async listWebhookDeliveries(endpointId: string, limit: number): Promise<WebhookDeliveryRecord[]> {
+    return this.webhooks.listDeliveries(endpointId, limit);
+  }
+
+  async listWebhookAttempts(endpointId: string, eventId: string): Promise<WebhookAttemptRecord[]> {
+    return this.webhooks.listAttempts(endpointId, eventId);
+  }
+
+  async retryWebhookDelivery(endpointId: string, eventId: string, now: number): Promise<boolean> {
+    return this.webhooks.retry(endpointId, eventId, now);
   }
 
   // --- abuse limits and retention -----------------------------------------------------------------

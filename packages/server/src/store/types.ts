@@ -88,8 +88,95 @@ export type CreateWidgetSessionResult = 'created' | 'name-taken' | 'already-conn
  * `sessionName` orders delivery (in order per WhatsApp session); null for `webhook.test`.
  */
 export type WebhookEventDraft = {
-  [K in WebhookEventType]: { tenantId: string; sessionName: string | null; type: K; data: WebhookEventDataMap[K] };
+  [K in WebhookEventType]: {
+    tenantId: string;
+    sessionName: string | null;
+    type: K;
+    data: WebhookEventDataMap[K];
+    /** When it happened (ms), the body's `timestamp`, and when its deliveries are first due; `now` when absent. */
+    at?: number;
+  };
 }[WebhookEventType];
+
+/** An integrator's webhook endpoint. `secretEnc` is the sealed `whsec_…` (SecretBox), never plain. */
+export interface WebhookEndpointRecord {
+  /** `wh_<random>`. */
+  id: string;
+  tenantId: string;
+  url: string;
+  /** The types it subscribes to; null: all of them. */
+  events: WebhookEventType[] | null;
+  description: string | null;
+  secretEnc: string;
+  enabled: boolean;
+  /** Why the server disabled it (a 410 from the receiver); null when enabled or disabled by hand. */
+  disabledReason: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type WebhookEndpointPatch = Partial<Pick<WebhookEndpointRecord, 'url' | 'events' | 'description' | 'enabled' | 'disabledReason' | 'updatedAt'>>;
+
+/** One event × endpoint as the delivery log shows it. Times in ms; null when not (yet) so. */
+export interface WebhookDeliveryRecord {
+  /** The event's `msg_<random>` id: the `webhook-id` header of every attempt. */
+  eventId: string;
+  endpointId: string;
+  type: WebhookEventType;
+  sessionName: string | null;
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  deliveredAt: number | null;
+  failedAt: number | null;
+  createdAt: number;
+}
+
+/** One HTTP attempt of a delivery (the log behind `attempts`). */
+export interface WebhookAttemptRecord {
+  eventId: string;
+  endpointId: string;
+  /** 1 for the first try. */
+  attempt: number;
+  at: number;
+  statusCode: number | null;
+  error: string | null;
+  latencyMs: number;
+}
+
+/** A delivery the worker claimed: everything it needs to sign and send it. */
+export interface WebhookDeliveryJob {
+  eventId: string;
+  endpointId: string;
+  tenantId: string;
+  type: WebhookEventType;
+  /** The event's `data`, as stored JSON text (spliced into the body, never re-serialised). */
+  payload: string;
+  /** When the event happened (ms): the body's `timestamp`. */
+  createdAt: number;
+  url: string;
+  secretEnc: string;
+  /** Attempts made before this one. */
+  attempts: number;
+}
+
+/**
+ * What became of one attempt. `retry`: try again at `nextAttemptAt`; `failed`: the schedule is
+ * spent (retryable by API); `gone`: the receiver answered 410, the endpoint is disabled with
+ * `disabledReason` and this delivery ends as failed.
+ */
+export interface WebhookAttemptResult {
+  eventId: string;
+  endpointId: string;
+  at: number;
+  statusCode: number | null;
+  error: string | null;
+  latencyMs: number;
+  outcome: 'delivered' | 'retry' | 'failed' | 'gone';
+  nextAttemptAt?: number;
+  disabledReason?: string;
+}
 
 /**
  * One linking change, written in one transaction: the WhatsApp session's status, the linking
@@ -191,4 +278,34 @@ export interface Store extends AuthStateStore {
    * returns how many. The WhatsApp sessions they linked stay. For the retention job in main.ts.
    */
   purgeWidgetSessions(before: number): Promise<number>;
+
+  // --- webhooks (store/sqlite-webhooks.ts, store/postgres-webhooks.ts) ---
+  insertWebhookEndpoint(endpoint: WebhookEndpointRecord): Promise<void>;
+  getWebhookEndpoint(tenantId: string, id: string): Promise<WebhookEndpointRecord | null>;
+  /** Oldest first; every tenant's when `tenantId` is absent (the CLI). */
+  listWebhookEndpoints(tenantId?: string): Promise<WebhookEndpointRecord[]>;
+  updateWebhookEndpoint(tenantId: string, id: string, patch: WebhookEndpointPatch): Promise<WebhookEndpointRecord | null>;
+  /** Deletes the endpoint with its deliveries and their attempt log; any tenant's when `tenantId` is absent (the CLI). */
+  deleteWebhookEndpoint(id: string, tenantId?: string): Promise<boolean>;
+  /**
+   * Puts events into the outbox in one transaction, each fanned out to a delivery (due at its `at`, else `now`)
+   * per enabled endpoint of its tenant that subscribes to its type (`webhook.test`: only the
+   * endpoint its data names). Returns the events' ids, in order. `commitLinkChange` does the same
+   * for `change.webhookEvents`, inside the change's own transaction.
+   */
+  appendWebhookEvents(drafts: readonly WebhookEventDraft[], now: number): Promise<string[]>;
+  /**
+   * Takes up to `limit` due deliveries of enabled endpoints, oldest event first, and leases them
+   * until `now + leaseMs` (a worker that dies mid-attempt leaves them due again then, with the same
+   * event id). In order per (endpoint, session): a delivery waits while an earlier one of the same
+   * endpoint and session is neither delivered nor failed. Deliveries without a session never wait.
+   */
+  claimWebhookDeliveries(now: number, limit: number, leaseMs: number): Promise<WebhookDeliveryJob[]>;
+  /** Records attempts (one transaction): the attempt log row and the delivery's new state. */
+  recordWebhookAttempts(results: readonly WebhookAttemptResult[]): Promise<void>;
+  /** An endpoint's deliveries, newest event first. */
+  listWebhookDeliveries(endpointId: string, limit: number): Promise<WebhookDeliveryRecord[]>;
+  listWebhookAttempts(endpointId: string, eventId: string): Promise<WebhookAttemptRecord[]>;
+  /** Makes a delivery due at `now` again (failed, pending or delivered); false when there is none. */
+  retryWebhookDelivery(endpointId: string, eventId: string, now: number): Promise<boolean>;
 }

@@ -2,7 +2,7 @@
 // `runStoreContract` with a factory. Reopening checks that what was written is really kept.
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ApiKeyRecord, Store, WidgetSessionRecord } from '../types.js';
+import type { ApiKeyRecord, Store, WebhookEndpointRecord, WebhookEventDraft, WidgetSessionRecord } from '../types.js';
 
 export interface StoreHarness {
   store: Store;
@@ -36,6 +36,34 @@ export const widgetSession = (over: Partial<WidgetSessionRecord> = {}): WidgetSe
   createdAt: 100,
   expiresAt: 1000,
   ...over,
+});
+
+export const webhookEndpoint = (over: Partial<WebhookEndpointRecord> = {}): WebhookEndpointRecord => ({
+  id: 'wh_1',
+  tenantId: 'acme',
+  url: 'https://hooks.example.com/titan',
+  events: null,
+  description: null,
+  secretEnc: 'v1.sealed',
+  enabled: true,
+  disabledReason: null,
+  createdAt: 10,
+  updatedAt: 10,
+  ...over,
+});
+
+const connectedEvent = (session: string, tenantId = 'acme'): WebhookEventDraft => ({
+  tenantId,
+  sessionName: session,
+  type: 'session.connected',
+  data: { session, method: 'qr', phone: '5511999999999', pushName: null },
+});
+
+const disconnectedEvent = (session: string): WebhookEventDraft => ({
+  tenantId: 'acme',
+  sessionName: session,
+  type: 'session.disconnected',
+  data: { session, statusReason: 'LOGGED_OUT', final: true },
 });
 
 const LINK_DEFAULTS = { phase: 'idle', linkState: null, lastEventId: 0 } as const;
@@ -182,6 +210,124 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         ['x1', 'x2', 'x3'].map((id) => store.createWidgetSession(widgetSession({ id, sessionName: 'fresh' }), { generatedName: true })),
       );
       assert.deepEqual(results.filter((r) => r === 'created').length, 1, results.join());
+    });
+
+    test('webhook endpoints: per tenant, patched, deleted with their deliveries, kept across a reopen', async () => {
+      await store.insertWebhookEndpoint(webhookEndpoint());
+      await store.insertWebhookEndpoint(webhookEndpoint({ id: 'wh_2', events: ['session.connected', 'message.received'], description: 'CRM', createdAt: 20 }));
+      await store.insertWebhookEndpoint(webhookEndpoint({ id: 'wh_g', tenantId: 'globex', createdAt: 5 }));
+      await reopen();
+      assert.deepEqual(await store.getWebhookEndpoint('acme', 'wh_1'), webhookEndpoint());
+      assert.equal(await store.getWebhookEndpoint('globex', 'wh_1'), null, 'another tenant does not see it');
+      assert.deepEqual((await store.listWebhookEndpoints('acme')).map((e) => e.id), ['wh_1', 'wh_2']);
+      assert.deepEqual((await store.listWebhookEndpoints()).map((e) => e.id), ['wh_1', 'wh_2', 'wh_g']);
+      assert.deepEqual((await store.getWebhookEndpoint('acme', 'wh_2'))!.events, ['session.connected', 'message.received']);
+      const patched = await store.updateWebhookEndpoint('acme', 'wh_2', { events: null, enabled: false, disabledReason: 'gone', url: 'https://b.example.com/', updatedAt: 30 });
+      assert.deepEqual(patched, webhookEndpoint({ id: 'wh_2', description: 'CRM', createdAt: 20, updatedAt: 30, enabled: false, disabledReason: 'gone', url: 'https://b.example.com/' }));
+      assert.equal(await store.updateWebhookEndpoint('globex', 'wh_2', { enabled: true }), null);
+      await store.appendWebhookEvents([connectedEvent('main')], 40);
+      assert.equal(await store.deleteWebhookEndpoint('wh_1', 'globex'), false, 'not its tenant');
+      assert.equal(await store.deleteWebhookEndpoint('wh_1', 'acme'), true);
+      assert.equal(await store.deleteWebhookEndpoint('wh_g'), true, 'the CLI deletes without a tenant');
+      assert.equal(await store.deleteWebhookEndpoint('wh_g'), false);
+      assert.deepEqual(await store.listWebhookDeliveries('wh_1', 10), []);
+      assert.deepEqual((await store.listWebhookEndpoints()).map((e) => e.id), ['wh_2']);
+    });
+
+    test('the outbox: events commit with their link change, fanned out to enabled endpoints that subscribe', async () => {
+      await store.ensureWaSession('acme', 'main', 1);
+      await store.insertWebhookEndpoint(webhookEndpoint());
+      await store.insertWebhookEndpoint(webhookEndpoint({ id: 'wh_msgs', events: ['message.received'], createdAt: 11 }));
+      await store.insertWebhookEndpoint(webhookEndpoint({ id: 'wh_off', enabled: false, createdAt: 12 }));
+      await store.insertWebhookEndpoint(webhookEndpoint({ id: 'wh_g', tenantId: 'globex', createdAt: 13 }));
+      await store.commitLinkChange({
+        waSession: { tenantId: 'acme', name: 'main', patch: { status: 'CONNECTED', updatedAt: 2 } },
+        webhookEvents: [{ ...connectedEvent('main'), at: 500 }],
+      });
+      // A change that fails rolls back whole: its status and its events (a BigInt cannot be JSON).
+      const unserialisable = { ...disconnectedEvent('main'), data: { session: 'main', statusReason: 'LOGGED_OUT', final: 1n as never } } as WebhookEventDraft;
+      await assert.rejects(
+        store.commitLinkChange({
+          waSession: { tenantId: 'acme', name: 'main', patch: { status: 'DISCONNECTED', updatedAt: 3 } },
+          webhookEvents: [disconnectedEvent('main'), unserialisable],
+        }),
+      );
+      assert.equal((await store.getWaSession('acme', 'main'))!.status, 'CONNECTED', 'the failed change left no status');
+      await reopen();
+      const jobs = await store.claimWebhookDeliveries(1000, 10, 30_000);
+      assert.deepEqual(jobs.map((j) => [j.endpointId, j.type]), [['wh_1', 'session.connected']], 'only the enabled endpoint of the tenant that subscribes; nothing of the failed change');
+      const [job] = jobs;
+      assert.match(job!.eventId, /^msg_[A-Za-z0-9_-]{16,}$/);
+      assert.deepEqual(JSON.parse(job!.payload), { session: 'main', method: 'qr', phone: '5511999999999', pushName: null });
+      assert.deepEqual([job!.tenantId, job!.createdAt, job!.url, job!.secretEnc, job!.attempts], ['acme', 500, 'https://hooks.example.com/titan', 'v1.sealed', 0]);
+      const [messageId] = await store.appendWebhookEvents(
+        [{ tenantId: 'acme', sessionName: 'main', type: 'message.received', data: { session: 'main', id: 'm1', from: '551188', type: 'text', text: 'oi', timestamp: '2026-12-01T00:00:00.000Z' } }],
+        2000,
+      );
+      const messages = await store.claimWebhookDeliveries(2000, 10, 30_000);
+      assert.deepEqual(messages.map((j) => [j.endpointId, j.eventId, j.createdAt]), [['wh_msgs', messageId, 2000]], 'wh_1 still holds session.connected in flight: its message waits');
+    });
+
+    test('claims lease deliveries: a worker that dies mid-attempt leaves them due again with the same event id', async () => {
+      await store.insertWebhookEndpoint(webhookEndpoint());
+      const [id] = await store.appendWebhookEvents([connectedEvent('main')], 100);
+      assert.deepEqual((await store.claimWebhookDeliveries(100, 10, 1000)).map((j) => j.eventId), [id]);
+      assert.deepEqual(await store.claimWebhookDeliveries(500, 10, 1000), [], 'leased');
+      await reopen();
+      assert.deepEqual(await store.claimWebhookDeliveries(1099, 10, 1000), []);
+      const again = await store.claimWebhookDeliveries(1100, 10, 1000);
+      assert.deepEqual(again.map((j) => [j.eventId, j.attempts]), [[id, 0]], 'the lease ran out: the same event, no attempt recorded');
+    });
+
+    test('delivery order per endpoint and session; webhook.test never waits and goes to its endpoint only', async () => {
+      await store.insertWebhookEndpoint(webhookEndpoint());
+      await store.insertWebhookEndpoint(webhookEndpoint({ id: 'wh_2', createdAt: 11 }));
+      const [a1, b1, a2] = await store.appendWebhookEvents([connectedEvent('a'), connectedEvent('b'), disconnectedEvent('a')], 100);
+      const [test1] = await store.appendWebhookEvents([{ tenantId: 'acme', sessionName: null, type: 'webhook.test', data: { endpoint: 'wh_2' } }], 100);
+      const first = await store.claimWebhookDeliveries(100, 10, 60_000);
+      const key = (j: { endpointId: string; eventId: string }) => `${j.endpointId}:${j.eventId}`;
+      assert.deepEqual(first.map(key).sort(), [`wh_1:${a1}`, `wh_1:${b1}`, `wh_2:${a1}`, `wh_2:${b1}`, `wh_2:${test1}`].sort(), 'a2 waits for a1 on each endpoint');
+      await store.recordWebhookAttempts([
+        { endpointId: 'wh_1', eventId: a1!, at: 200, statusCode: 200, error: null, latencyMs: 12, outcome: 'delivered' },
+        { endpointId: 'wh_2', eventId: a1!, at: 200, statusCode: 503, error: 'HTTP 503', latencyMs: 30, outcome: 'retry', nextAttemptAt: 5200 },
+      ]);
+      assert.deepEqual((await store.claimWebhookDeliveries(300, 10, 60_000)).map(key), [`wh_1:${a2}`], 'wh_2 still retries a1, so its a2 waits');
+      assert.deepEqual(await store.claimWebhookDeliveries(5199, 10, 60_000), []);
+      assert.deepEqual((await store.claimWebhookDeliveries(5200, 10, 60_000)).map(key), [`wh_2:${a1}`]);
+      await store.recordWebhookAttempts([{ endpointId: 'wh_2', eventId: a1!, at: 5300, statusCode: null, error: 'connect ECONNREFUSED', latencyMs: 3, outcome: 'failed' }]);
+      assert.deepEqual((await store.claimWebhookDeliveries(5300, 10, 60_000)).map(key), [`wh_2:${a2}`], 'a finally failed delivery no longer holds the queue');
+    });
+
+    test('attempts are logged; 410 disables the endpoint; the log is newest first; a manual retry makes it due again', async () => {
+      await store.insertWebhookEndpoint(webhookEndpoint());
+      const [e1, e2] = await store.appendWebhookEvents([connectedEvent('main'), disconnectedEvent('main')], 100);
+      await store.claimWebhookDeliveries(100, 10, 60_000);
+      await store.recordWebhookAttempts([{ endpointId: 'wh_1', eventId: e1!, at: 110, statusCode: 500, error: 'HTTP 500', latencyMs: 40, outcome: 'retry', nextAttemptAt: 200 }]);
+      await store.claimWebhookDeliveries(200, 10, 60_000);
+      await store.recordWebhookAttempts([{ endpointId: 'wh_1', eventId: e1!, at: 210, statusCode: 410, error: 'HTTP 410', latencyMs: 20, outcome: 'gone', disabledReason: 'The receiver answered 410 Gone.' }]);
+      await reopen();
+      const endpoint = (await store.getWebhookEndpoint('acme', 'wh_1'))!;
+      assert.deepEqual([endpoint.enabled, endpoint.disabledReason, endpoint.updatedAt], [false, 'The receiver answered 410 Gone.', 210]);
+      assert.deepEqual(await store.claimWebhookDeliveries(10_000, 10, 60_000), [], 'a disabled endpoint gets nothing');
+      assert.deepEqual(await store.listWebhookAttempts('wh_1', e1!), [
+        { endpointId: 'wh_1', eventId: e1!, attempt: 1, at: 110, statusCode: 500, error: 'HTTP 500', latencyMs: 40 },
+        { endpointId: 'wh_1', eventId: e1!, attempt: 2, at: 210, statusCode: 410, error: 'HTTP 410', latencyMs: 20 },
+      ]);
+      const log = await store.listWebhookDeliveries('wh_1', 10);
+      assert.deepEqual(log.map((d) => d.eventId), [e2, e1], 'newest first');
+      assert.deepEqual(log[1], {
+        eventId: e1, endpointId: 'wh_1', type: 'session.connected', sessionName: 'main', attempts: 2, nextAttemptAt: null,
+        lastStatusCode: 410, lastError: 'HTTP 410', deliveredAt: null, failedAt: 210, createdAt: 100,
+      });
+      assert.deepEqual((await store.listWebhookDeliveries('wh_1', 1)).map((d) => d.eventId), [e2]);
+      assert.equal(await store.retryWebhookDelivery('wh_1', e1!, 300), true);
+      assert.equal(await store.retryWebhookDelivery('wh_1', 'msg_nope', 300), false);
+      await store.updateWebhookEndpoint('acme', 'wh_1', { enabled: true, disabledReason: null, updatedAt: 300 });
+      const retried = await store.claimWebhookDeliveries(300, 10, 60_000);
+      assert.deepEqual(retried.map((j) => [j.eventId, j.attempts]), [[e1, 2]], 'the retried event goes first; e2 still waits behind it');
+      await store.recordWebhookAttempts([{ endpointId: 'wh_1', eventId: e1!, at: 310, statusCode: 204, error: null, latencyMs: 5, outcome: 'delivered' }]);
+      const delivered = (await store.listWebhookDeliveries('wh_1', 10))[1]!;
+      assert.deepEqual([delivered.attempts, delivered.deliveredAt, delivered.failedAt, delivered.lastStatusCode, delivered.lastError], [3, 310, null, 204, null]);
     });
 
     test('auth keys: writes are all-or-nothing and null deletes', async () => {
