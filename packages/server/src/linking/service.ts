@@ -12,10 +12,11 @@ import {
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import type { CloudApiConnection } from '../meta/embedded-signup.js';
-import type { LinkChange, StoredWidgetSession, WaSessionPatch } from '../store/index.js';
+import type { LinkChange, StoredWidgetSession, WaSessionPatch, WebhookEventDraft } from '../store/index.js';
 import type { EngineEvent, SessionKey } from '../whatsapp/engine.js';
 import { sessionKeyId as keyId } from '../whatsapp/engine.js';
 import { EventRing } from './event-ring.js';
+import { sessionEvent, widgetSessionEvents } from './webhook-events.js';
 import type { Linking, SequencedEvent, UnstampedEvent } from './types.js';
 import { methodsFor, pairingCodePayload, parseSnapshot, qrPayload, redirectUrl, widgetState, type LinkSnapshot } from './snapshot.js';
 
@@ -45,6 +46,16 @@ export class LinkingService implements Linking {
   private readonly loading = new Map<string, Promise<Runtime>>();
   /** The last store write per WhatsApp session, for callers that answer only once it is in. */
   private readonly writes = new Map<string, Promise<void>>();
+  /**
+   * WhatsApp sessions that showed a QR or pairing code in this process and have not connected or
+   * stopped since: their `connected` is a fresh link (`session.connected`), not a reconnect.
+   */
+  private readonly freshLinks = new Set<string>();
+  /**
+   * Linked numbers (connected, or reconnecting after a restart): only these send
+   * `session.disconnected` when the engine stops; a linking that fails is its widget sessions' news.
+   */
+  private readonly linked = new Set<string>();
   private readonly unsubscribeEngine: () => void;
 
   constructor(private readonly deps: AppDeps) {
@@ -130,14 +141,13 @@ export class LinkingService implements Linking {
   async connectCloudApi(widgetSessionId: string, connection: CloudApiConnection): Promise<ConnectedPayload> {
     const rt = await this.load(widgetSessionId);
     await this.deps.store.ensureWaSession(rt.key.tenantId, rt.key.name, this.now());
-    this.setWaStatus(rt.key, {
-      status: 'CONNECTED',
-      statusReason: null,
-      method: 'cloud-api',
-      phone: connection.phone,
-      pushName: connection.pushName,
-      cloudApi: connection.stored,
-    });
+    this.setWaStatus(
+      rt.key,
+      { status: 'CONNECTED', statusReason: null, method: 'cloud-api', phone: connection.phone, pushName: connection.pushName, cloudApi: connection.stored },
+      [sessionEvent(this.now(), rt.key, 'session.connected', { session: rt.key.name, method: 'cloud-api', phone: connection.phone, pushName: connection.pushName })],
+    );
+    this.freshLinks.delete(keyId(rt.key));
+    this.linked.add(keyId(rt.key));
     // A QR cycle may still run in `all` mode; the number is linked another way now.
     if (this.deps.engine.isRunning(rt.key)) void this.deps.engine.stop(rt.key);
     this.current.delete(keyId(rt.key));
@@ -164,6 +174,9 @@ export class LinkingService implements Linking {
 
   async sessionDeleted(key: SessionKey): Promise<void> {
     this.current.delete(keyId(key));
+    this.freshLinks.delete(keyId(key));
+    this.linked.delete(keyId(key));
+    this.commit(key, { webhookEvents: [sessionEvent(this.now(), key, 'session.disconnected', { session: key.name, statusReason: 'MANUAL_STOP', final: true })] });
     const failure: FailedPayload = { code: 'SESSION_DELETED', message: 'The session was deleted.', retryable: false };
     for (const rt of this.runtimesOf(key)) {
       if (rt.snapshot.phase !== 'failed' && rt.snapshot.phase !== 'expired') {
@@ -183,6 +196,7 @@ export class LinkingService implements Linking {
     ].filter((s) => s.method !== 'cloud-api');
     for (const wa of candidates) {
       if (!(await store.hasAuthState({ tenantId: wa.tenantId, sessionName: wa.name }))) continue;
+      this.linked.add(keyId({ tenantId: wa.tenantId, name: wa.name }));
       await engine.start({ tenantId: wa.tenantId, name: wa.name }).catch((err: unknown) => {
         logger.error({ err, session: wa.name }, 'could not reconnect a linked session');
       });
@@ -223,6 +237,7 @@ export class LinkingService implements Linking {
       case 'qr': {
         const qr = qrPayload(event);
         cache.qr = qr;
+        this.freshLinks.add(keyId(key));
         // Later QRs of the cycle change nothing in the row; skipping the write halves the I/O.
         if (!cache.pairingCode && event.attempt === 1) this.setWaStatus(key, { status: 'CONNECTING', statusReason: 'SCAN_QR' });
         for (const rt of this.runtimesOf(key)) {
@@ -235,6 +250,7 @@ export class LinkingService implements Linking {
       case 'pairing_code': {
         const pairingCode = pairingCodePayload(event);
         cache.pairingCode = pairingCode;
+        this.freshLinks.add(keyId(key));
         this.setWaStatus(key, { status: 'CONNECTING', statusReason: 'PAIRING_CODE' });
         for (const rt of this.runtimesOf(key)) {
           this.emit(rt, { event: 'pairing_code', data: pairingCode }, {
@@ -245,7 +261,11 @@ export class LinkingService implements Linking {
       }
       case 'connected': {
         this.current.delete(keyId(key));
-        this.setWaStatus(key, { status: 'CONNECTED', statusReason: null, method: event.method, phone: event.phone, pushName: event.pushName });
+        // A reconnect (automatic, or after a restart) is no news to the integrator; a new link is.
+        const fresh = this.freshLinks.delete(keyId(key));
+        this.linked.add(keyId(key));
+        const linked = fresh ? [sessionEvent(this.now(), key, 'session.connected', { session: key.name, method: event.method, phone: event.phone, pushName: event.pushName })] : [];
+        this.setWaStatus(key, { status: 'CONNECTED', statusReason: null, method: event.method, phone: event.phone, pushName: event.pushName }, linked);
         for (const rt of this.runtimesOf(key)) {
           const connected = this.connectedPayload(rt, event.method, event.phone, event.pushName);
           this.emit(rt, { event: 'connected', data: connected }, {
@@ -272,7 +292,11 @@ export class LinkingService implements Linking {
           return;
         }
         this.current.delete(keyId(key));
-        this.setWaStatus(key, { status: 'DISCONNECTED', statusReason: event.reason });
+        // Stopped for good. A linking that failed is told by its widget sessions' own events.
+        this.freshLinks.delete(keyId(key));
+        const wasLinked = this.linked.delete(keyId(key));
+        const stopped = wasLinked ? [sessionEvent(this.now(), key, 'session.disconnected', { session: key.name, statusReason: event.reason, final: true })] : [];
+        this.setWaStatus(key, { status: 'DISCONNECTED', statusReason: event.reason }, stopped);
         const failure: FailedPayload = { code: event.code, message: event.message, retryable: event.retryable };
         for (const rt of this.runtimesOf(key)) {
           this.emit(rt, { event: 'failed', data: failure }, {
@@ -383,8 +407,10 @@ export class LinkingService implements Linking {
     return { session: rt.key.name, method, phone, pushName, redirectUrl: redirectUrl(rt.record.callbackUrl, rt.key.name, method, rt.record.id) };
   }
 
-  private setWaStatus(key: SessionKey, patch: WaSessionPatch): void {
-    this.commit(key, { waSession: { tenantId: key.tenantId, name: key.name, patch: { ...patch, updatedAt: this.now() } } });
+  private setWaStatus(key: SessionKey, patch: WaSessionPatch, webhookEvents: WebhookEventDraft[] = []): void {
+    const change: LinkChange = { waSession: { tenantId: key.tenantId, name: key.name, patch: { ...patch, updatedAt: this.now() } } };
+    if (webhookEvents.length > 0) change.webhookEvents = webhookEvents;
+    this.commit(key, change);
   }
 
   /**
@@ -415,6 +441,7 @@ export class LinkingService implements Linking {
 
   /** Applies `patch`, numbers the event, persists both, keeps it for resume and sends it to every stream. */
   private emit(rt: Runtime, event: UnstampedEvent, patch: Partial<LinkSnapshot>): void {
+    const from = rt.snapshot.phase;
     rt.snapshot = { ...rt.snapshot, ...patch };
     if (patch.phase === 'connected' && !rt.snapshot.completedAt) rt.snapshot.completedAt = this.now();
     rt.lastEventId++;
@@ -422,7 +449,7 @@ export class LinkingService implements Linking {
     const state: LinkStatus = { phase, status, statusReason, methods: methodsFor(this.deps.config, rt.record) };
     const data = event.event === 'state' ? event.data : { ...event.data, state };
     const sequenced = { event: event.event, data, id: rt.lastEventId } as SequencedEvent;
-    this.persist(rt);
+    this.persist(rt, widgetSessionEvents(rt.record, rt.snapshot, from, this.now()));
     rt.ring.push(sequenced, rt.snapshot);
     for (const send of rt.subscribers.keys()) {
       try {
@@ -434,11 +461,13 @@ export class LinkingService implements Linking {
     }
   }
 
-  private persist(rt: Runtime): void {
+  private persist(rt: Runtime, webhookEvents: WebhookEventDraft[]): void {
     // The QR and pairing code are not kept: they die with the socket, so after a restart they are
     // useless, and a 13 kB SVG path per rotation would make SQLite's WAL (and its checkpoints)
     // the bottleneck of many sessions linking at once. Status lives in the WhatsApp session row.
     const { phase, status: _status, statusReason: _reason, qr: _qr, pairingCode: _code, ...rest } = rt.snapshot;
-    this.commit(rt.key, { widgetSessions: [{ id: rt.record.id, patch: { phase, linkState: JSON.stringify(rest), lastEventId: rt.lastEventId } }] });
+    const change: LinkChange = { widgetSessions: [{ id: rt.record.id, patch: { phase, linkState: JSON.stringify(rest), lastEventId: rt.lastEventId } }] };
+    if (webhookEvents.length > 0) change.webhookEvents = webhookEvents;
+    this.commit(rt.key, change);
   }
 }
