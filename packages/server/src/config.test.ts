@@ -20,6 +20,7 @@ test('defaults follow DESIGN.md', async () => {
   assert.equal(config.demo, false, "the demo backend needs no login: off unless TITAN_DEMO=1 (pnpm start sets it)");
   assert.equal(config.logLevel, 'info');
   assert.equal(config.emulatorUrl, null);
+  assert.deepEqual(config.webhooks, { allowPrivate: false, retrySchedule: [5, 300, 1800, 7200, 18000, 36000, 36000] });
   assert.deepEqual(config.meta, {
     appId: null,
     configId: null,
@@ -49,7 +50,10 @@ test('every variable is read', async () => {
     META_SDK_URL: 'http://127.0.0.1:9998/sdk.js',
     LOG_LEVEL: 'warn',
     TITAN_EMULATOR_URL: 'http://127.0.0.1:7777/',
+    TITAN_WEBHOOK_ALLOW_PRIVATE: 'true',
+    TITAN_WEBHOOK_RETRY_SCHEDULE: '1, 2,30',
   });
+  assert.deepEqual(config.webhooks, { allowPrivate: true, retrySchedule: [1, 2, 30] });
   assert.equal(config.port, 8080);
   assert.equal(config.emulatorUrl, 'http://127.0.0.1:7777');
   assert.equal(config.publicUrl, 'https://connect.example.com', 'trailing slash dropped');
@@ -119,6 +123,10 @@ const BAD: [string, Record<string, string>][] = [
   ['META_SDK_URL', { META_SDK_URL: 'javascript:alert(1)' }],
   ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
   ['TITAN_EMULATOR_URL', { TITAN_EMULATOR_URL: 'ws://127.0.0.1:7777' }],
+  ['TITAN_WEBHOOK_ALLOW_PRIVATE', { TITAN_WEBHOOK_ALLOW_PRIVATE: 'sure' }],
+  ['TITAN_WEBHOOK_RETRY_SCHEDULE', { TITAN_WEBHOOK_RETRY_SCHEDULE: '5,five' }],
+  ['TITAN_WEBHOOK_RETRY_SCHEDULE', { TITAN_WEBHOOK_RETRY_SCHEDULE: '5,-1' }],
+  ['TITAN_WEBHOOK_RETRY_SCHEDULE', { TITAN_WEBHOOK_RETRY_SCHEDULE: '5,,300' }],
 ];
 
 test('a bad value throws one line naming the variable', async () => {

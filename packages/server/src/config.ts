@@ -5,9 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import type { AppConfig, EngineKind } from './config.types.js';
+import type { AppConfig, EngineKind, WebhookConfig } from './config.types.js';
 import type { Store } from './store/types.js';
 import { parseApiKey } from './api-keys.js';
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from './webhooks/schedule.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -106,6 +107,17 @@ function databaseUrl(env: Env): string | null {
   return raw;
 }
 
+export const DEFAULT_WEBHOOK_CONFIG: WebhookConfig = { allowPrivate: false, retrySchedule: [...DEFAULT_RETRY_SCHEDULE] };
+
+function webhooks(env: Env): WebhookConfig {
+  const raw = read(env, 'TITAN_WEBHOOK_RETRY_SCHEDULE');
+  const retrySchedule = raw === undefined ? [...DEFAULT_RETRY_SCHEDULE] : parseRetrySchedule(raw);
+  if (retrySchedule === null) {
+    throw new ConfigError('TITAN_WEBHOOK_RETRY_SCHEDULE', `"${raw}" is not a comma-separated list of seconds (e.g. ${DEFAULT_RETRY_SCHEDULE.join(',')})`);
+  }
+  return { allowPrivate: flag(env, 'TITAN_WEBHOOK_ALLOW_PRIVATE', false), retrySchedule };
+}
+
 /**
  * Reads and validates the environment. Relative `TITAN_DB` paths resolve against `INIT_CWD`
  * (the directory `pnpm` was run from), because `pnpm start` and `pnpm titan` run the server
@@ -180,6 +192,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     demoPublic: read(env, 'TITAN_DEMO')?.toLowerCase() === 'public',
     emulatorUrl: read(env, 'TITAN_EMULATOR_URL') === undefined ? null : httpUrl(env, 'TITAN_EMULATOR_URL', ''),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    webhooks: webhooks(env),
   };
 }
 

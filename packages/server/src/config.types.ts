@@ -35,4 +35,13 @@ export interface AppConfig {
    * ones. Absent means false.
    */
   demoPublic?: boolean;
+  /** Webhook delivery (TITAN_WEBHOOK_*); absent means the defaults (`DEFAULT_WEBHOOK_CONFIG`). */
+  webhooks?: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** TITAN_WEBHOOK_ALLOW_PRIVATE: endpoints on loopback/private addresses and plain http (dev and tests). */
+  allowPrivate: boolean;
+  /** TITAN_WEBHOOK_RETRY_SCHEDULE: seconds to wait before each retry after the first attempt. */
+  retrySchedule: number[];
 }
