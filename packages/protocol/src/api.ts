@@ -1,4 +1,5 @@
 import type { LinkMethod, WidgetMode } from './modes.js';
+import type { WebhookEventType } from './webhooks.js';
 
 /** Body of `POST /api/widget/sessions` (every field optional). */
 export interface CreateWidgetSessionRequest {
@@ -33,6 +34,56 @@ export interface WidgetSessionResult {
   phone: string | null;
   /** ISO 8601, when it connected. */
   completedAt: string | null;
+}
+
+/** Body of `POST /api/webhooks`. `events` absent: every type. */
+export interface CreateWebhookEndpointRequest {
+  url: string;
+  events?: WebhookEventType[];
+  description?: string;
+}
+
+/** Body of `PATCH /api/webhooks/:id`; `events: null` subscribes to every type. Re-enabling clears `disabledReason`. */
+export interface UpdateWebhookEndpointRequest {
+  url?: string;
+  events?: WebhookEventType[] | null;
+  enabled?: boolean;
+}
+
+/** A webhook endpoint as the API shows it (never its secret). */
+export interface WebhookEndpointInfo {
+  /** `wh_…` */
+  id: string;
+  url: string;
+  /** null: every type. */
+  events: WebhookEventType[] | null;
+  description: string | null;
+  enabled: boolean;
+  /** Why the server disabled it (the receiver answered 410). */
+  disabledReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `201` data of `POST /api/webhooks`: the only time the signing secret is shown. */
+export interface CreatedWebhookEndpoint extends WebhookEndpointInfo {
+  /** `whsec_…`: verify each request's `webhook-signature` with it (Standard Webhooks). */
+  secret: string;
+}
+
+/** One event × endpoint in `GET /api/webhooks/:id/deliveries` (newest first). Times are ISO 8601. */
+export interface WebhookDeliveryInfo {
+  /** `msg_…`: the `webhook-id` of every attempt. */
+  eventId: string;
+  type: WebhookEventType;
+  session: string | null;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+  failedAt: string | null;
+  createdAt: string;
 }
 
 /** `WA_EMBEDDED_SIGNUP` events that finish a signup (CANCEL and ERROR do not). */

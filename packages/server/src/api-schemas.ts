@@ -4,6 +4,12 @@
 import { z } from 'zod';
 import {
   type CloudApiFinishRequest,
+  type CreatedWebhookEndpoint,
+  type CreateWebhookEndpointRequest,
+  type UpdateWebhookEndpointRequest,
+  type WebhookDeliveryInfo,
+  type WebhookEndpointInfo,
+  WEBHOOK_EVENT_TYPES,
   type CreateWidgetSessionRequest,
   type CreateWidgetSessionResponse,
   ERROR_CODES,
@@ -63,6 +69,34 @@ export const sendMessageBody = z.strictObject({
 
 export const pairingCodeBody = z.strictObject({ phoneNumber: z.string({ error: 'send { "phoneNumber": "+5511912345678" }' }).max(40, 'at most 40 characters') });
 
+// --- webhooks ----------------------------------------------------------------------------------------
+
+/** A webhook endpoint id as the server makes them (`wh_` + base62). */
+export const WEBHOOK_ENDPOINT_ID_PATTERN = /^wh_[A-Za-z0-9]{1,64}$/;
+/** An outbox event id (`msg_` + base64url). */
+export const WEBHOOK_EVENT_ID_PATTERN = /^msg_[A-Za-z0-9_-]{1,64}$/;
+
+// Only the form here; whether the address may be called (https, no private range) is
+// webhooks/ssrf.ts' `checkWebhookUrl`, which resolves the host.
+const webhookUrl = z.string().max(2048).url({ error: 'must be an absolute URL' });
+const webhookEvents = z
+  .array(z.enum(WEBHOOK_EVENT_TYPES, { error: `must be among ${WEBHOOK_EVENT_TYPES.join(', ')}` }))
+  .min(1, 'must name at least one event type (leave it out for all)')
+  .max(WEBHOOK_EVENT_TYPES.length)
+  .transform((types) => [...new Set(types)]);
+
+export const createWebhookBody = z.strictObject({
+  url: webhookUrl,
+  events: webhookEvents.optional(),
+  description: z.string().max(500, 'at most 500 characters').optional(),
+}) satisfies z.ZodType<CreateWebhookEndpointRequest>;
+
+export const updateWebhookBody = z.strictObject({
+  url: webhookUrl.optional(),
+  events: webhookEvents.nullable().optional(),
+  enabled: z.boolean().optional(),
+}) satisfies z.ZodType<UpdateWebhookEndpointRequest>;
+
 // Graph ids are numeric; checking that also keeps user input from steering the Graph URL path.
 const graphId = z.string().regex(/^\d{1,32}$/, 'must be a numeric Meta id');
 
@@ -116,3 +150,31 @@ export const widgetSessionResult = z.object({
   phone: z.string().nullable(),
   completedAt: z.string().nullable(),
 }) satisfies z.ZodType<WidgetSessionResult>;
+
+export const webhookEndpointInfo = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).nullable().describe('null: every event type.'),
+  description: z.string().nullable(),
+  enabled: z.boolean(),
+  disabledReason: z.string().nullable().describe('Why the server disabled it (the receiver answered 410).'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+}) satisfies z.ZodType<WebhookEndpointInfo>;
+
+export const createdWebhookEndpoint = webhookEndpointInfo.extend({
+  secret: z.string().describe('whsec_…: shown only in this answer; verify webhook-signature with it.'),
+}) satisfies z.ZodType<CreatedWebhookEndpoint>;
+
+export const webhookDeliveryInfo = z.object({
+  eventId: z.string().describe('msg_…: the webhook-id header of every attempt.'),
+  type: z.enum(WEBHOOK_EVENT_TYPES),
+  session: z.string().nullable(),
+  attempts: z.number().int(),
+  lastStatusCode: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  nextAttemptAt: z.string().nullable(),
+  deliveredAt: z.string().nullable(),
+  failedAt: z.string().nullable(),
+  createdAt: z.string(),
+}) satisfies z.ZodType<WebhookDeliveryInfo>;

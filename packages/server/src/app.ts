@@ -19,11 +19,13 @@ import { cloudApiRouter } from './routes/cloud-api.js';
 import { demoRouter } from './routes/demo.js';
 import { devSimulatorRouter } from './routes/dev-simulator.js';
 import { sessionsRouter } from './routes/sessions.js';
+import { webhooksRouter } from './routes/webhooks.js';
 import type { StreamLimitOptions } from './routes/stream-limits.js';
 import { widgetApiRouter } from './routes/widget-api.js';
 import { widgetPageRouter } from './routes/widget-page.js';
 import { widgetSessionsRouter } from './routes/widget-sessions.js';
 import { Sessions } from './services/sessions.js';
+import { Webhooks } from './services/webhooks.js';
 import { WidgetSessions, type SessionNamer } from './services/widget-sessions.js';
 
 export interface CreateAppOptions extends AppDeps {
@@ -37,6 +39,8 @@ export interface CreateAppOptions extends AppDeps {
   sessionNamer?: SessionNamer;
   /** Abuse limits (SECURITY.md lists them); the store is where cluster mode plugs a shared one. */
   limits?: { widgetSessions?: WidgetSessionLimitOptions; streams?: StreamLimitOptions };
+  /** Called when webhook events enter the outbox through the API (main.ts wakes the delivery worker). */
+  webhookPublished?: () => void;
 }
 
 /**
@@ -45,25 +49,28 @@ export interface CreateAppOptions extends AppDeps {
  */
 export function apiRouters(
   deps: Pick<AppDeps, 'logger'>,
-  services: { widgetSessions: WidgetSessions; sessions: Sessions },
+  services: { widgetSessions: WidgetSessions; sessions: Sessions; webhooks: Webhooks },
   limits: NonNullable<CreateAppOptions['limits']> = {},
 ): [string, Router][] {
   return [
     ['/api', widgetSessionsRouter(deps, services.widgetSessions, widgetSessionRateLimit(limits.widgetSessions))],
     ['/api/sessions', sessionsRouter(services.sessions)],
+    ['/api/webhooks', webhooksRouter(services.webhooks)],
   ];
 }
 
 export function createApp(options: CreateAppOptions): Express {
-  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, ...deps } = options;
+  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, webhookPublished, ...deps } = options;
   const linking = givenLinking ?? createLinking(deps);
   // Routes call these services; the services call the store, the linking layer and the engine.
   const widgetSessions = new WidgetSessions(deps, linking, sessionNamer);
   const sessions = new Sessions(deps, linking);
+  const webhooks = new Webhooks(deps, webhookPublished);
   const app = express();
   // main.ts resumes and closes the linking; tests reach it and the services here too.
   app.locals.linking = linking;
   app.locals.widgetSessions = widgetSessions;
+  app.locals.webhooks = webhooks;
 
   app.disable('x-powered-by');
   // API responses are never revalidated (no-store pages, fresh sessions): hashing every body
@@ -81,7 +88,7 @@ export function createApp(options: CreateAppOptions): Express {
   // The API's description is public (it holds no secret), so it comes before the key check.
   app.use(apiDocsRouter(deps));
   app.use('/api', apiKeyAuth(deps), jsonBody());
-  for (const [path, router] of apiRouters(deps, { widgetSessions, sessions }, limits)) app.use(path, router);
+  for (const [path, router] of apiRouters(deps, { widgetSessions, sessions, webhooks }, limits)) app.use(path, router);
 
   // The hosted page, then the widget's JSON/SSE API (CORS before auth so preflights and auth
   // errors are readable cross-origin; origin check once the token named the session).

@@ -5,6 +5,7 @@ import type { Router } from 'express';
 import request from 'supertest';
 import { apiRouters } from './app.js';
 import type { Sessions } from './services/sessions.js';
+import type { Webhooks } from './services/webhooks.js';
 import type { WidgetSessions } from './services/widget-sessions.js';
 import { openApiDocument } from './openapi.js';
 import { makeTestServer } from './test-support/server.js';
@@ -32,7 +33,7 @@ function operationsOf(prefix: string, router: Router): string[] {
 }
 
 test('every /api route of the app is in the document, and the document names no other', () => {
-  const routers = apiRouters({ logger: {} as never }, { widgetSessions: {} as WidgetSessions, sessions: {} as Sessions });
+  const routers = apiRouters({ logger: {} as never }, { widgetSessions: {} as WidgetSessions, sessions: {} as Sessions, webhooks: {} as Webhooks });
   const inApp = routers.flatMap(([prefix, router]) => operationsOf(prefix, router)).sort();
   const paths = openApiDocument('https://x').paths as Record<string, Record<string, unknown>>;
   const inDocument = Object.entries(paths)

@@ -4,8 +4,15 @@
 import { z } from 'zod';
 import { API_SCOPES, SESSION_NAME_PATTERN } from '@titan-connect/protocol';
 import {
+  createdWebhookEndpoint,
+  createWebhookBody,
   createWidgetSessionBody,
   createWidgetSessionResponse,
+  updateWebhookBody,
+  WEBHOOK_ENDPOINT_ID_PATTERN,
+  WEBHOOK_EVENT_ID_PATTERN,
+  webhookDeliveryInfo,
+  webhookEndpointInfo,
   errorBody,
   sendMessageBody,
   WIDGET_SESSION_ID_PATTERN,
@@ -42,6 +49,85 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 
 const sessionName = { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: SESSION_NAME_PATTERN.source } };
 const scope = (name: (typeof API_SCOPES)[number]) => ({ 'x-required-scope': name });
+/** `{ success: true, data }` around a schema. */
+const ok = (description: string, data: Json) => ({
+  description,
+  content: json({ type: 'object', required: ['success', 'data'], properties: { success: { const: true }, data } }),
+});
+const webhookId = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: WEBHOOK_ENDPOINT_ID_PATTERN.source } };
+const eventId = { name: 'eventId', in: 'path', required: true, schema: { type: 'string', pattern: WEBHOOK_EVENT_ID_PATTERN.source } };
+
+/** `/api/webhooks*`: endpoints, a test event, the delivery log (DESIGN "Webhooks"). */
+const webhookPaths = (): Json => ({
+  '/api/webhooks': {
+    post: {
+      operationId: 'createWebhook',
+      summary: 'Register a webhook endpoint; the answer is the only time its whsec_ secret is shown (scope webhooks:manage)',
+      ...scope('webhooks:manage'),
+      requestBody: { required: true, content: json(ref('CreateWebhookRequest')) },
+      responses: { '201': ok('Created', ref('CreatedWebhookEndpoint')), ...errors(400, 401, 403, 413, 415) },
+    },
+    get: {
+      operationId: 'listWebhooks',
+      summary: 'The tenant’s webhook endpoints, oldest first (scope webhooks:manage)',
+      ...scope('webhooks:manage'),
+      responses: { '200': ok('The endpoints', { type: 'array', items: ref('WebhookEndpoint') }), ...errors(401, 403) },
+    },
+  },
+  '/api/webhooks/{id}': {
+    parameters: [webhookId],
+    get: {
+      operationId: 'getWebhook',
+      summary: 'One webhook endpoint (scope webhooks:manage)',
+      ...scope('webhooks:manage'),
+      responses: { '200': ok('The endpoint', ref('WebhookEndpoint')), ...errors(401, 403, 404) },
+    },
+    patch: {
+      operationId: 'updateWebhook',
+      summary: 'Change the URL, the event types, or enable/disable it; enabling clears disabledReason (scope webhooks:manage)',
+      ...scope('webhooks:manage'),
+      requestBody: { required: true, content: json(ref('UpdateWebhookRequest')) },
+      responses: { '200': ok('The endpoint as changed', ref('WebhookEndpoint')), ...errors(400, 401, 403, 404, 413, 415) },
+    },
+    delete: {
+      operationId: 'deleteWebhook',
+      summary: 'Delete the endpoint and its delivery log (scope webhooks:manage)',
+      ...scope('webhooks:manage'),
+      responses: { '200': ok('Deleted', { type: 'object', properties: { id: { type: 'string' }, deleted: { const: true } } }), ...errors(401, 403, 404) },
+    },
+  },
+  '/api/webhooks/{id}/test': {
+    parameters: [webhookId],
+    post: {
+      operationId: 'testWebhook',
+      summary: 'Send a webhook.test event to this endpoint (scope webhooks:manage)',
+      ...scope('webhooks:manage'),
+      responses: { '202': ok('Queued', { type: 'object', properties: { eventId: { type: 'string' } } }), ...errors(401, 403, 404, 409) },
+    },
+  },
+  '/api/webhooks/{id}/deliveries': {
+    parameters: [webhookId],
+    get: {
+      operationId: 'listWebhookDeliveries',
+      summary: 'The delivery log, newest first: attempts, last status code, next attempt (scope webhooks:manage)',
+      ...scope('webhooks:manage'),
+      parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 100 } }],
+      responses: { '200': ok('Deliveries', { type: 'array', items: ref('WebhookDelivery') }), ...errors(400, 401, 403, 404) },
+    },
+  },
+  '/api/webhooks/{id}/deliveries/{eventId}/retry': {
+    parameters: [webhookId, eventId],
+    post: {
+      operationId: 'retryWebhookDelivery',
+      summary: 'Send a delivery again now, with the same webhook-id (scope webhooks:manage)',
+      ...scope('webhooks:manage'),
+      responses: {
+        '202': ok('Queued', { type: 'object', properties: { id: { type: 'string' }, eventId: { type: 'string' }, retrying: { const: true } } }),
+        ...errors(401, 403, 404),
+      },
+    },
+  },
+});
 
 /** Every `/api` operation, by path and method (the test checks the app has no other). */
 export function openApiDocument(publicUrl: string): Json {
@@ -148,6 +234,7 @@ export function openApiDocument(publicUrl: string): Json {
           },
         },
       },
+      ...webhookPaths(),
     },
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: titan_sk_<id>_<secret>' } },
@@ -157,6 +244,11 @@ export function openApiDocument(publicUrl: string): Json {
         SendMessageRequest: input(sendMessageBody),
         WhatsAppSession: output(whatsAppSessionInfo),
         WidgetSessionResult: output(widgetSessionResult),
+        CreateWebhookRequest: input(createWebhookBody),
+        UpdateWebhookRequest: input(updateWebhookBody),
+        WebhookEndpoint: output(webhookEndpointInfo),
+        CreatedWebhookEndpoint: output(createdWebhookEndpoint),
+        WebhookDelivery: output(webhookDeliveryInfo),
         Error: output(errorBody),
       },
       responses: Object.fromEntries(
