@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { createApiKey, ensureApiKey } from './api-keys.js';
 import { createApp } from './app.js';
 import { systemClock } from './clock.js';
-import { ConfigError, loadConfig, resolveSecret } from './config.js';
+import { ConfigError, DEFAULT_WEBHOOK_CONFIG, loadConfig, resolveSecret } from './config.js';
 import type { AppConfig } from './config.types.js';
 import type { Linking } from './linking/index.js';
 import { createLogger } from './logger.js';
@@ -17,6 +17,7 @@ import { DEMO_TENANT } from './routes/demo.js';
 import { openStore, StoreOpenError, type Store } from './store/index.js';
 import { startWidgetSessionPurge } from './services/retention.js';
 import { sealLegacyAuthState, withSealedAuthState } from './store/sealed-auth-state.js';
+import { WebhookWorker, withWebhookWakeups } from './webhooks/worker.js';
 import { createEngine } from './whatsapp/index.js';
 
 export interface RunningServer {
@@ -84,6 +85,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
   // Opened before the secret is known: an older server kept a generated secret in it.
   const rawStore = await openStore(loaded);
   let linking: Linking | null = null;
+  let webhookWorker: WebhookWorker | null = null;
   const server = createServer({ ...HTTP_TIMEOUTS });
   server.maxConnections = MAX_CONNECTIONS;
   // 503 SERVICE_UNAVAILABLE with Retry-After until the app is built and linking has resumed.
@@ -106,12 +108,17 @@ export async function startServer(env: Record<string, string | undefined> = proc
     await sealLegacyAuthState(rawStore, config.secret, log);
     const printedApiKey = await bootstrapKeys(config, store, systemClock.now(), log);
     const engine = await createEngine(config, store, log);
-    const app = createApp({ config, store, engine, clock: systemClock, logger: log });
+    // Webhook deliveries: the worker looks at the outbox right after any commit that put events in it.
+    const worker = (webhookWorker = new WebhookWorker({ store, clock: systemClock, logger: log, secret: config.secret, config: config.webhooks ?? DEFAULT_WEBHOOK_CONFIG }));
+    const wake = () => worker.wake();
+    const app = createApp({ config, store: withWebhookWakeups(store, wake), engine, clock: systemClock, logger: log, webhookPublished: wake });
     linking = app.locals.linking as Linking;
     logDemoReach(config, engine.virtualPhone !== null, log);
     await linking.resume();
     // Expired widget sessions are deleted after their retention (docs/server.md).
     const purge = startWidgetSessionPurge({ store, clock: systemClock, logger: log });
+    // Events committed before a crash (or a stop) are still in the outbox: they go out now.
+    worker.start();
     handle = app;
     const running: RunningServer = {
       server,
@@ -125,12 +132,14 @@ export async function startServer(env: Record<string, string | undefined> = proc
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await linking?.close();
         await engine.close();
+        await worker.stop();
         await rawStore.close();
       },
     };
     return running;
   } catch (error) {
     await linking?.close().catch(() => {});
+    await webhookWorker?.stop().catch(() => {});
     if (server.listening) server.close();
     await rawStore.close();
     throw error;
