@@ -124,3 +124,45 @@ test('with TITAN_DATABASE_URL the keys live in Postgres; an unreachable one exit
     await db.drop();
   }
 });
+
+test('webhooks create prints the whsec_ secret once; list shows the endpoint without it; delete removes it', async () => {
+  const webhookEnv = { ...env, TITAN_SECRET: 'cli-test-secret-0123456789abcdefghijkl' };
+  const run = async (...argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(argv, { env: webhookEnv, out: (l) => out.push(l), err: (l) => err.push(l) });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+  const created = await run('webhooks', 'create', '--tenant', 'acme', '--url', 'https://hooks.example.com/titan', '--events', 'session.connected,message.received');
+  assert.equal(created.code, 0, created.err);
+  const secret = /whsec_\S+/.exec(created.out)?.[0];
+  const id = /wh_[A-Za-z0-9]+/.exec(created.out)?.[0];
+  assert.ok(secret && id, created.out);
+  const stored = await withStore((store) => store.getWebhookEndpoint('acme', id));
+  assert.deepEqual([stored?.url, stored?.events], ['https://hooks.example.com/titan', ['session.connected', 'message.received']]);
+  assert.ok(!stored!.secretEnc.includes(secret.slice(6)), 'stored sealed');
+
+  const list = await run('webhooks', 'list');
+  assert.equal(list.code, 0);
+  assert.match(list.out, new RegExp(`${id}\\tacme\\thttps://hooks.example.com/titan\\tsession.connected,message.received\\tyes`));
+  assert.ok(!list.out.includes(secret), 'list never shows the secret');
+  assert.match((await run('webhooks', 'list', '--tenant', 'nobody')).out, /No webhook endpoints for tenant "nobody"/);
+
+  const BAD: string[][] = [
+    ['webhooks', 'create', '--url', 'https://hooks.example.com/'],
+    ['webhooks', 'create', '--tenant', 'acme'],
+    ['webhooks', 'create', '--tenant', 'acme', '--url', 'http://hooks.example.com/'],
+    ['webhooks', 'create', '--tenant', 'acme', '--url', 'https://hooks.example.com/', '--events', 'session.exploded'],
+    ['webhooks', 'delete'],
+    ['webhooks', 'rename'],
+  ];
+  for (const argv of BAD) {
+    const res = await run(...argv);
+    assert.equal(res.code, 2, `${argv.join(' ')}: ${res.out}`);
+    assert.match(res.err, /^titan: /, argv.join(' '));
+  }
+
+  assert.equal((await run('webhooks', 'delete', id)).code, 0);
+  assert.equal((await run('webhooks', 'delete', id)).code, 1, 'gone already');
+  assert.equal(await withStore((store) => store.getWebhookEndpoint('acme', id)), null);
+});

@@ -94,6 +94,16 @@ export class Webhooks implements WebhookPublisher {
     return (await this.deps.store.listWebhookEndpoints(tenantId)).map(webhookEndpointInfo);
   }
 
+  /** Every tenant's endpoints, or one tenant's, with their tenant (the CLI). */
+  async listAll(tenantId?: string): Promise<(WebhookEndpointInfo & { tenantId: string })[]> {
+    return (await this.deps.store.listWebhookEndpoints(tenantId)).map((e) => ({ ...webhookEndpointInfo(e), tenantId: e.tenantId }));
+  }
+
+  /** Deletes an endpoint of any tenant (the CLI, run by the operator); false when there is none. */
+  async deleteAny(id: string): Promise<boolean> {
+    return this.deps.store.deleteWebhookEndpoint(id);
+  }
+
   async get(tenantId: string, id: string): Promise<WebhookEndpointInfo> {
     return webhookEndpointInfo(await this.require(tenantId, id));
   }
