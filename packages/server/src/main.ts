@@ -15,7 +15,7 @@ import { createLogger } from './logger.js';
 import { notReady } from './middleware/not-ready.js';
 import { DEMO_TENANT } from './routes/demo.js';
 import { openStore, StoreOpenError, type Store } from './store/index.js';
-import { startWidgetSessionPurge } from './services/retention.js';
+import { startWebhookEventPurge, startWidgetSessionPurge } from './services/retention.js';
 import { sealLegacyAuthState, withSealedAuthState } from './store/sealed-auth-state.js';
 import { WebhookWorker, withWebhookWakeups } from './webhooks/worker.js';
 import { createEngine } from './whatsapp/index.js';
@@ -117,6 +117,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
     await linking.resume();
     // Expired widget sessions are deleted after their retention (docs/server.md).
     const purge = startWidgetSessionPurge({ store, clock: systemClock, logger: log });
+    const webhookPurge = startWebhookEventPurge({ store, clock: systemClock, logger: log });
     // Events committed before a crash (or a stop) are still in the outbox: they go out now.
     worker.start();
     handle = app;
@@ -127,7 +128,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
       close: async () => {
         // Stop taking requests, then linking (SSE streams, timers), the engine (sockets), the store.
         purge.stop();
-        await purge.firstRun;
+        webhookPurge.stop();
+        await Promise.all([purge.firstRun, webhookPurge.firstRun]);
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await linking?.close();

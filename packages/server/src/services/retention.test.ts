@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { SqliteStore } from '../store/index.js';
 import { widgetSession } from '../store/test-support/store-contract.js';
 import { manualClock, T0 } from '../test-support/server.js';
-import { PURGE_INTERVAL_MS, startWidgetSessionPurge, WIDGET_SESSION_RETENTION_MS } from './retention.js';
+import { PURGE_INTERVAL_MS, startWebhookEventPurge, startWidgetSessionPurge, WEBHOOK_EVENT_RETENTION_MS, WIDGET_SESSION_RETENTION_MS } from './retention.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const quiet = { info: () => {}, error: () => {} };
@@ -48,4 +48,22 @@ test('a failed run is logged and the job goes on', async () => {
   job.stop();
   assert.equal(errors.length, 1);
   assert.ok(calls >= 2);
+});
+
+test('the webhook outbox: events a month old that no endpoint waits for are purged', async () => {
+  const store = new SqliteStore(':memory:');
+  const clock = manualClock(T0);
+  try {
+    assert.equal(WEBHOOK_EVENT_RETENTION_MS, 30 * DAY);
+    const event = (session: string) => ({ tenantId: 'acme', sessionName: session, type: 'session.connected' as const, data: { session, method: 'qr' as const, phone: null } });
+    await store.appendWebhookEvents([event('old')], T0 - 31 * DAY);
+    await store.appendWebhookEvents([event('young')], T0 - 29 * DAY);
+    const job = startWebhookEventPurge({ store, clock, logger: quiet }, { intervalMs: 60_000 });
+    await job.firstRun;
+    job.stop();
+    assert.equal(await store.purgeWebhookEvents(T0 - 30 * DAY), 0, 'the old one already went');
+    assert.equal(await store.purgeWebhookEvents(T0), 1, 'the young one was kept');
+  } finally {
+    await store.close();
+  }
 });

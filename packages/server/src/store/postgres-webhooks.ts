@@ -21,7 +21,7 @@ import type {
   WebhookEndpointRecord,
   WebhookEventDraft,
 } from './types.js';
-import { DELIVERIES_SELECT, deliveryAfterAttempt, dueDeliveriesSql } from './webhook-sql.js';
+import { DELIVERIES_SELECT, deliveryAfterAttempt, dueDeliveriesSql, purgeEventsSql } from './webhook-sql.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 type Transaction = <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T>;
@@ -155,6 +155,10 @@ export class PostgresWebhooks {
 
   async listAttempts(endpointId: string, eventId: string): Promise<WebhookAttemptRecord[]> {
     return (await rows(this.pool, 'SELECT * FROM webhook_attempts WHERE endpoint_id = $1 AND event_id = $2 ORDER BY attempt', [endpointId, eventId])).map(toWebhookAttempt);
+  }
+
+  async purgeEvents(before: number): Promise<number> {
+    return (await this.pool.query(purgeEventsSql('$1'), [before])).rowCount ?? 0;
   }
 
   async retry(endpointId: string, eventId: string, now: number): Promise<boolean> {

@@ -353,6 +353,10 @@ export class PostgresStore implements Store {
     return this.webhooks.retry(endpointId, eventId, now);
   }
 
+  purgeWebhookEvents(before: number): Promise<number> {
+    return this.webhooks.purgeEvents(before);
+  }
+
   private async patchWidgetSession(id: string, patch: WidgetSessionPatch, on: Queryable): Promise<void> {
     const { set, values } = setClause(WIDGET_COLUMNS, patch, 2);
     if (set) await on.query(`UPDATE widget_sessions SET ${set} WHERE id = $1`, [id, ...values]);

@@ -20,7 +20,7 @@ import type {
   WebhookEndpointRecord,
   WebhookEventDraft,
 } from './types.js';
-import { DELIVERIES_SELECT, deliveryAfterAttempt, dueDeliveriesSql } from './webhook-sql.js';
+import { DELIVERIES_SELECT, deliveryAfterAttempt, dueDeliveriesSql, purgeEventsSql } from './webhook-sql.js';
 
 type Prepare = (sql: string) => Database.Statement;
 
@@ -137,6 +137,10 @@ export class SqliteWebhooks {
   listAttempts(endpointId: string, eventId: string): WebhookAttemptRecord[] {
     const rows = this.prepare('SELECT * FROM webhook_attempts WHERE endpoint_id = ? AND event_id = ? ORDER BY attempt').all(endpointId, eventId) as Row[];
     return rows.map(toWebhookAttempt);
+  }
+
+  purgeEvents(before: number): number {
+    return this.prepare(purgeEventsSql('?')).run(before).changes;
   }
 
   retry(endpointId: string, eventId: string, now: number): boolean {

@@ -373,6 +373,10 @@ export class SqliteStore implements Store {
     return this.webhooks.retry(endpointId, eventId, now);
   }
 
+  async purgeWebhookEvents(before: number): Promise<number> {
+    return this.webhooks.purgeEvents(before);
+  }
+
   // --- abuse limits and retention -----------------------------------------------------------------
   async takeRateLimit(buckets: readonly RateLimitBucket[], now: number): Promise<RateLimitResult> {
     return this.db.transaction((): RateLimitResult => {

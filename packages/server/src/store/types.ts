@@ -308,4 +308,9 @@ export interface Store extends AuthStateStore {
   listWebhookAttempts(endpointId: string, eventId: string): Promise<WebhookAttemptRecord[]>;
   /** Makes a delivery due at `now` again (failed, pending or delivered); false when there is none. */
   retryWebhookDelivery(endpointId: string, eventId: string, now: number): Promise<boolean>;
+  /**
+   * Deletes outbox events created before `before` that no endpoint still waits for (every delivery
+   * delivered or failed, or none), with their deliveries and attempt log; returns how many.
+   */
+  purgeWebhookEvents(before: number): Promise<number>;
 }

@@ -16,6 +16,11 @@ export const dueDeliveriesSql = (now: string, limit: string, lock = ''): string 
   ORDER BY d.event_seq
   LIMIT ${limit} ${lock}`;
 
+/** Events older than `{before}` that no delivery still waits for (their deliveries and attempts cascade). */
+export const purgeEventsSql = (before: string): string => `
+  DELETE FROM webhook_events WHERE created_at < ${before} AND NOT EXISTS (
+    SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id AND d.delivered_at IS NULL AND d.failed_at IS NULL)`;
+
 export const DELIVERIES_SELECT = `
   SELECT d.endpoint_id, d.event_id, d.session_name, d.attempts, d.next_attempt_at, d.last_status_code, d.last_error,
     d.delivered_at, d.failed_at, e.type, e.created_at

@@ -330,6 +330,28 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       assert.deepEqual([delivered.attempts, delivered.deliveredAt, delivered.failedAt, delivered.lastStatusCode, delivered.lastError], [3, 310, null, 204, null]);
     });
 
+    test('purgeWebhookEvents: old events nobody waits for go, with their deliveries and attempts; pending ones stay', async () => {
+      await store.insertWebhookEndpoint(webhookEndpoint());
+      const [done, failed, pending] = await store.appendWebhookEvents([connectedEvent('a'), connectedEvent('b'), connectedEvent('c')], 100);
+      const [orphan] = await store.appendWebhookEvents([{ ...connectedEvent('d'), tenantId: 'nobody' }], 100);
+      const [recent] = await store.appendWebhookEvents([connectedEvent('e')], 500);
+      await store.claimWebhookDeliveries(100, 10, 1);
+      await store.recordWebhookAttempts([
+        { endpointId: 'wh_1', eventId: done!, at: 150, statusCode: 200, error: null, latencyMs: 1, outcome: 'delivered' },
+        { endpointId: 'wh_1', eventId: failed!, at: 150, statusCode: 500, error: 'HTTP 500', latencyMs: 1, outcome: 'failed' },
+        { endpointId: 'wh_1', eventId: pending!, at: 150, statusCode: 500, error: 'HTTP 500', latencyMs: 1, outcome: 'retry', nextAttemptAt: 900 },
+      ]);
+      await store.claimWebhookDeliveries(500, 10, 1);
+      await store.recordWebhookAttempts([{ endpointId: 'wh_1', eventId: recent!, at: 550, statusCode: 200, error: null, latencyMs: 1, outcome: 'delivered' }]);
+      assert.equal(await store.purgeWebhookEvents(400), 3, 'delivered, failed, and the one no endpoint got');
+      assert.equal(await store.purgeWebhookEvents(400), 0);
+      await reopen();
+      assert.deepEqual((await store.listWebhookDeliveries('wh_1', 10)).map((d) => d.eventId).sort(), [pending, recent].sort());
+      assert.deepEqual(await store.listWebhookAttempts('wh_1', done!), [], 'the attempt log went with it');
+      assert.equal(await store.retryWebhookDelivery('wh_1', failed!, 600), false);
+      assert.ok(orphan);
+    });
+
     test('auth keys: writes are all-or-nothing and null deletes', async () => {
       const key = { tenantId: 'acme', sessionName: 'main' };
       await store.writeKeys(key, [
