@@ -148,7 +148,7 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
     test('findCloudApiSession: by cloud_api.phoneNumberId, exact, a CONNECTED session first', async () => {
       const cloudApi = (phoneNumberId: string | null) => JSON.stringify({ version: 1, appId: 'a', wabaId: 'w', phoneNumberId, businessTokenEnc: 'v1.x.y.z' });
       await store.ensureWaSession('acme', 'old', 10);
-      await store.updateWaSession('acme', 'old', { status: 'LOGGED_OUT', method: 'cloud-api', cloudApi: cloudApi('1066'), updatedAt: 50 });
+      await store.updateWaSession('acme', 'old', { status: 'DISCONNECTED', statusReason: 'LOGGED_OUT', method: 'cloud-api', cloudApi: cloudApi('1066'), updatedAt: 50 });
       await store.ensureWaSession('globex', 'shop', 20);
       await store.updateWaSession('globex', 'shop', { status: 'CONNECTED', method: 'cloud-api', cloudApi: cloudApi('1066'), updatedAt: 30 });
       await store.ensureWaSession('acme', 'waba-only', 30);
@@ -161,7 +161,7 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       const found = await store.findCloudApiSession('1066');
       assert.deepEqual([found?.tenantId, found?.name], ['globex', 'shop'], 'the CONNECTED one, though the other was updated later');
       for (const missing of ['106', '10666', '%', '', 'null']) assert.equal(await store.findCloudApiSession(missing), null, missing);
-      await store.updateWaSession('globex', 'shop', { status: 'LOGGED_OUT', updatedAt: 40 });
+      await store.updateWaSession('globex', 'shop', { status: 'DISCONNECTED', statusReason: 'LOGGED_OUT', updatedAt: 40 });
       assert.equal((await store.findCloudApiSession('1066'))?.name, 'old', 'none connected: the most recently updated');
       await store.deleteWaSession('acme', 'old');
       await store.deleteWaSession('globex', 'shop');
