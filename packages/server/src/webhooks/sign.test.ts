@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
@@ -68,6 +69,28 @@ test('plain node:crypto HMAC over id.timestamp.body agrees with the package (the
     signWebhook('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}'),
     'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
   );
+});
+
+/** The plain-crypto snippet of docs/webhooks.md, run as written, so the docs cannot drift from what we sign. */
+function docsSnippet(): (secret: string, headers: Record<string, string>, body: string) => boolean {
+  const markdown = readFileSync(new URL('../../../../docs/webhooks.md', import.meta.url), 'utf8');
+  const block = [...markdown.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!).find((code) => code.includes('function verifyTitanWebhook'));
+  assert.ok(block, 'docs/webhooks.md has the verifyTitanWebhook snippet');
+  const code = block.replace(/^import .*$/m, '');
+  return new Function('createHmac', 'timingSafeEqual', `${code}\nreturn verifyTitanWebhook;`)(createHmac, timingSafeEqual);
+}
+
+test('the docs snippet (plain node:crypto) verifies our signatures and refuses changes and old timestamps', () => {
+  const verify = docsSnippet();
+  const ts = now();
+  const signature = signWebhook(secret, id, ts, body);
+  assert.equal(verify(secret, headers(id, ts, signature), body), true);
+  assert.equal(verify(secret, headers(id, ts, signature), body + ' '), false);
+  assert.equal(verify(secret, headers(id + 'x', ts, signature), body), false);
+  assert.equal(verify(generateWebhookSecret(), headers(id, ts, signature), body), false);
+  const old = ts - 600;
+  assert.equal(verify(secret, headers(id, old, signWebhook(secret, id, old, body)), body), false, 'a replay from 10 minutes ago');
+  assert.equal(verify(secret, { 'webhook-id': id, 'webhook-timestamp': String(ts) }, body), false, 'no signature header');
 });
 
 test('signWebhook refuses a timestamp that is not whole seconds', () => {
