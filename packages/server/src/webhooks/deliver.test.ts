@@ -105,6 +105,16 @@ describe('deliverWebhook to a local receiver (allowPrivate)', () => {
     assert.deepEqual([outcome.ok, outcome.statusCode, outcome.error], [false, 200, 'timeout after 0.2 s']);
   });
 
+  test('a 2xx cut off before its end is not an acknowledgement', async () => {
+    const hook = await receiver((_req, res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('partial', () => res.socket?.destroy());
+    });
+    const outcome = await deliverWebhook(signed(hook.url), dev);
+    assert.deepEqual([outcome.ok, outcome.statusCode], [false, 200]);
+    assert.match(outcome.error!, /closed the connection mid-answer|aborted|ECONNRESET/);
+  });
+
   test('reads at most 64 kB of a huge answer, then drops the connection', async () => {
     let written = 0;
     let finished = false;

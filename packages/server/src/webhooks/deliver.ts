@@ -151,7 +151,8 @@ export async function deliverWebhook(request: DeliveryRequest, options: Delivery
       });
       res.on('end', () => finish(verdict));
       res.on('error', (error) => finish(verdict ?? describeError(error)));
-      res.on('aborted', () => finish(verdict ?? 'the receiver closed the connection mid-answer'));
+      // Cut off before its end: a 2xx that never finished is not an acknowledgement.
+      res.on('close', () => finish(res.complete ? verdict : (verdict ?? 'the receiver closed the connection mid-answer')));
     });
     req.end(body);
   });
