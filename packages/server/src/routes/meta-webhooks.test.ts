@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import type { StoredCloudApi } from '../meta/embedded-signup.js';
+import { MAX_NUMBERS_PER_DELIVERY } from '../meta/inbound.js';
 import { SecretBox } from '../secrets.js';
 import { makeTestServer, TEST_SECRET, type TestServer } from '../test-support/server.js';
 import type { WebhookEventDraft, WebhookPublisher } from '../webhooks/types.js';
@@ -237,6 +238,19 @@ describe('POST /webhooks/meta (signed deliveries)', () => {
     recorded.fail();
     const body = JSON.stringify(delivery('1066', textFrom('wamid.retry', 'again')));
     await post(body, sign(body, PLATFORM.appSecret)).expect(500);
+  });
+
+  test(`more than ${MAX_NUMBERS_PER_DELIVERY} phone numbers in one delivery: 400 before any look-up`, async () => {
+    const entries = Array.from({ length: MAX_NUMBERS_PER_DELIVERY + 1 }, (_, i) => delivery(String(5000 + i), textFrom(`wamid.${i}`, 'hi')).entry[0]);
+    const body = JSON.stringify({ object: 'whatsapp_business_account', entry: entries });
+    let lookups = 0;
+    const find = server.store.findCloudApiSession.bind(server.store);
+    server.store.findCloudApiSession = async (id) => (lookups++, find(id));
+    assert.equal((await post(body, sign(body, PLATFORM.appSecret)).expect(400)).body.code, 'BAD_REQUEST');
+    assert.equal(lookups, 0);
+    const atLimit = JSON.stringify({ object: 'whatsapp_business_account', entry: entries.slice(1) });
+    await post(atLimit, sign(atLimit, PLATFORM.appSecret)).expect(200);
+    assert.equal(lookups, MAX_NUMBERS_PER_DELIVERY);
   });
 
   test('a body over 1 MB is 413 before it is read', async () => {
