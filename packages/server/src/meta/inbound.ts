@@ -116,7 +116,7 @@ export class MetaInbound {
       const { session, signed } = found;
       if (!signed) {
         ignored++;
-        log.warn({ phoneNumberId, tenant: session.tenantId, session: session.name }, "Cloud API webhook not signed by this session's Meta app: its changes are ignored");
+        log.warn({ phoneNumberId, tenantId: session.tenantId, session: session.name }, "Cloud API webhook not signed by this session's Meta app: its changes are ignored");
         continue;
       }
       drafts.push(...draftsForChange(session, value, now));
