@@ -104,6 +104,8 @@ export async function deliverWebhook(request: DeliveryRequest, options: Delivery
   const timeoutMs = options.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
   const body = Buffer.from(request.body, 'utf8');
   const transport = url.protocol === 'https:' ? https : http;
+  // The guard sits in the socket's own resolution, so the address checked is the one connected to.
+  const lookup = options.allowPrivate ? options.lookup : guardedLookup(options.lookup);
 
   return new Promise<DeliveryOutcome>((resolve) => {
     let statusCode: number | null = null;
@@ -120,7 +122,7 @@ export async function deliverWebhook(request: DeliveryRequest, options: Delivery
       // A fresh connection per attempt: each one resolves and is checked again (no pooled socket
       // from before a DNS change), and no idle socket outlives the attempt.
       agent: false,
-      ...(options.allowPrivate ? options.lookup && { lookup: options.lookup } : { lookup: guardedLookup(options.lookup) }),
+      ...(lookup && { lookup }),
       headers: {
         'content-type': 'application/json',
         'content-length': String(body.length),
