@@ -147,6 +147,14 @@ describe('deliverWebhook to a local receiver (allowPrivate)', () => {
     assert.match(outcome.error!, /ECONNREFUSED/);
   });
 
+  test('a request Node cannot send (a newline in a header) is an outcome, not a throw', async () => {
+    const hook = await receiver();
+    const outcome = await deliverWebhook({ ...signed(hook.url), id: 'evt_1\r\nx-injected: 1' }, dev);
+    assert.deepEqual([outcome.ok, outcome.statusCode], [false, null]);
+    assert.match(outcome.error!, /Invalid character in header/);
+    assert.equal(hook.received.length, 0);
+  });
+
   test('latency is measured to the end of the answer', async () => {
     const hook = await receiver((_req, res) => setTimeout(() => res.end('ok'), 80));
     const outcome = await deliverWebhook(signed(hook.url), dev);

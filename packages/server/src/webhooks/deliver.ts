@@ -1,7 +1,7 @@
 // One delivery attempt of one signed webhook: a POST, judged by its status code alone. The
 // worker decides retries and records outcomes; this file only makes the request safely.
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import http, { type IncomingMessage } from 'node:http';
+import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -117,25 +117,31 @@ export async function deliverWebhook(request: DeliveryRequest, options: Delivery
       resolve(outcome(statusCode, error));
     };
 
-    const req = transport.request(url, {
-      method: 'POST',
-      // A fresh connection per attempt: each one resolves and is checked again (no pooled socket
-      // from before a DNS change), and no idle socket outlives the attempt.
-      agent: false,
-      ...(lookup && { lookup }),
-      headers: {
-        'content-type': 'application/json',
-        'content-length': String(body.length),
-        'user-agent': WEBHOOK_USER_AGENT,
-        'webhook-id': request.id,
-        'webhook-timestamp': String(request.timestampSeconds),
-        'webhook-signature': request.signature,
-      },
-    });
+    let req: ClientRequest;
     const timer = setTimeout(() => {
       finish(`timeout after ${seconds(timeoutMs)}`);
       req.destroy();
     }, timeoutMs);
+    try {
+      req = transport.request(url, {
+        method: 'POST',
+        // A fresh connection per attempt: each one resolves and is checked again (no pooled socket
+        // from before a DNS change), and no idle socket outlives the attempt.
+        agent: false,
+        ...(lookup && { lookup }),
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(body.length),
+          'user-agent': WEBHOOK_USER_AGENT,
+          'webhook-id': request.id,
+          'webhook-timestamp': String(request.timestampSeconds),
+          'webhook-signature': request.signature,
+        },
+      });
+    } catch (error) {
+      // A header value Node refuses (a newline in an id): an outcome too, never a throw.
+      return finish(describeError(error));
+    }
 
     req.on('error', (error) => finish(describeError(error)));
     req.on('response', (res: IncomingMessage) => {
