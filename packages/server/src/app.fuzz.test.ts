@@ -57,6 +57,7 @@ const ROUTES = [
   '/dev/simulator/enter-code',
   '/demo/session',
   '/demo/demo.js',
+  '/webhooks/meta',
   '/',
   '/nope',
 ];

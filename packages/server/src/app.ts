@@ -7,6 +7,7 @@ import { requestLogger } from './logger.js';
 import { apiKeyAuth } from './middleware/api-auth.js';
 import { jsonBody } from './middleware/body.js';
 import { loopbackOnly } from './middleware/loopback-only.js';
+import { MetaInbound } from './meta/inbound.js';
 import { widgetCors, widgetOriginCheck } from './middleware/cors.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { notFound } from './middleware/not-found.js';
@@ -18,6 +19,7 @@ import { assetsRouter, type AssetDirs } from './routes/assets.js';
 import { cloudApiRouter } from './routes/cloud-api.js';
 import { demoRouter } from './routes/demo.js';
 import { devSimulatorRouter } from './routes/dev-simulator.js';
+import { metaWebhooksRouter } from './routes/meta-webhooks.js';
 import { sessionsRouter } from './routes/sessions.js';
 import { webhooksRouter } from './routes/webhooks.js';
 import type { StreamLimitOptions } from './routes/stream-limits.js';
@@ -27,6 +29,7 @@ import { widgetSessionsRouter } from './routes/widget-sessions.js';
 import { Sessions } from './services/sessions.js';
 import { Webhooks } from './services/webhooks.js';
 import { WidgetSessions, type SessionNamer } from './services/widget-sessions.js';
+import type { WebhookPublisher } from './webhooks/types.js';
 
 export interface CreateAppOptions extends AppDeps {
   /** The linking layer; built from the deps when absent (tests may pass a fake). */
@@ -39,8 +42,10 @@ export interface CreateAppOptions extends AppDeps {
   sessionNamer?: SessionNamer;
   /** Abuse limits (SECURITY.md lists them); the store is where cluster mode plugs a shared one. */
   limits?: { widgetSessions?: WidgetSessionLimitOptions; streams?: StreamLimitOptions };
-  /** Called when webhook events enter the outbox through the API (main.ts wakes the delivery worker). */
+  /** Called when webhook events enter the outbox through the API or a publisher (main.ts wakes the delivery worker). */
   webhookPublished?: () => void;
+  /** Where events from outside a link change (Cloud API inbound messages) go; absent: the outbox (tests pass a fake). */
+  webhooks?: WebhookPublisher;
 }
 
 /**
@@ -60,7 +65,7 @@ export function apiRouters(
 }
 
 export function createApp(options: CreateAppOptions): Express {
-  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, webhookPublished, ...deps } = options;
+  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, webhookPublished, webhooks: givenPublisher, ...deps } = options;
   const linking = givenLinking ?? createLinking(deps);
   // Routes call these services; the services call the store, the linking layer and the engine.
   const widgetSessions = new WidgetSessions(deps, linking, sessionNamer);
@@ -83,6 +88,10 @@ export function createApp(options: CreateAppOptions): Express {
 
   if (logRequests) app.use(requestLogger(deps.logger));
   app.use(securityHeaders);
+
+  // Meta's Cloud API webhooks, before any JSON parser: the signature is over the raw bytes.
+  // Their messages go into the webhook outbox like every other event.
+  app.use('/webhooks/meta', metaWebhooksRouter(new MetaInbound(deps, givenPublisher ?? webhooks)));
 
   // Backend API: API key first, so an anonymous caller learns nothing from body errors.
   // The API's description is public (it holds no secret), so it comes before the key check.

@@ -133,26 +133,28 @@ test('webhooks create prints the whsec_ secret once; list shows the endpoint wit
     const code = await runCli(argv, { env: webhookEnv, out: (l) => out.push(l), err: (l) => err.push(l) });
     return { code, out: out.join('\n'), err: err.join('\n') };
   };
-  const created = await run('webhooks', 'create', '--tenant', 'acme', '--url', 'https://hooks.example.com/titan', '--events', 'session.connected,message.received');
+  // A public address as an IP literal: the SSRF check resolves host names, and tests have no DNS.
+  const created = await run('webhooks', 'create', '--tenant', 'acme', '--url', 'https://93.184.215.14/titan', '--events', 'session.connected,message.received');
   assert.equal(created.code, 0, created.err);
   const secret = /whsec_\S+/.exec(created.out)?.[0];
   const id = /wh_[A-Za-z0-9]+/.exec(created.out)?.[0];
   assert.ok(secret && id, created.out);
   const stored = await withStore((store) => store.getWebhookEndpoint('acme', id));
-  assert.deepEqual([stored?.url, stored?.events], ['https://hooks.example.com/titan', ['session.connected', 'message.received']]);
+  assert.deepEqual([stored?.url, stored?.events], ['https://93.184.215.14/titan', ['session.connected', 'message.received']]);
   assert.ok(!stored!.secretEnc.includes(secret.slice(6)), 'stored sealed');
 
   const list = await run('webhooks', 'list');
   assert.equal(list.code, 0);
-  assert.match(list.out, new RegExp(`${id}\\tacme\\thttps://hooks.example.com/titan\\tsession.connected,message.received\\tyes`));
+  assert.match(list.out, new RegExp(`${id}\\tacme\\thttps://93.184.215.14/titan\\tsession.connected,message.received\\tyes`));
   assert.ok(!list.out.includes(secret), 'list never shows the secret');
   assert.match((await run('webhooks', 'list', '--tenant', 'nobody')).out, /No webhook endpoints for tenant "nobody"/);
 
   const BAD: string[][] = [
-    ['webhooks', 'create', '--url', 'https://hooks.example.com/'],
+    ['webhooks', 'create', '--url', 'https://93.184.215.14/'],
     ['webhooks', 'create', '--tenant', 'acme'],
     ['webhooks', 'create', '--tenant', 'acme', '--url', 'http://hooks.example.com/'],
-    ['webhooks', 'create', '--tenant', 'acme', '--url', 'https://hooks.example.com/', '--events', 'session.exploded'],
+    ['webhooks', 'create', '--tenant', 'acme', '--url', 'https://93.184.215.14/', '--events', 'session.exploded'],
+    ['webhooks', 'create', '--tenant', 'acme', '--url', 'https://169.254.169.254/latest'],
     ['webhooks', 'delete'],
     ['webhooks', 'rename'],
   ];

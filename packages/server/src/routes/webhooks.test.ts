@@ -6,7 +6,8 @@ import { Webhook } from 'standardwebhooks';
 import { webhookSecretBox } from '../services/webhooks.js';
 import { makeTestServer, type TestServer } from '../test-support/server.js';
 
-const URL_OK = 'https://hooks.example.com/titan';
+// Public addresses as IP literals: the SSRF check resolves host names, and tests have no DNS.
+const URL_OK = 'https://93.184.215.14/titan';
 
 async function withServer(run: (server: TestServer, auth: (scopes?: ApiScope[], tenant?: string) => Promise<string>) => Promise<void>, allowPrivate = false): Promise<void> {
   const server = makeTestServer({ config: { webhooks: { allowPrivate, retrySchedule: [1] } } });
@@ -40,8 +41,8 @@ test('create shows the whsec_ secret once, stores it sealed; list, get and patch
     assert.ok(!JSON.stringify(list.body).includes(data.secret));
 
     await server.store.updateWebhookEndpoint('acme', data.id, { enabled: false, disabledReason: 'The receiver answered 410 Gone.' });
-    const patched = await request(server.app).patch(`/api/webhooks/${data.id}`).set('Authorization', key).send({ enabled: true, events: null, url: 'https://other.example.com/' }).expect(200);
-    assert.deepEqual([patched.body.data.enabled, patched.body.data.disabledReason, patched.body.data.events, patched.body.data.url], [true, null, null, 'https://other.example.com/']);
+    const patched = await request(server.app).patch(`/api/webhooks/${data.id}`).set('Authorization', key).send({ enabled: true, events: null, url: 'https://93.184.215.15/' }).expect(200);
+    assert.deepEqual([patched.body.data.enabled, patched.body.data.disabledReason, patched.body.data.events, patched.body.data.url], [true, null, null, 'https://93.184.215.15/']);
     assert.equal(patched.body.data.secret, undefined);
     await request(server.app).get(`/api/webhooks/${data.id}`).set('Authorization', await auth(['*'], 'beta')).expect(404);
     await request(server.app).delete(`/api/webhooks/${data.id}`).set('Authorization', key).expect(200);
