@@ -39,8 +39,13 @@ async function webhookEvents(store: Store): Promise<{ type: WebhookEventType; da
 }
 const types = async (store: Store) => (await webhookEvents(store)).map((e) => e.type);
 
-/** Waits until the linking layer's writes are in (they are queued behind the engine's events). */
+/** Lets the engine's and the linking layer's queued work run (the events are asserted after it). */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** Waits (up to 3 s: the machine may be busy) until at least `count` events were delivered. */
+async function atLeast(store: Store, count: number): Promise<void> {
+  for (let i = 0; i < 150 && (await webhookEvents(store)).length < count; i++) await settle();
+}
 
 describe('linking: webhook events', () => {
   test('a QR scan: session.connected, then widget_session.completed, each once', async () => {
@@ -49,7 +54,7 @@ describe('linking: webhook events', () => {
     await linking.ensureStarted(ws.id);
     const phone = '5511912345678';
     await deps.engine.virtualPhone.scan((await linking.state(ws.id)).qr!.qr, phone);
-    await settle();
+    await atLeast(deps.store, 2);
     assert.deepEqual(await webhookEvents(deps.store), [
       { type: 'session.connected', data: { session: 'shop', method: 'qr', phone, pushName: 'Simulated Phone' } },
       { type: 'widget_session.completed', data: { widgetSession: ws.id, session: 'shop', method: 'qr' } },
@@ -63,7 +68,7 @@ describe('linking: webhook events', () => {
     const ws = await insertWidgetSession(deps.store);
     await linking.requestPairingCode(ws.id, '5511987654321');
     await deps.engine.virtualPhone.enterCode((await linking.state(ws.id)).pairingCode!.code);
-    await settle();
+    await atLeast(deps.store, 1);
     const [connected] = await webhookEvents(deps.store);
     assert.deepEqual(connected, { type: 'session.connected', data: { session: 'shop', method: 'pairing', phone: '5511987654321', pushName: 'Simulated Phone' } });
     await teardown(deps, linking);
@@ -79,10 +84,10 @@ describe('linking: webhook events', () => {
       const ws = await insertWidgetSession(deps.store);
       await linking.ensureStarted(ws.id);
       await deps.engine.virtualPhone.scan((await linking.state(ws.id)).qr!.qr);
-      await settle();
+      await atLeast(deps.store, 2);
       await webhookEvents(deps.store);
       deps.engine.simulate(KEY, failure);
-      await settle();
+      await atLeast(deps.store, 3);
       assert.deepEqual((await webhookEvents(deps.store)).slice(2), [{ type: 'session.disconnected', data: { session: 'shop', statusReason, final: true } }]);
       await teardown(deps, linking);
     });
@@ -92,7 +97,7 @@ describe('linking: webhook events', () => {
     const { deps, linking } = await setup({ speed: 1000, failures: () => 'replaced' });
     const ws = await insertWidgetSession(deps.store);
     await linking.ensureStarted(ws.id);
-    await settle();
+    await atLeast(deps.store, 1);
     assert.deepEqual(await webhookEvents(deps.store), [
       { type: 'widget_session.failed', data: { widgetSession: ws.id, session: 'shop', code: 'REPLACED', retryable: false } },
     ]);
@@ -104,7 +109,7 @@ describe('linking: webhook events', () => {
     const ws = await insertWidgetSession(deps.store);
     await linking.ensureStarted(ws.id);
     await deps.engine.virtualPhone.scan((await linking.state(ws.id)).qr!.qr);
-    await settle();
+    await atLeast(deps.store, 2);
     await sessions.delete(KEY);
     assert.deepEqual((await webhookEvents(deps.store)).slice(2), [{ type: 'session.disconnected', data: { session: 'shop', statusReason: 'MANUAL_STOP', final: true } }]);
     const other = await insertWidgetSession(deps.store, { sessionName: 'other' });
@@ -129,7 +134,7 @@ describe('linking: webhook events', () => {
     await two.linking.ensureStarted(late.id);
     clock.advance(900_001);
     await two.linking.state(late.id);
-    await settle();
+    await atLeast(two.deps.store, 1);
     assert.deepEqual(await types(two.deps.store), ['widget_session.expired']);
     assert.deepEqual((await webhookEvents(two.deps.store))[0]!.data, { widgetSession: late.id, session: 'shop', reason: 'TOKEN_EXPIRED' });
     await teardown(two.deps, two.linking);
