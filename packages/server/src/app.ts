@@ -29,7 +29,6 @@ import { widgetSessionsRouter } from './routes/widget-sessions.js';
 import { Sessions } from './services/sessions.js';
 import { Webhooks } from './services/webhooks.js';
 import { WidgetSessions, type SessionNamer } from './services/widget-sessions.js';
-import { forwardEngineMessages } from './webhooks/engine-messages.js';
 import type { WebhookPublisher } from './webhooks/types.js';
 
 export interface CreateAppOptions extends AppDeps {
@@ -77,8 +76,6 @@ export function createApp(options: CreateAppOptions): Express {
   app.locals.linking = linking;
   app.locals.widgetSessions = widgetSessions;
   app.locals.webhooks = webhooks;
-  // The engines' inbound messages and acks go to the outbox as message.received / message.status.
-  app.locals.stopEngineMessages = forwardEngineMessages(deps.engine, givenPublisher ?? webhooks, deps.logger);
 
   app.disable('x-powered-by');
   // API responses are never revalidated (no-store pages, fresh sessions): hashing every body
