@@ -4,6 +4,7 @@ import express, { type Express, type Router } from 'express';
 import type { AppDeps } from './deps.js';
 import { createLinking, type Linking } from './linking/index.js';
 import { requestLogger } from './logger.js';
+import { observeLinkingDurations } from './metrics.js';
 import { apiKeyAuth } from './middleware/api-auth.js';
 import { jsonBody } from './middleware/body.js';
 import { loopbackOnly } from './middleware/loopback-only.js';
@@ -18,6 +19,7 @@ import { assetsRouter, type AssetDirs } from './routes/assets.js';
 import { cloudApiRouter } from './routes/cloud-api.js';
 import { demoRouter } from './routes/demo.js';
 import { devSimulatorRouter } from './routes/dev-simulator.js';
+import { opsRouter, type ReadinessCheck } from './routes/ops.js';
 import { sessionsRouter } from './routes/sessions.js';
 import type { StreamLimitOptions } from './routes/stream-limits.js';
 import { widgetApiRouter } from './routes/widget-api.js';
@@ -37,6 +39,8 @@ export interface CreateAppOptions extends AppDeps {
   sessionNamer?: SessionNamer;
   /** Abuse limits (SECURITY.md lists them); the store is where cluster mode plugs a shared one. */
   limits?: { widgetSessions?: WidgetSessionLimitOptions; streams?: StreamLimitOptions };
+  /** What `/readyz` checks besides the store (cluster mode: its Redis bus). */
+  readiness?: ReadinessCheck[];
 }
 
 /**
@@ -55,8 +59,10 @@ export function apiRouters(
 }
 
 export function createApp(options: CreateAppOptions): Express {
-  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, ...deps } = options;
+  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, readiness, ...deps } = options;
   const linking = givenLinking ?? createLinking(deps);
+  // titan_linking_duration_seconds, from the engine's own qr → connected events.
+  observeLinkingDurations(deps.engine, deps.clock);
   // Routes call these services; the services call the store, the linking layer and the engine.
   const widgetSessions = new WidgetSessions(deps, linking, sessionNamer);
   const sessions = new Sessions(deps, linking);
@@ -74,8 +80,11 @@ export function createApp(options: CreateAppOptions): Express {
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
 
-  if (logRequests) app.use(requestLogger(deps.logger));
   app.use(securityHeaders);
+  // Probes and scrapes: before the request log, which they would fill every few seconds, and
+  // before any credential check (/metrics has its own).
+  app.use(opsRouter(deps, { readiness }));
+  if (logRequests) app.use(requestLogger(deps.logger));
 
   // Backend API: API key first, so an anonymous caller learns nothing from body errors.
   // The API's description is public (it holds no secret), so it comes before the key check.

@@ -106,6 +106,19 @@ function databaseUrl(env: Env): string | null {
   return raw;
 }
 
+/** Scrape tokens shorter than this are guessable; Prometheus reads it from a file, so length is free. */
+export const MIN_METRICS_TOKEN_LENGTH = 16;
+
+/** `TITAN_METRICS_TOKEN`: sent in an `Authorization: Bearer` header, so printable and without spaces. */
+function metricsToken(env: Env): string | null {
+  const raw = read(env, 'TITAN_METRICS_TOKEN');
+  if (raw === undefined) return null;
+  // Never echo the value: it is a credential.
+  if (raw.length < MIN_METRICS_TOKEN_LENGTH) throw new ConfigError('TITAN_METRICS_TOKEN', `must be at least ${MIN_METRICS_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 24\`)`);
+  if (!/^[\x21-\x7e]+$/.test(raw)) throw new ConfigError('TITAN_METRICS_TOKEN', 'must be printable ASCII without spaces (it travels in an HTTP header)');
+  return raw;
+}
+
 /**
  * Reads and validates the environment. Relative `TITAN_DB` paths resolve against `INIT_CWD`
  * (the directory `pnpm` was run from), because `pnpm start` and `pnpm titan` run the server
@@ -179,6 +192,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     // the operator says otherwise in so many words.
     demoPublic: read(env, 'TITAN_DEMO')?.toLowerCase() === 'public',
     emulatorUrl: read(env, 'TITAN_EMULATOR_URL') === undefined ? null : httpUrl(env, 'TITAN_EMULATOR_URL', ''),
+    metricsToken: metricsToken(env),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   };
 }

@@ -35,4 +35,9 @@ export interface AppConfig {
    * ones. Absent means false.
    */
   demoPublic?: boolean;
+  /**
+   * `TITAN_METRICS_TOKEN`: `/metrics` then answers any client presenting it as a Bearer token
+   * (and only those). Null or absent: loopback clients only, no token.
+   */
+  metricsToken?: string | null;
 }
