@@ -2,7 +2,7 @@
 // packages/widget/dist) and `/widget/loader.js` (packages/loader/dist/loader.js).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import express, { Router, type Response } from 'express';
 import type { Logger } from 'pino';
 import { WIDGET_PATHS } from '@titan-connect/protocol';
@@ -67,7 +67,10 @@ export function assetsRouter(logger: Logger, dirs: AssetDirs = defaultAssetDirs(
   router.get(WIDGET_PATHS.loader, (_req, res, next) => {
     crossOrigin(res);
     res.set('Cache-Control', SHORT_CACHE);
-    res.sendFile(dirs.loaderFile, { headers: { 'Content-Type': 'text/javascript; charset=utf-8' } }, (error) => {
+    // Relative to its folder: `send` refuses an absolute path with a dot-folder in it, and the
+    // deployed bundle's is under node_modules/.pnpm.
+    const options = { root: dirname(dirs.loaderFile), headers: { 'Content-Type': 'text/javascript; charset=utf-8' } };
+    res.sendFile(basename(dirs.loaderFile), options, (error) => {
       if (error && !res.headersSent) next();
     });
   });
