@@ -76,8 +76,9 @@ export function createApp(options: CreateAppOptions): Express {
   // for an ETag is wasted work. Static assets keep theirs (serve-static sets its own).
   app.set('etag', false);
   // Behind a reverse proxy `req.protocol` must come from X-Forwarded-Proto for the same-origin
-  // check of the widget API; only the first hop is trusted.
-  app.set('trust proxy', 'loopback');
+  // check of the widget API, and `req.ip` from X-Forwarded-For for the per-address limits; only
+  // the proxies of TITAN_TRUST_PROXY are believed (a proxy on this machine by default).
+  app.set('trust proxy', deps.config.trustProxy ?? ['loopback']);
   app.set('query parser', 'simple');
 
   app.use(securityHeaders);

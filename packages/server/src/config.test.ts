@@ -21,6 +21,7 @@ test('defaults follow DESIGN.md', async () => {
   assert.equal(config.logLevel, 'info');
   assert.equal(config.emulatorUrl, null);
   assert.equal(config.metricsToken, null, '/metrics answers loopback clients only');
+  assert.deepEqual(config.trustProxy, ['loopback'], 'X-Forwarded-* believed from a proxy on this machine only');
   assert.deepEqual(config.meta, {
     appId: null,
     configId: null,
@@ -51,7 +52,9 @@ test('every variable is read', async () => {
     LOG_LEVEL: 'warn',
     TITAN_EMULATOR_URL: 'http://127.0.0.1:7777/',
     TITAN_METRICS_TOKEN: 'scrape-0123456789abcdef',
+    TITAN_TRUST_PROXY: 'loopback, 172.18.0.0/16,fd00::1',
   });
+  assert.deepEqual(config.trustProxy, ['loopback', '172.18.0.0/16', 'fd00::1']);
   assert.equal(config.metricsToken, 'scrape-0123456789abcdef');
   assert.equal(config.port, 8080);
   assert.equal(config.emulatorUrl, 'http://127.0.0.1:7777');
@@ -125,6 +128,10 @@ const BAD: [string, Record<string, string>][] = [
   ['TITAN_METRICS_TOKEN', { TITAN_METRICS_TOKEN: 'short' }],
   ['TITAN_METRICS_TOKEN', { TITAN_METRICS_TOKEN: 'has a space in it, sixteen+' }],
   ['TITAN_METRICS_TOKEN', { TITAN_METRICS_TOKEN: 'non-ascii-tokén-0123456789' }],
+  ['TITAN_TRUST_PROXY', { TITAN_TRUST_PROXY: 'everyone' }],
+  ['TITAN_TRUST_PROXY', { TITAN_TRUST_PROXY: '10.0.0.0/33' }],
+  ['TITAN_TRUST_PROXY', { TITAN_TRUST_PROXY: 'loopback,proxy.internal' }],
+  ['TITAN_TRUST_PROXY', { TITAN_TRUST_PROXY: '10.0.0.0/8/1' }],
 ];
 
 test('a bad value throws one line naming the variable', async () => {

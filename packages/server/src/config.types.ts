@@ -40,4 +40,9 @@ export interface AppConfig {
    * (and only those). Null or absent: loopback clients only, no token.
    */
   metricsToken?: string | null;
+  /**
+   * `TITAN_TRUST_PROXY`: the proxies whose `X-Forwarded-For`/`-Proto` are believed (Express'
+   * `trust proxy` list: `loopback`, `linklocal`, `uniquelocal`, addresses, CIDRs). Absent: loopback.
+   */
+  trustProxy?: string[];
 }

@@ -117,6 +117,24 @@ describe('GET /metrics', () => {
     }
   });
 
+  test('TITAN_TRUST_PROXY decides whose X-Forwarded-For names the client', async () => {
+    // [trusted proxies, status of a loopback peer forwarding for 203.0.113.7]
+    const CASES: [string[] | undefined, number][] = [
+      [undefined, 404],
+      [['loopback'], 404],
+      [[], 200],
+      [['10.0.0.0/8'], 200],
+    ];
+    for (const [trustProxy, status] of CASES) {
+      const server = makeTestServer({ config: { trustProxy } });
+      try {
+        assert.equal((await request(server.app).get('/metrics').set(REMOTE)).status, status, JSON.stringify(trustProxy));
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
   test('every documented metric is there; titan_sessions counts the store at scrape time', async () => {
     const server = makeTestServer();
     try {

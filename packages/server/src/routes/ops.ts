@@ -51,14 +51,15 @@ const METRICS_CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="titan-metrics"' }
 
 /**
  * Who may scrape. With `TITAN_METRICS_TOKEN` every client must send it (loopback ones too: one
- * rule is easier to reason about); without it only loopback clients, as `req.ip` sees them
- * (`trust proxy` is loopback only, so a proxy on this machine forwarding a remote scrape does
- * not make it local). Metrics name no secret, but session counts and traffic are business data.
+ * rule is easier to reason about); without it only loopback clients: the socket's peer and
+ * `req.ip` both loopback, so neither a proxy on this machine forwarding a remote scrape nor a
+ * trusted proxy's X-Forwarded-For of 127.0.0.1 makes a scrape local. Metrics name no secret,
+ * but session counts and traffic are business data.
  */
 export function metricsAccess(token: string | null): RequestHandler {
   return (req, _res, next) => {
     if (token === null) {
-      if (isLoopback(req.ip ?? req.socket.remoteAddress)) return next();
+      if (isLoopback(req.socket.remoteAddress) && isLoopback(req.ip)) return next();
       // 404, as for the other loopback-only routes: a remote client learns nothing more.
       return next(new HttpError(404, 'NOT_FOUND', '/metrics answers only on this machine (loopback); set TITAN_METRICS_TOKEN to scrape it over the network.'));
     }
