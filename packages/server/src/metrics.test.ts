@@ -8,7 +8,8 @@ import type { EngineEvent, EngineListener, SessionKey } from './whatsapp/engine.
 async function linkingTotals(): Promise<Record<string, { count: number; sum: number }>> {
   const { values } = await registry.getSingleMetric('titan_linking_duration_seconds')!.get();
   const totals: Record<string, { count: number; sum: number }> = {};
-  for (const v of values) {
+  // A histogram's values carry the series name (`_bucket`, `_sum`, `_count`).
+  for (const v of values as { labels: Record<string, unknown>; value: number; metricName?: string }[]) {
     const method = String(v.labels.method);
     totals[method] ??= { count: 0, sum: 0 };
     if (v.metricName === 'titan_linking_duration_seconds_count') totals[method].count = v.value;
