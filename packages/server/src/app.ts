@@ -4,7 +4,7 @@ import express, { type Express, type Router } from 'express';
 import type { AppDeps } from './deps.js';
 import { createLinking, type Linking } from './linking/index.js';
 import { requestLogger } from './logger.js';
-import { observeLinkingDurations } from './metrics.js';
+import { countHttpRequests, observeLinkingDurations } from './metrics.js';
 import { apiKeyAuth } from './middleware/api-auth.js';
 import { jsonBody } from './middleware/body.js';
 import { loopbackOnly } from './middleware/loopback-only.js';
@@ -86,6 +86,7 @@ export function createApp(options: CreateAppOptions): Express {
   // before any credential check (/metrics has its own).
   app.use(opsRouter(deps, { readiness }));
   if (logRequests) app.use(requestLogger(deps.logger));
+  app.use(countHttpRequests);
 
   // Backend API: API key first, so an anonymous caller learns nothing from body errors.
   // The API's description is public (it holds no secret), so it comes before the key check.

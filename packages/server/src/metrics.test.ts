@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { observeLinkingDurations, recordWebhookDelivery, registry, WEBHOOK_OUTCOMES } from './metrics.js';
+import { observeLinkingDurations, recordWebhookDelivery, registry, routeGroupOf, WEBHOOK_OUTCOMES } from './metrics.js';
 import { manualClock } from './test-support/server.js';
 import type { EngineEvent, EngineListener, SessionKey } from './whatsapp/engine.js';
 
@@ -74,4 +74,24 @@ test('recordWebhookDelivery counts each outcome', async () => {
     Object.fromEntries(WEBHOOK_OUTCOMES.map((o) => [o, after[o]! - before[o]!])),
     { delivered: 2, failed: 0, retry: 1, disabled: 0 },
   );
+});
+
+test('routeGroupOf: a few groups, not one series per path', () => {
+  const CASES: [string, string][] = [
+    ['/api/widget/sessions', '/api'],
+    ['/api/sessions/main/messages', '/api'],
+    ['/api', '/api'],
+    ['/api/docs/assets/swagger-ui.css', '/api/docs'],
+    ['/apiary', 'other'],
+    ['/widget/api/events', '/widget/api'],
+    ['/widget/connect', '/widget/connect'],
+    ['/widget/assets/page-abc12345.js', '/widget/assets'],
+    ['/widget/loader.js', '/widget/loader.js'],
+    ['/widget/loader.jsx', 'other'],
+    ['/dev/simulator/scan', '/dev/simulator'],
+    ['/demo/config', '/demo'],
+    ['/', 'other'],
+    ['/wp-login.php', 'other'],
+  ];
+  for (const [path, group] of CASES) assert.equal(routeGroupOf(path), group, path);
 });

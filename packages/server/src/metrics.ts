@@ -2,6 +2,7 @@
 // because the process is what Prometheus scrapes. Every metric of docs/scale-out.md is here;
 // the code that counts imports the one function it needs (`trackSseStream`,
 // `recordWebhookDelivery`, `observeLinkingDurations`) and nothing else of prom-client.
+import type { NextFunction, Request, Response } from 'express';
 import { SESSION_STATUSES, type SessionStatus } from '@titan-connect/protocol';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from './clock.js';
@@ -123,4 +124,32 @@ for (const outcome of WEBHOOK_OUTCOMES) webhookDeliveries.inc({ outcome }, 0);
 /** For the webhook worker: one call per delivery attempt's outcome. */
 export function recordWebhookDelivery(outcome: WebhookOutcome): void {
   webhookDeliveries.inc({ outcome });
+}
+
+/**
+ * Route groups of `titan_http_requests_total`, most specific first: a label per group rather
+ * than per path keeps the series few (ids and tokens are in paths) and still tells the backend
+ * API from widget traffic.
+ */
+export const HTTP_ROUTE_GROUPS = ['/api/docs', '/api', '/widget/api', '/widget/connect', '/widget/assets', '/widget/loader.js', '/dev/simulator', '/demo'] as const;
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+const httpRequests = new Counter({
+  name: 'titan_http_requests_total',
+  help: 'HTTP responses by method, route group (the path prefix; "other" for the rest) and status; probes and scrapes are not counted',
+  labelNames: ['method', 'route', 'status'] as const,
+  registers: [registry],
+});
+
+/** The group of a request path (without the query), or "other". */
+export function routeGroupOf(path: string): string {
+  return HTTP_ROUTE_GROUPS.find((g) => path === g || path.startsWith(`${g}/`)) ?? 'other';
+}
+
+/** Middleware: counts each response when it has been sent (an SSE stream when it ends). */
+export function countHttpRequests(req: Request, res: Response, next: NextFunction): void {
+  const route = routeGroupOf(req.path);
+  const method = HTTP_METHODS.has(req.method) ? req.method : 'other';
+  res.once('finish', () => httpRequests.inc({ method, route, status: String(res.statusCode) }));
+  next();
 }

@@ -154,6 +154,7 @@ describe('GET /metrics', () => {
         'titan_sse_streams',
         'titan_linking_duration_seconds',
         'titan_webhook_deliveries_total',
+        'titan_http_requests_total',
         'nodejs_eventloop_lag_seconds',
         'nodejs_eventloop_lag_p99_seconds',
         'process_cpu_seconds_total',
@@ -174,6 +175,28 @@ describe('GET /metrics', () => {
       assert.equal(sample(down, 'titan_sessions{status="CONNECTED"}'), null);
       assert.match(down, /^process_cpu_seconds_total /m);
       assert.match(server.logs(), /could not count sessions/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('titan_http_requests_total counts responses by method, route group and status, not probes or scrapes', async () => {
+    const server = makeTestServer();
+    try {
+      const series = (route: string, status: number, method = 'GET') => `titan_http_requests_total{method="${method}",route="${route}",status="${status}"}`;
+      const before = await scrape(server.app);
+      const count = (text: string, s: string) => sample(text, s) ?? 0;
+      await request(server.app).get('/api/sessions').expect(401);
+      await request(server.app).get('/api/sessions').expect(401);
+      await request(server.app).post('/widget/api/qr/restart').expect(401);
+      await request(server.app).get('/nowhere/123').expect(404);
+      await request(server.app).get('/healthz').expect(200);
+      await request(server.app).get('/readyz').expect(200);
+      const after = await scrape(server.app);
+      assert.equal(count(after, series('/api', 401)) - count(before, series('/api', 401)), 2);
+      assert.equal(count(after, series('/widget/api', 401, 'POST')) - count(before, series('/widget/api', 401, 'POST')), 1);
+      assert.equal(count(after, series('other', 404)) - count(before, series('other', 404)), 1);
+      assert.equal(count(after, series('other', 200)), count(before, series('other', 200)), 'probes and scrapes are not counted');
     } finally {
       await server.close();
     }
