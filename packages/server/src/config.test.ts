@@ -20,6 +20,8 @@ test('defaults follow DESIGN.md', async () => {
   assert.equal(config.demo, false, "the demo backend needs no login: off unless TITAN_DEMO=1 (pnpm start sets it)");
   assert.equal(config.logLevel, 'info');
   assert.equal(config.emulatorUrl, null);
+  assert.equal(config.metricsToken, null, '/metrics answers loopback clients only');
+  assert.deepEqual(config.trustProxy, ['loopback'], 'X-Forwarded-* believed from a proxy on this machine only');
   assert.deepEqual(config.meta, {
     appId: null,
     configId: null,
@@ -51,7 +53,11 @@ test('every variable is read', async () => {
     META_VERIFY_TOKEN: 'verify-me-7f3a',
     LOG_LEVEL: 'warn',
     TITAN_EMULATOR_URL: 'http://127.0.0.1:7777/',
+    TITAN_METRICS_TOKEN: 'scrape-0123456789abcdef',
+    TITAN_TRUST_PROXY: 'loopback, 172.18.0.0/16,fd00::1',
   });
+  assert.deepEqual(config.trustProxy, ['loopback', '172.18.0.0/16', 'fd00::1']);
+  assert.equal(config.metricsToken, 'scrape-0123456789abcdef');
   assert.equal(config.port, 8080);
   assert.equal(config.emulatorUrl, 'http://127.0.0.1:7777');
   assert.equal(config.publicUrl, 'https://connect.example.com', 'trailing slash dropped');
@@ -125,6 +131,13 @@ const BAD: [string, Record<string, string>][] = [
   ['META_VERIFY_TOKEN', { META_VERIFY_TOKEN: 'x'.repeat(257) }],
   ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
   ['TITAN_EMULATOR_URL', { TITAN_EMULATOR_URL: 'ws://127.0.0.1:7777' }],
+  ['TITAN_METRICS_TOKEN', { TITAN_METRICS_TOKEN: 'short' }],
+  ['TITAN_METRICS_TOKEN', { TITAN_METRICS_TOKEN: 'has a space in it, sixteen+' }],
+  ['TITAN_METRICS_TOKEN', { TITAN_METRICS_TOKEN: 'non-ascii-tokén-0123456789' }],
+  ['TITAN_TRUST_PROXY', { TITAN_TRUST_PROXY: 'everyone' }],
+  ['TITAN_TRUST_PROXY', { TITAN_TRUST_PROXY: '10.0.0.0/33' }],
+  ['TITAN_TRUST_PROXY', { TITAN_TRUST_PROXY: 'loopback,proxy.internal' }],
+  ['TITAN_TRUST_PROXY', { TITAN_TRUST_PROXY: '10.0.0.0/8/1' }],
 ];
 
 test('a bad value throws one line naming the variable', async () => {
@@ -145,6 +158,10 @@ test('a bad value throws one line naming the variable', async () => {
 test('the bootstrap key is never echoed in its error', async () => {
   const secretish = 'titan_sk_abc_supersecretvalue!';
   assert.throws(() => loadConfig({ TITAN_BOOTSTRAP_API_KEY: secretish }), (e: Error) => !e.message.includes(secretish));
+});
+
+test('TITAN_METRICS_TOKEN is never echoed in its error', () => {
+  assert.throws(() => loadConfig({ TITAN_METRICS_TOKEN: 'hunter2' }), (e: Error) => e instanceof ConfigError && !e.message.includes('hunter2'));
 });
 
 test('TITAN_DATABASE_URL: postgresql:// is accepted too; an error never echoes the URL (it may hold a password)', async () => {

@@ -40,4 +40,14 @@ export interface AppConfig {
    * ones. Absent means false.
    */
   demoPublic?: boolean;
+  /**
+   * `TITAN_METRICS_TOKEN`: `/metrics` then answers any client presenting it as a Bearer token
+   * (and only those). Null or absent: loopback clients only, no token.
+   */
+  metricsToken?: string | null;
+  /**
+   * `TITAN_TRUST_PROXY`: the proxies whose `X-Forwarded-For`/`-Proto` are believed (Express'
+   * `trust proxy` list: `loopback`, `linklocal`, `uniquelocal`, addresses, CIDRs). Absent: loopback.
+   */
+  trustProxy?: string[];
 }

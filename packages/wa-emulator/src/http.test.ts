@@ -62,3 +62,25 @@ describe('HTTP control API', () => {
     assert.equal(emulator.edge.offline, false);
   });
 });
+
+describe('the URLs it gives out', () => {
+  // [listen on, publicHost, host in url / controlUrl / GET /edge]
+  const CASES: Array<[string, string | undefined, string]> = [
+    ['127.0.0.1', undefined, '127.0.0.1'],
+    ['0.0.0.0', undefined, '127.0.0.1'],
+    ['0.0.0.0', 'wa-emulator', 'wa-emulator'],
+  ];
+  for (const [host, publicHost, expected] of CASES) {
+    it(`listening on ${host}${publicHost ? ` as ${publicHost}` : ''}: ${expected}`, async () => {
+      const other = await startEmulator({ host, publicHost });
+      try {
+        assert.equal(other.url, `ws://${expected}:${other.port}/ws/chat`);
+        assert.equal(other.controlUrl, `http://${expected}:${other.port}`);
+        const edge = await (await fetch(`http://127.0.0.1:${other.port}/edge`)).json();
+        assert.equal(edge.waWebSocketUrl, other.url);
+      } finally {
+        await other.close();
+      }
+    });
+  }
+});

@@ -1,6 +1,6 @@
 // Rows to records and back, for SQLite and Postgres alike (same column names): they live here,
 // in migrations.ts and in postgres-migrations.ts.
-import type { ApiScope } from '@titan-connect/protocol';
+import { SESSION_STATUSES, type ApiScope, type SessionStatus } from '@titan-connect/protocol';
 import type { ApiKeyRecord, StoredWidgetSession, WaSessionPatch, WaSessionRecord, WidgetSessionPatch } from './types.js';
 
 export type Row = Record<string, unknown>;
@@ -31,6 +31,13 @@ export const toWaSession = (r: Row): WaSessionRecord => ({
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
 });
+
+/** `SELECT status, COUNT(*) AS n … GROUP BY status` rows to a count for every status (Postgres' COUNT is a string). */
+export const countsByStatus = (rows: Row[]): Record<SessionStatus, number> => {
+  const counts = Object.fromEntries(SESSION_STATUSES.map((s) => [s, 0])) as Record<SessionStatus, number>;
+  for (const r of rows) if ((SESSION_STATUSES as readonly unknown[]).includes(r.status)) counts[r.status as SessionStatus] = Number(r.n);
+  return counts;
+};
 
 export const toWidgetSession = (r: Row): StoredWidgetSession => ({
   id: String(r.id),
