@@ -1,6 +1,7 @@
 // The virtual phone: what a person holding the WhatsApp account would do, as method calls.
 // The same calls are served over HTTP by `http.ts`.
 import type { Edge, LinkedDevice } from './edge.js';
+import { DEFAULT_CONTACT, type SentMessage } from './messaging.js';
 
 export interface DeviceInfo {
   jid: string;
@@ -20,6 +21,15 @@ export class VirtualPhone {
   /** Types a pairing code (`ABCD-EFGH` or `ABCDEFGH`); rejects with `WRONG_CODE` if it does not match. */
   enterCode(code: string, phoneNumber?: string): Promise<LinkedDevice> {
     return this.edge.enterCode(code, phoneNumber);
+  }
+
+  /**
+   * A contact (`from`, digits; a default contact when absent) writes `text` to the number `to`:
+   * each connected device of `to` receives it Signal-encrypted. Rejects with `NOT_CONNECTED`
+   * when none is connected.
+   */
+  sendMessage(to: string, text: string, from = DEFAULT_CONTACT): Promise<SentMessage> {
+    return this.edge.sendText(from, to, text);
   }
 
   /** "Log out" of a linked device from the phone's Linked devices screen. */
