@@ -4,7 +4,11 @@ import request from 'supertest';
 import { idleEngine, makeTestServer, T0, TEST_SECRET } from '../test-support/server.js';
 import { verifyWidgetToken } from '../tokens.js';
 
-const phone = { scan: async () => ({ tenantId: 'default', name: 'x' }), enterCode: async () => ({ tenantId: 'default', name: 'x' }) };
+const phone = {
+  scan: async () => ({ tenantId: 'default', name: 'x' }),
+  enterCode: async () => ({ tenantId: 'default', name: 'x' }),
+  sendMessage: async () => '3A0001',
+};
 
 test('demo off: / and /demo/session do not exist', async () => {
   const server = makeTestServer({ config: { demo: false } });

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../clock.js';
 import { EngineError } from '../../errors.js';
 import type { AuthStateStore } from '../../store/types.js';
-import { type EngineEvent, type EngineListener, FAILURE_MESSAGES, type LinkingEngine, QR_FIRST_TTL_MS, QR_MAX_ATTEMPTS, QR_NEXT_TTL_MS, type SessionKey, type StartOptions, type VirtualPhone, sessionKeyId as id } from '../engine.js';
+import { type EngineEvent, type EngineListener, FAILURE_MESSAGES, VIRTUAL_CONTACT, type LinkingEngine, QR_FIRST_TTL_MS, QR_MAX_ATTEMPTS, QR_NEXT_TTL_MS, type SessionKey, type StartOptions, type VirtualPhone, sessionKeyId as id } from '../engine.js';
 import { EngineListeners } from '../listeners.js';
 import { COMPANION_LIMIT_FAILURE, companionLimitError, freshPhoneNumber, MAX_COMPANIONS } from '../companion-limit.js';
 import { buildPairingQr, newCompanionKeys, newPairingCode, newQrRef, type CompanionKeys } from './codes.js';
@@ -93,7 +93,11 @@ export class SimulatorEngine implements LinkingEngine {
     this.logger = options.logger;
     this.listeners = new EngineListeners(options.logger);
     this.failures = options.failures;
-    this.virtualPhone = { scan: async (qr, phone) => this.scan(qr, phone), enterCode: async (code) => this.enterCode(code) };
+    this.virtualPhone = {
+      scan: async (qr, phone) => this.scan(qr, phone),
+      enterCode: async (code) => this.enterCode(code),
+      sendMessage: async (key, text, from) => this.receive(key, text, from),
+    };
   }
 
   async start(key: SessionKey, options: StartOptions = {}): Promise<void> {
@@ -222,6 +226,17 @@ export class SimulatorEngine implements LinkingEngine {
       }
     }
     throw new EngineError('BAD_REQUEST', 'This pairing code is wrong or has expired.');
+  }
+
+  /** A contact writes to the linked number: nothing to decrypt here, the event is the whole of it. */
+  private async receive(key: SessionKey, text: string, from = VIRTUAL_CONTACT): Promise<string> {
+    if (this.sessions.get(id(key))?.phase !== 'connected') {
+      throw new EngineError('SESSION_NOT_CONNECTED', `Session "${key.name}" is not connected.`);
+    }
+    // Phone message ids: 3A and hex.
+    const messageId = `3A${randomBytes(9).toString('hex').toUpperCase()}`;
+    this.listeners.emit({ type: 'message', key, message: { id: messageId, from, type: 'text', text, timestamp: this.clock.now() } });
+    return messageId;
   }
 
   /**
