@@ -25,6 +25,8 @@ import { widgetPageRouter } from './routes/widget-page.js';
 import { widgetSessionsRouter } from './routes/widget-sessions.js';
 import { Sessions } from './services/sessions.js';
 import { WidgetSessions, type SessionNamer } from './services/widget-sessions.js';
+import { publishInboundMessages } from './services/inbound-messages.js';
+import type { WebhookPublisher } from './webhooks/types.js';
 
 export interface CreateAppOptions extends AppDeps {
   /** The linking layer; built from the deps when absent (tests may pass a fake). */
@@ -37,6 +39,8 @@ export interface CreateAppOptions extends AppDeps {
   sessionNamer?: SessionNamer;
   /** Abuse limits (SECURITY.md lists them); the store is where cluster mode plugs a shared one. */
   limits?: { widgetSessions?: WidgetSessionLimitOptions; streams?: StreamLimitOptions };
+  /** Where inbound messages and sent messages' statuses go as webhook events; absent: nowhere. */
+  webhooks?: WebhookPublisher;
 }
 
 /**
@@ -55,7 +59,7 @@ export function apiRouters(
 }
 
 export function createApp(options: CreateAppOptions): Express {
-  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, ...deps } = options;
+  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, webhooks, ...deps } = options;
   const linking = givenLinking ?? createLinking(deps);
   // Routes call these services; the services call the store, the linking layer and the engine.
   const widgetSessions = new WidgetSessions(deps, linking, sessionNamer);
@@ -64,6 +68,8 @@ export function createApp(options: CreateAppOptions): Express {
   // main.ts resumes and closes the linking; tests reach it and the services here too.
   app.locals.linking = linking;
   app.locals.widgetSessions = widgetSessions;
+  // Messages are not link changes: they reach the outbox through the publisher, as they arrive.
+  if (webhooks) app.locals.inboundMessages = publishInboundMessages(deps.engine, webhooks, deps.logger);
 
   app.disable('x-powered-by');
   // API responses are never revalidated (no-store pages, fresh sessions): hashing every body
