@@ -48,10 +48,12 @@ test('demo on with a virtual phone: the page shows it', async () => {
     assert.match(res.text, /<section class="phone"[^>]* hidden>/);
     assert.match(res.text, /id="scan"/);
     assert.match(res.text, /id="enter-code"/);
+    assert.match(res.text, /<form id="send-message">/, 'a contact can write to the linked number');
     const config = await request(server.app).get('/demo/config').expect(200);
     assert.deepEqual(config.body, { engine: 'simulator', virtualPhone: { displayNumber: '+1 555 010 0001' } });
     const js = await request(server.app).get('/demo/demo.js').expect(200);
     assert.match(js.text, /\/demo\/config/);
+    assert.match(js.text, /\/dev\/simulator\/message/);
   } finally {
     await server.close();
   }
