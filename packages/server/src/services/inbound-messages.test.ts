@@ -67,7 +67,7 @@ test('publishes one event per engine event, in the order the engine reported the
   emit({ type: 'message_status', key, id: 'S1', status: 'read' });
   await inbound.settled();
   assert.deepEqual(
-    published.map((batch) => batch.map((d) => [d.type, 'status' in d.data ? d.data.status : d.data.id])),
+    published.map((batch) => batch.map((d) => [d.type, d.type === 'message.status' ? d.data.status : d.type === 'message.received' ? d.data.id : null])),
     [[['message.received', 'M1']], [['message.status', 'delivered']], [['message.status', 'read']]],
   );
 });
@@ -99,11 +99,11 @@ test('createApp with `webhooks`: a message typed on the virtual phone is publish
     const res = await request(server.app).post('/dev/simulator/message').send({ session: key.name, tenant: key.tenantId, text: 'hello from the phone' }).expect(200);
     await server.app.locals.inboundMessages.settled();
     assert.equal(published.length, 1);
-    const [event] = published;
-    assert.equal(event!.type, 'message.received');
-    assert.ok(event!.type === 'message.received' && !Number.isNaN(Date.parse(event.data.timestamp)) && event.data.timestamp.endsWith('Z'));
+    const event = published[0]!;
+    assert.ok(event.type === 'message.received');
+    assert.ok(!Number.isNaN(Date.parse(event.data.timestamp)) && event.data.timestamp.endsWith('Z'));
     assert.deepEqual(
-      { ...event, data: { ...event!.data, timestamp: undefined } },
+      { ...event, data: { ...event.data, timestamp: undefined } },
       { tenantId: 'acme', sessionName: 'support', type: 'message.received', data: { session: 'support', id: res.body.data.id, from: '15550100002', type: 'text', text: 'hello from the phone', timestamp: undefined } },
     );
   } finally {
