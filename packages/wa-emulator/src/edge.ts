@@ -431,7 +431,8 @@ export class Edge extends EventEmitter implements SessionHost {
    * and the history-sync notification), as WhatsApp's phone does for a new companion.
    */
   firstPreKeys(session: EdgeSession, login: { account: Account; device: Device }, upload: BinaryNode): void {
-    if (!this.messaging.keepBundle(upload, login.device.jid)) return;
+    if (!this.messaging.keepBundle(upload, login.device)) return;
+    this.changed();
     const bundle = this.messaging.takeBundle(login.device.jid)!;
     initialSyncMessages(login.account, login.device, bundle)
       .then(async (messages) => {

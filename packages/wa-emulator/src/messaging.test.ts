@@ -82,6 +82,39 @@ describe('a contact writes to a linked number', () => {
   });
 });
 
+describe('after an emulator restart (its memory saved)', () => {
+  it('a contact still reaches the device, on a session built from the saved signed pre-key alone', { timeout: 40_000 }, async () => {
+    let saved: string | null = null;
+    const persistence = { load: () => saved, save: (state: string) => void (saved = state) };
+    const first = await startEmulator({ persistence });
+    trustEmulatorRoot(first.rootPublicKey, () => {});
+    const auth = memoryAuth();
+    let client = connect(first.url, auth);
+    clients.push(client);
+    const { qr } = await client.until((u) => Boolean(u.qr));
+    const { phoneNumber } = await first.phone.scanQr(qr!);
+    await client.closed();
+    const synced = new Promise((resolve) => first.edge.once('initial-sync', resolve));
+    client = connect(first.url, auth);
+    clients.push(client);
+    await client.until((u) => u.connection === 'open');
+    await synced;
+    await first.close();
+
+    const second = await startEmulator({ persistence });
+    try {
+      client = connect(second.url, auth);
+      clients.push(client);
+      await client.until((u) => u.connection === 'open');
+      const sent = await second.phone.sendMessage(phoneNumber, 'after the restart');
+      const got = await client.waitFor(() => client.received.find((m) => m.key.id === sent.id));
+      assert.equal(textOf(got), 'after the restart');
+    } finally {
+      await second.close();
+    }
+  });
+});
+
 describe('the linked device writes to a contact', () => {
   it('gets the server ack, then the delivery and read receipts (messages.update DELIVERY_ACK, READ)', { timeout: 30_000 }, async () => {
     const { client } = await linkedClient();

@@ -6,10 +6,10 @@
 // message, then the contact's phone sends the delivery and read receipts.
 import { randomBytes } from 'node:crypto';
 import { encodeWAMessage, parseAndInjectE2ESessions } from 'baileys';
-import { getBinaryNodeChild, getBinaryNodeChildren, node, SERVER_JID } from './binary.js';
+import { childBytes, getBinaryNodeChild, getBinaryNodeChildren, node, SERVER_JID } from './binary.js';
 import type { BinaryNode } from './binary.js';
 import { signalRepository, type Repository } from './sync.js';
-import type { Account, Device } from './registry.js';
+import type { Account, Device, SignalBundle } from './registry.js';
 import type { EdgeSession } from './session.js';
 
 /** Who writes to a linked number when the caller names nobody. */
@@ -53,6 +53,34 @@ export interface SentMessage {
   devices: string[];
 }
 
+const b64 = (bytes: Buffer | undefined): string | null => (bytes ? bytes.toString('base64') : null);
+
+/** The long-lived part of an upload: registration id, identity key, signed pre-key. */
+const bundleOf = (upload: BinaryNode): SignalBundle | null => {
+  const skey = getBinaryNodeChild(upload, 'skey');
+  const fields = [
+    b64(childBytes(upload, 'registration')),
+    b64(childBytes(upload, 'identity')),
+    b64(childBytes(skey, 'id')),
+    b64(childBytes(skey, 'value')),
+    b64(childBytes(skey, 'signature')),
+  ];
+  if (fields.some((field) => field === null)) return null;
+  const [registration, identity, id, value, signature] = fields as string[];
+  return { registration: registration!, identity: identity!, signedPreKey: { id: id!, value: value!, signature: signature! } };
+};
+
+/** `registration`, `identity`, `skey` nodes as a key-fetch answer carries them. */
+const bundleNodes = (bundle: SignalBundle): BinaryNode[] => {
+  const bytes = (text: string) => Buffer.from(text, 'base64');
+  const { id, value, signature } = bundle.signedPreKey;
+  return [
+    node('registration', {}, bytes(bundle.registration)),
+    node('identity', {}, bytes(bundle.identity)),
+    node('skey', {}, [node('id', {}, bytes(id)), node('value', {}, bytes(value)), node('signature', {}, bytes(signature))]),
+  ];
+};
+
 const now = (): string => String(Math.floor(Date.now() / 1000));
 /** A message id shaped like a phone's (hex, upper case). */
 const messageId = (): string => `3A${randomBytes(9).toString('hex').toUpperCase()}`;
@@ -68,12 +96,16 @@ export class Messaging {
     private readonly log: (line: string) => void = () => {},
   ) {}
 
-  /** Keeps the pre-key bundle of a companion's upload (`<iq xmlns=encrypt type=set>`); false if it has none. */
-  keepBundle(upload: BinaryNode, deviceJid: string): boolean {
-    const parts = ['registration', 'identity', 'skey'].map((tag) => getBinaryNodeChild(upload, tag));
-    if (parts.some((part) => !part)) return false;
+  /**
+   * Keeps the pre-key bundle of a companion's upload (`<iq xmlns=encrypt type=set>`), and its
+   * long-lived part on the device (saved with the edge's memory); false if it has none.
+   */
+  keepBundle(upload: BinaryNode, device: Device): boolean {
+    const signalBundle = bundleOf(upload);
+    if (!signalBundle) return false;
+    device.signalBundle = signalBundle;
     const preKeys = getBinaryNodeChildren(getBinaryNodeChild(upload, 'list'), 'key').slice(0, KEPT_PRE_KEYS);
-    this.#bundles.set(deviceJid, { parts: parts as BinaryNode[], preKeys });
+    this.#bundles.set(device.jid, { parts: bundleNodes(signalBundle), preKeys });
     return true;
   }
 
@@ -103,7 +135,7 @@ export class Messaging {
     const data = encodeWAMessage({ conversation: text }); // padded as WhatsApp pads (writeRandomPadMax16)
     for (const device of account.devices.values()) {
       const session = this.liveSession(device.jid);
-      const kept = this.#bundles.get(device.jid);
+      const kept = this.#kept(device);
       if (!session || !kept) continue;
       if (contact.sessions.get(device.jid) !== kept) {
         await parseAndInjectE2ESessions(this.#answer(device.jid, kept), contact.repository);
@@ -139,6 +171,16 @@ export class Messaging {
     // Unref'd: a pending "read" must not keep a test process (or a closing server) alive.
     setTimeout(receipt(), this.receiptDelays.deliveredMs).unref();
     setTimeout(receipt('read'), this.receiptDelays.readMs).unref();
+  }
+
+  /** The device's bundle; after an emulator restart, the saved part alone (no one-time pre-keys). */
+  #kept(device: Device): KeptBundle | undefined {
+    let kept = this.#bundles.get(device.jid);
+    if (!kept && device.signalBundle) {
+      kept = { parts: bundleNodes(device.signalBundle), preKeys: [] };
+      this.#bundles.set(device.jid, kept);
+    }
+    return kept;
   }
 
   #answer(deviceJid: string, kept: KeptBundle): BinaryNode {
