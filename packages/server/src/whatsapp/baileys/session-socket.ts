@@ -254,7 +254,8 @@ export class SessionSocket {
       if (needsFirstPreKeys(auth.state.creds)) this.firstPreKeys ??= this.keyPool.generate(INITIAL_PREKEY_COUNT);
     });
     sock.ev.on('connection.update', (update) => this.onUpdate(sock, update));
-    followMessages(sock.ev, this.o.key, (event) => sock === this.sock && this.o.emit(event), () => this.o.clock.now());
+    // Inbound messages and our messages' acks (inbound.ts); nothing from a socket we let go of.
+    followMessages(sock.ev, this.o.key, (event) => { if (sock === this.sock) this.o.emit(event); }, () => this.o.clock.now());
     this.armWatchdog(sock);
   }
 
