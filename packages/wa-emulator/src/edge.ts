@@ -406,14 +406,6 @@ export class Edge extends EventEmitter implements SessionHost {
     });
   }
 
-  /** `from` (digits) sends `text` to the account of `to`, to each of its connected devices. */
-  async sendText(from: string, to: string, text: string) {
-    const account = this.registry.accounts.get(to);
-    const sent = account && (await this.messaging.sendText(from, account, text));
-    if (!sent || sent.devices.length === 0) throw new PhoneError('NOT_CONNECTED', `no device of ${to} is connected`);
-    return sent;
-  }
-
   /** The phone removes a linked device: its live session gets 401 device_removed, logins then fail. */
   async unlink(jid: string): Promise<void> {
     const found = this.registry.findByJid(jid);

@@ -1,5 +1,6 @@
 // The virtual phone: what a person holding the WhatsApp account would do, as method calls.
 // The same calls are served over HTTP by `http.ts`.
+import { PhoneError } from './edge.js';
 import type { Edge, LinkedDevice } from './edge.js';
 import { DEFAULT_CONTACT, type SentMessage } from './messaging.js';
 
@@ -28,8 +29,11 @@ export class VirtualPhone {
    * each connected device of `to` receives it Signal-encrypted. Rejects with `NOT_CONNECTED`
    * when none is connected.
    */
-  sendMessage(to: string, text: string, from = DEFAULT_CONTACT): Promise<SentMessage> {
-    return this.edge.sendText(from, to, text);
+  async sendMessage(to: string, text: string, from = DEFAULT_CONTACT): Promise<SentMessage> {
+    const account = this.edge.registry.accounts.get(to);
+    const sent = account && (await this.edge.messaging.sendText(from, account, text));
+    if (!sent || sent.devices.length === 0) throw new PhoneError('NOT_CONNECTED', `no device of ${to} is connected`);
+    return sent;
   }
 
   /** "Log out" of a linked device from the phone's Linked devices screen. */
