@@ -15,6 +15,8 @@ import { buildPairingQr, newCompanionKeys, newPairingCode, newQrRef, type Compan
 export const PAIRING_CODE_TTL_MS = 180_000;
 /** How long a simulated outage retries (AUTO_RECONNECT) before giving up with FAILED. */
 export const NETWORK_RETRY_MS = 4_000;
+/** When the recipient's phone reports a sent message delivered, then read (as the emulator does). */
+export const RECEIPT_DELAYS_MS = { delivered: 200, read: 1_200 } as const;
 
 export type SimulatorFailure = 'network-down' | 'logged-out' | 'replaced';
 
@@ -45,6 +47,8 @@ interface SimSession {
   pairing: { code: string; phoneNumber: string } | null;
   creds: SimulatorCreds | null;
   timer: NodeJS.Timeout | null;
+  /** The recipient's pending receipts of messages this session sent (cleared when it stops). */
+  receipts: Set<NodeJS.Timeout>;
 }
 
 const authKey = (key: SessionKey) => ({ tenantId: key.tenantId, sessionName: key.name });
@@ -105,7 +109,7 @@ export class SimulatorEngine implements LinkingEngine {
       if (options.pairingPhoneNumber) await this.requestPairingCode(key, options.pairingPhoneNumber);
       return;
     }
-    const session: SimSession = { key, phase: 'connecting', keys: newCompanionKeys(), attempt: 0, qr: null, pairing: null, creds: null, timer: null };
+    const session: SimSession = { key, phase: 'connecting', keys: newCompanionKeys(), attempt: 0, qr: null, pairing: null, creds: null, timer: null, receipts: new Set() };
     // Held before the read, so a second start while it runs finds the session.
     this.sessions.set(id(key), session);
     const raw = await this.store.readCreds(authKey(key));
@@ -166,7 +170,15 @@ export class SimulatorEngine implements LinkingEngine {
     }
     this.logger.debug({ session: key.name, to, length: text.length }, 'simulator: message sent');
     // WhatsApp Web message ids: 3EB0 and hex.
-    return `3EB0${randomBytes(10).toString('hex').toUpperCase()}`;
+    const messageId = `3EB0${randomBytes(10).toString('hex').toUpperCase()}`;
+    for (const status of ['delivered', 'read'] as const) {
+      const timer = setTimeout(() => {
+        session.receipts.delete(timer);
+        this.listeners.emit({ type: 'message_status', key, id: messageId, status });
+      }, this.scaled(RECEIPT_DELAYS_MS[status]));
+      session.receipts.add(timer);
+    }
+    return messageId;
   }
 
   isRunning(key: SessionKey): boolean {
@@ -255,7 +267,7 @@ export class SimulatorEngine implements LinkingEngine {
   // --- internals ------------------------------------------------------------------------------
 
   private track(key: SessionKey): SimSession {
-    const session: SimSession = { key, phase: 'connecting', keys: newCompanionKeys(), attempt: 0, qr: null, pairing: null, creds: null, timer: null };
+    const session: SimSession = { key, phase: 'connecting', keys: newCompanionKeys(), attempt: 0, qr: null, pairing: null, creds: null, timer: null, receipts: new Set() };
     this.sessions.set(id(key), session);
     return session;
   }
@@ -309,6 +321,8 @@ export class SimulatorEngine implements LinkingEngine {
 
   private drop(session: SimSession): void {
     this.clearTimer(session);
+    for (const timer of session.receipts) clearTimeout(timer);
+    session.receipts.clear();
     if (this.sessions.get(id(session.key)) === session) this.sessions.delete(id(session.key));
   }
 

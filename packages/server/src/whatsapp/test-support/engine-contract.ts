@@ -157,6 +157,20 @@ const SCENARIOS: Scenario[] = [
     await engine.virtualPhone!.sendMessage(key, 'from someone else', '5511955554444');
     assert.equal((await log.next('message', (e) => e.message.text === 'from someone else')).message.from, '5511955554444');
   }],
+  ['sendText resolves to the id its acks name: delivered, then read', async ({ engine, log, key }) => {
+    await engine.start(key);
+    await engine.virtualPhone!.scan((await log.next('qr')).qr);
+    await log.next('connected');
+    const id = await engine.sendText(key, VIRTUAL_CONTACT, 'hello back');
+    await log.next('message_status', (e) => e.id === id && e.status === 'read');
+    assert.deepEqual(
+      log.events.filter((e) => e.type === 'message_status').map((e) => [e.key, e.id, e.status]),
+      [
+        [key, id, 'delivered'],
+        [key, id, 'read'],
+      ],
+    );
+  }],
   ['logout deletes the credentials and stops the session', async ({ engine, log, key, store }) => {
     await engine.start(key);
     await engine.virtualPhone!.scan((await log.next('qr')).qr);

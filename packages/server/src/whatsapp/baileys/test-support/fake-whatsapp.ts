@@ -2,7 +2,7 @@
 // in (registered creds) or shows a QR built like baileys builds it, and a virtual phone scans a
 // QR or enters a pairing code the way the real phone would (pair-success, then 515).
 import { randomBytes, randomInt } from 'node:crypto';
-import { Browsers, buildPairingQRData, bytesToCrockford } from 'baileys';
+import { Browsers, buildPairingQRData, bytesToCrockford, proto } from 'baileys';
 import { EngineError, HttpError } from '../../../errors.js';
 import { type LinkingEngine, type SessionKey, VIRTUAL_CONTACT, type VirtualPhone, sessionKeyId } from '../../engine.js';
 import type { BaileysSocket, MakeSocket } from '../session-socket.js';
@@ -21,6 +21,15 @@ export class FakeWhatsApp {
   readonly makeSocket: MakeSocket = (config) => {
     const socket = new FakeSocket(config);
     socket.pairingCode = bytesToCrockford(randomBytes(5));
+    // The recipient's phone acks every message: delivered, then read.
+    const send = socket.sendMessage;
+    socket.sendMessage = async (jid, content) => {
+      const sent = await send(jid, content);
+      const to = jid.split('@')[0]!;
+      setTimeout(() => socket.receipt(to, sent.key.id, proto.WebMessageInfo.Status.DELIVERY_ACK), 5);
+      setTimeout(() => socket.receipt(to, sent.key.id, proto.WebMessageInfo.Status.READ), 10);
+      return sent;
+    };
     this.live.add(socket);
     socket.ev.on('connection.update', (u: { connection?: string }) => u.connection === 'close' && this.live.delete(socket));
     // Like the real edge: answer after the handshake, never inside makeSocket.
