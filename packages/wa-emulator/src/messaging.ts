@@ -125,8 +125,9 @@ export class Messaging {
   }
 
   /**
-   * `from` (digits) writes `text` to the account: one Signal message per live device. Throws
-   * when no device of the account is connected (WhatsApp would queue it; the emulator does not).
+   * `from` (digits) writes `text` to the account: one Signal message per connected device.
+   * `devices` names those it reached: none when no device is connected (WhatsApp would queue
+   * the message; the emulator does not).
    */
   async sendText(from: string, account: Account, text: string): Promise<SentMessage> {
     const id = messageId();
