@@ -58,6 +58,7 @@ const ROUTES = [
   '/dev/simulator/message',
   '/demo/session',
   '/demo/demo.js',
+  '/webhooks/meta',
   '/',
   '/nope',
 ];

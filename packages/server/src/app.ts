@@ -7,6 +7,7 @@ import { requestLogger } from './logger.js';
 import { apiKeyAuth } from './middleware/api-auth.js';
 import { jsonBody } from './middleware/body.js';
 import { loopbackOnly } from './middleware/loopback-only.js';
+import { MetaInbound } from './meta/inbound.js';
 import { widgetCors, widgetOriginCheck } from './middleware/cors.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { notFound } from './middleware/not-found.js';
@@ -18,6 +19,7 @@ import { assetsRouter, type AssetDirs } from './routes/assets.js';
 import { cloudApiRouter } from './routes/cloud-api.js';
 import { demoRouter } from './routes/demo.js';
 import { devSimulatorRouter } from './routes/dev-simulator.js';
+import { metaWebhooksRouter } from './routes/meta-webhooks.js';
 import { sessionsRouter } from './routes/sessions.js';
 import type { StreamLimitOptions } from './routes/stream-limits.js';
 import { widgetApiRouter } from './routes/widget-api.js';
@@ -26,6 +28,7 @@ import { widgetSessionsRouter } from './routes/widget-sessions.js';
 import { Sessions } from './services/sessions.js';
 import { WidgetSessions, type SessionNamer } from './services/widget-sessions.js';
 import { publishInboundMessages } from './services/inbound-messages.js';
+import { noopWebhookPublisher } from './webhooks/noop-publisher.js';
 import type { WebhookPublisher } from './webhooks/types.js';
 
 export interface CreateAppOptions extends AppDeps {
@@ -39,7 +42,10 @@ export interface CreateAppOptions extends AppDeps {
   sessionNamer?: SessionNamer;
   /** Abuse limits (SECURITY.md lists them); the store is where cluster mode plugs a shared one. */
   limits?: { widgetSessions?: WidgetSessionLimitOptions; streams?: StreamLimitOptions };
-  /** Where inbound messages and sent messages' statuses go as webhook events; absent: nowhere. */
+  /**
+   * Where events from outside a link change go (inbound messages of both engines, sent messages'
+   * statuses); absent: Cloud API ones are dropped with a debug line, the engine's not subscribed.
+   */
   webhooks?: WebhookPublisher;
 }
 
@@ -82,6 +88,9 @@ export function createApp(options: CreateAppOptions): Express {
 
   if (logRequests) app.use(requestLogger(deps.logger));
   app.use(securityHeaders);
+
+  // Meta's Cloud API webhooks, before any JSON parser: the signature is over the raw bytes.
+  app.use('/webhooks/meta', metaWebhooksRouter(new MetaInbound(deps, webhooks ?? noopWebhookPublisher(deps.logger))));
 
   // Backend API: API key first, so an anonymous caller learns nothing from body errors.
   // The API's description is public (it holds no secret), so it comes before the key check.

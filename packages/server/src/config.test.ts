@@ -27,6 +27,7 @@ test('defaults follow DESIGN.md', async () => {
     graphUrl: 'https://graph.facebook.com',
     graphVersion: DEFAULT_GRAPH_VERSION,
     sdkUrl: 'https://connect.facebook.net/en_US/sdk.js',
+    verifyToken: null,
   });
 });
 
@@ -47,6 +48,7 @@ test('every variable is read', async () => {
     META_GRAPH_URL: 'http://127.0.0.1:9999',
     META_GRAPH_VERSION: 'v23.0',
     META_SDK_URL: 'http://127.0.0.1:9998/sdk.js',
+    META_VERIFY_TOKEN: 'verify-me-7f3a',
     LOG_LEVEL: 'warn',
     TITAN_EMULATOR_URL: 'http://127.0.0.1:7777/',
   });
@@ -68,6 +70,7 @@ test('every variable is read', async () => {
     graphUrl: 'http://127.0.0.1:9999',
     graphVersion: 'v23.0',
     sdkUrl: 'http://127.0.0.1:9998/sdk.js',
+    verifyToken: 'verify-me-7f3a',
   });
 });
 
@@ -117,6 +120,9 @@ const BAD: [string, Record<string, string>][] = [
   ['META_GRAPH_URL', { META_GRAPH_URL: 'graph.facebook.com' }],
   ['META_GRAPH_VERSION', { META_GRAPH_VERSION: '21' }],
   ['META_SDK_URL', { META_SDK_URL: 'javascript:alert(1)' }],
+  ['META_VERIFY_TOKEN', { META_VERIFY_TOKEN: 'has space' }],
+  ['META_VERIFY_TOKEN', { META_VERIFY_TOKEN: 'naïve' }],
+  ['META_VERIFY_TOKEN', { META_VERIFY_TOKEN: 'x'.repeat(257) }],
   ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
   ['TITAN_EMULATOR_URL', { TITAN_EMULATOR_URL: 'ws://127.0.0.1:7777' }],
 ];
@@ -145,6 +151,12 @@ test('TITAN_DATABASE_URL: postgresql:// is accepted too; an error never echoes t
   assert.equal(loadConfig({ TITAN_DATABASE_URL: 'postgresql://u@h/d' }).databaseUrl, 'postgresql://u@h/d');
   const withPassword = 'mysql://root:hunter2@db/titan';
   assert.throws(() => loadConfig({ TITAN_DATABASE_URL: withPassword }), (e: Error) => !e.message.includes('hunter2'));
+});
+
+test('META_VERIFY_TOKEN: optional, kept as given, never echoed in its error', () => {
+  assert.equal(loadConfig({ META_VERIFY_TOKEN: '  s3cr3t-Verify_tok3n!  ' }).meta.verifyToken, 's3cr3t-Verify_tok3n!');
+  assert.equal(loadConfig({ META_VERIFY_TOKEN: '' }).meta.verifyToken, null);
+  assert.throws(() => loadConfig({ META_VERIFY_TOKEN: 'my secret token' }), (e: Error) => !e.message.includes('secret token'));
 });
 
 test('blank values count as unset', async () => {

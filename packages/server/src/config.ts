@@ -152,6 +152,12 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     if (appSecret !== null) throw new ConfigError('META_APP_ID', 'is required when META_APP_SECRET is set');
   }
 
+  // Sent back by Meta in a query string: printable ASCII, no spaces. Never echoed (a shared secret).
+  const verifyToken = read(env, 'META_VERIFY_TOKEN') ?? null;
+  if (verifyToken !== null && !/^[\x21-\x7e]{1,256}$/.test(verifyToken)) {
+    throw new ConfigError('META_VERIFY_TOKEN', 'must be 1-256 printable ASCII characters without spaces');
+  }
+
   const graphVersion = read(env, 'META_GRAPH_VERSION') ?? DEFAULT_GRAPH_VERSION;
   if (!/^v\d{1,3}\.\d{1,3}$/.test(graphVersion)) throw new ConfigError('META_GRAPH_VERSION', `"${graphVersion}" is not like v21.0`);
 
@@ -171,6 +177,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
       graphUrl: httpUrl(env, 'META_GRAPH_URL', 'https://graph.facebook.com'),
       graphVersion,
       sdkUrl: httpUrl(env, 'META_SDK_URL', 'https://connect.facebook.net/en_US/sdk.js'),
+      verifyToken,
     },
     // Off unless asked for: the demo backend creates widget sessions for tenant `default` without
     // a login. The root `pnpm start` turns it on (TITAN_DEMO=1) so a newcomer sees the product.

@@ -22,6 +22,11 @@ export interface AppConfig {
     graphUrl: string;
     graphVersion: string;
     sdkUrl: string;
+    /**
+     * `META_VERIFY_TOKEN`: what Meta must send as `hub.verify_token` when it checks the callback
+     * URL `<PUBLIC_URL>/webhooks/meta`. Null or absent: the check is refused (Cloud API inbound off).
+     */
+    verifyToken?: string | null;
   };
   /** Serve the demo page at `/`. */
   demo: boolean;

@@ -72,6 +72,12 @@ export interface StoredCloudApi {
   businessTokenEnc: string;
   /** The two-step verification PIN set at registration; Meta asks for it to re-register. */
   pinEnc: string | null;
+  /**
+   * BYOA: the customer app's secret, sealed, so inbound webhooks (`X-Hub-Signature-256`, signed
+   * with the app's secret) can be verified after the widget session is gone. Null for the
+   * platform app (its secret is `META_APP_SECRET`); absent on rows stored before it existed.
+   */
+  appSecretEnc?: string | null;
   displayPhoneNumber: string | null;
   verifiedName: string | null;
 }
@@ -129,6 +135,7 @@ export async function finishEmbeddedSignup(
     event: finish.event,
     businessTokenEnc: box.seal(businessToken),
     pinEnc: pin === null ? null : box.seal(pin),
+    appSecretEnc: app.source === 'byoa' ? box.seal(app.appSecret) : null,
     displayPhoneNumber: info.displayPhoneNumber,
     verifiedName: info.verifiedName,
   };

@@ -170,6 +170,7 @@ describe('POST /widget/api/cloud-api', () => {
     assert.equal(box.open(stored.pinEnc!), registerBody.pin);
     assert.equal(stored.appId, '1111111111');
     assert.equal(stored.event, 'FINISH');
+    assert.equal(stored.appSecretEnc, null, 'the platform secret is META_APP_SECRET, never copied');
   });
 
   for (const event of ['FINISH_ONLY_WABA', 'FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING'] as const) {
@@ -212,7 +213,11 @@ describe('POST /widget/api/cloud-api', () => {
     const h = await harness({ metaApp: { appId: '2222222222', configId: 'cfg-byoa', appSecretEnc: box.seal(BYOA_SECRET) } });
     await post(h.app, FINISH).expect(200);
     assert.deepEqual(graph.requests[0]!.query, { client_id: '2222222222', client_secret: BYOA_SECRET, code: FINISH.code });
-    assert.equal(parseStoredCloudApi(h.connects[0]!.connection.stored)!.appId, '2222222222');
+    const stored = parseStoredCloudApi(h.connects[0]!.connection.stored)!;
+    assert.equal(stored.appId, '2222222222');
+    // Kept sealed for verifying the customer app's inbound webhooks later.
+    assert.ok(!h.connects[0]!.connection.stored.includes(BYOA_SECRET));
+    assert.equal(box.open(stored.appSecretEnc!), BYOA_SECRET);
   });
 
   test('BYOA without a secret borrows the platform secret when it names the platform app', async () => {

@@ -184,6 +184,18 @@ export class PostgresStore implements Store {
     return (await this.rows('SELECT * FROM wa_sessions WHERE status = $1 ORDER BY created_at', [status])).map(toWaSession);
   }
 
+  async findCloudApiSession(phoneNumberId: string): Promise<WaSessionRecord | null> {
+    // `cloud_api` is TEXT holding JSON.stringify output; CASE keeps the cast away from anything
+    // else (a value sealed at rest one day), which would make the cast raise for the whole query.
+    const [row] = await this.rows(
+      `SELECT * FROM wa_sessions
+       WHERE CASE WHEN cloud_api LIKE '{%}' THEN cloud_api::jsonb ->> 'phoneNumberId' END = $1
+       ORDER BY status = 'CONNECTED' DESC, updated_at DESC LIMIT 1`,
+      [phoneNumberId],
+    );
+    return row ? toWaSession(row) : null;
+  }
+
   async ensureWaSession(tenantId: string, name: string, now = Date.now()): Promise<WaSessionRecord> {
     await this.insertWaSessionIfAbsent(tenantId, name, now);
     return (await this.getWaSession(tenantId, name))!;

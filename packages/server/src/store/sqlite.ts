@@ -204,6 +204,16 @@ export class SqliteStore implements Store {
     );
   }
 
+  async findCloudApiSession(phoneNumberId: string): Promise<WaSessionRecord | null> {
+    // CASE, not AND: json_extract raises on a value that is not JSON, and AND may run it first.
+    const row = this.prepare(
+      `SELECT * FROM wa_sessions
+       WHERE CASE WHEN json_valid(cloud_api) THEN json_extract(cloud_api, '$.phoneNumberId') END = ?
+       ORDER BY status = 'CONNECTED' DESC, updated_at DESC LIMIT 1`,
+    ).get(phoneNumberId) as Row | undefined;
+    return row ? toWaSession(row) : null;
+  }
+
   async ensureWaSession(tenantId: string, name: string, now = Date.now()): Promise<WaSessionRecord> {
     this.insertWaSessionIfAbsent(tenantId, name, now);
     return this.readWaSession(tenantId, name)!;

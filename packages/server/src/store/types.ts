@@ -160,6 +160,12 @@ export interface Store extends AuthStateStore {
   updateWaSession(tenantId: string, name: string, patch: WaSessionPatch): Promise<WaSessionRecord | null>;
   /** Deletes the session row and its auth state together. */
   deleteWaSession(tenantId: string, name: string): Promise<boolean>;
+  /**
+   * The Cloud API session of a Meta phone number id (`cloud_api.phoneNumberId`), for inbound
+   * Cloud API webhooks. A CONNECTED session wins over others with the same number (a number
+   * re-linked elsewhere), then the most recently updated. Null when none has it.
+   */
+  findCloudApiSession(phoneNumberId: string): Promise<WaSessionRecord | null>;
 
   /**
    * Stores a new widget session and, unless it exists, its WhatsApp session row, in one

@@ -99,19 +99,22 @@ describe('emulated engine', () => {
     assert.notEqual(linked.phone, PHONE);
   });
 
-  test('the first login uploads 812 pre-keys made on the key pool, not on the event loop', async () => {
+  test('the first login uploads 812 pre-keys made on the key pool, and its creds come from the pool too, not the event loop', async () => {
     const store = new SqliteStore(':memory:');
     stores.push(store);
     const pool = new KeyPool(1);
-    const asked: number[] = [];
-    const keyPool = { generate: (count: number) => (asked.push(count), pool.generate(count)) } as KeyPool;
+    const asked: (number | 'creds')[] = [];
+    const keyPool = {
+      generate: (count: number) => (asked.push(count), pool.generate(count)),
+      newCredsKeys: () => (asked.push('creds'), pool.newCredsKeys()),
+    } as KeyPool;
     const engine = await createEmulatedEngine({ store, logger, keyPool, connectTimeoutMs: 5_000 });
     engines.push(engine);
     const log = new EventLog(engine, 10_000);
     await engine.start(KEY);
     await engine.virtualPhone!.scan((await log.next('qr')).qr);
     const { phone } = await log.next('connected');
-    assert.deepEqual(asked, [812]);
+    assert.deepEqual(asked.sort(), [812, 'creds'], 'the creds and the 812 pre-keys, all from the pool');
     const [device] = engine.emulator.phone.devices(phone!);
     assert.equal(engine.emulator.edge.registry.find(phone!, device!.deviceId)?.device.preKeys, 812);
     const creds = JSON.parse((await store.readCreds({ tenantId: KEY.tenantId, sessionName: KEY.name }))!);

@@ -47,3 +47,15 @@ test('jobs are served first come, first served, more jobs than workers', async (
   assert.deepEqual(order.filter((i) => i >= 2), [2, 3, 4]);
   assert.equal(pool.queued, 0);
 });
+
+test('new creds keys: libsignal accepts the signed pre-key signature, and every pair is a real pair', async () => {
+  const keys = await pool.newCredsKeys();
+  const pairs = [keys.identity, keys.signedPreKey, keys.noise, keys.pairingEphemeral];
+  assert.equal(new Set(pairs.map((p) => p.private.toString('hex'))).size, 4, 'four distinct pairs');
+  for (const pair of pairs) assert.deepEqual(curve.getPublicFromPrivateKey(pair.private), Buffer.concat([Buffer.from([5]), pair.public]));
+  const signed = Buffer.concat([Buffer.from([5]), keys.signedPreKey.public]);
+  const verify = createRequire(import.meta.resolve('baileys'))('libsignal/src/curve.js').verifySignature as (k: Buffer, m: Buffer, s: Buffer) => boolean;
+  assert.equal(verify(Buffer.concat([Buffer.from([5]), keys.identity.public]), signed, keys.signedPreKeySignature), true);
+  // A signature of anything else, or by another key, is refused: the check above can fail.
+  assert.equal(verify(Buffer.concat([Buffer.from([5]), keys.noise.public]), signed, keys.signedPreKeySignature), false);
+});

@@ -7,6 +7,7 @@
 //
 // Jobs run first come, first served on a fixed number of workers (one per spare core): a burst
 // queues instead of every link slowing down together.
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
@@ -16,25 +17,57 @@ export interface X25519KeyPair {
   private: Buffer;
 }
 
+/** identity, signed pre-key, noise, pairing ephemeral. */
+const CREDS_PAIRS = 4;
+
 // Plain CommonJS, run with `eval`: no file to resolve, the same in tests (tsx) and in dist.
+// libsignal's curve module (for the one XEdDSA signature of new creds) comes by path, resolved
+// from Baileys' own location, so the worker signs with the very code Baileys would.
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { generateKeyPairSync } = require('node:crypto');
 const encoding = { publicKeyEncoding: { format: 'der', type: 'spki' }, privateKeyEncoding: { format: 'der', type: 'pkcs8' } };
-parentPort.on('message', ({ id, count }) => {
-  const out = new Uint8Array(count * 64);
+let curve = null;
+const pairs = (count, out) => {
   for (let i = 0; i < count; i++) {
     const { publicKey, privateKey } = generateKeyPairSync('x25519', encoding);
     out.set(publicKey.subarray(12, 44), i * 64);       // SPKI: 12-byte prefix, then the key
     out.set(privateKey.subarray(16, 48), i * 64 + 32);  // PKCS#8: 16-byte prefix, then the key
   }
+};
+parentPort.on('message', ({ id, kind, count }) => {
+  if (kind === 'creds') {
+    // identity, signed pre-key, noise, pairing ephemeral; then the identity's signature of the
+    // signed pre-key's 0x05-prefixed public key (Baileys' signedKeyPair).
+    const out = new Uint8Array(${CREDS_PAIRS} * 64 + 64);
+    pairs(${CREDS_PAIRS}, out);
+    curve ??= require(workerData.curvePath);
+    const identityPrivate = Buffer.from(out.subarray(32, 64));
+    const preKeyPublic = Buffer.concat([Buffer.from([5]), out.subarray(64, 96)]);
+    out.set(curve.calculateSignature(identityPrivate, preKeyPublic), ${CREDS_PAIRS} * 64);
+    parentPort.postMessage({ id, keys: out }, [out.buffer]);
+    return;
+  }
+  const out = new Uint8Array(count * 64);
+  pairs(count, out);
   parentPort.postMessage({ id, keys: out }, [out.buffer]);
 });`;
 
+/** The key material of a new link's creds, made on a worker (see `newCredsKeys`). */
+export interface CredsKeys {
+  identity: X25519KeyPair;
+  signedPreKey: X25519KeyPair;
+  /** XEdDSA signature by `identity` of `0x05 || signedPreKey.public`, as Baileys' `signedKeyPair`. */
+  signedPreKeySignature: Buffer;
+  noise: X25519KeyPair;
+  pairingEphemeral: X25519KeyPair;
+}
+
 interface Job {
   id: number;
+  kind: 'pairs' | 'creds';
   count: number;
-  resolve: (pairs: X25519KeyPair[]) => void;
+  resolve: (keys: Buffer) => void;
   reject: (error: Error) => void;
 }
 
@@ -48,10 +81,24 @@ export class KeyPool {
   constructor(readonly size = Math.max(1, availableParallelism() - 1)) {}
 
   /** `count` fresh key pairs, made on a worker thread. */
-  generate(count: number): Promise<X25519KeyPair[]> {
-    if (count <= 0) return Promise.resolve([]);
+  async generate(count: number): Promise<X25519KeyPair[]> {
+    if (count <= 0) return [];
+    return split(await this.run('pairs', count));
+  }
+
+  /**
+   * The keys of a new link's creds (Baileys' `initAuthCreds`: four key pairs and the signed
+   * pre-key's signature, about 40 ms of pure-JS curve maths that would block the event loop).
+   */
+  async newCredsKeys(): Promise<CredsKeys> {
+    const keys = await this.run('creds', CREDS_PAIRS);
+    const [identity, signedPreKey, noise, pairingEphemeral] = split(keys.subarray(0, CREDS_PAIRS * 64));
+    return { identity: identity!, signedPreKey: signedPreKey!, noise: noise!, pairingEphemeral: pairingEphemeral!, signedPreKeySignature: Buffer.from(keys.subarray(CREDS_PAIRS * 64)) };
+  }
+
+  private run(kind: Job['kind'], count: number): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: ++this.nextId, count, resolve, reject });
+      this.queue.push({ id: ++this.nextId, kind, count, resolve, reject });
       this.pump();
     });
   }
@@ -75,19 +122,19 @@ export class KeyPool {
       const job = this.queue.shift()!;
       this.busy.set(worker, job);
       worker.ref(); // a job in flight keeps the process alive until it answers
-      worker.postMessage({ id: job.id, count: job.count });
+      worker.postMessage({ id: job.id, kind: job.kind, count: job.count });
     }
   }
 
   private spawn(): Worker {
     this.started++;
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { curvePath: LIBSIGNAL_CURVE } });
     worker.on('message', ({ keys }: { keys: Uint8Array }) => {
       const job = this.busy.get(worker);
       this.busy.delete(worker);
       worker.unref();
       this.idle.push(worker);
-      if (job) job.resolve(split(Buffer.from(keys.buffer, keys.byteOffset, keys.byteLength)));
+      if (job) job.resolve(Buffer.from(keys.buffer, keys.byteOffset, keys.byteLength));
       this.pump();
     });
     worker.on('error', (error) => {
@@ -110,6 +157,9 @@ const split = (keys: Buffer): X25519KeyPair[] => {
   }
   return pairs;
 };
+
+/** libsignal's curve module, resolved from Baileys' location (it is Baileys' dependency, not ours). */
+const LIBSIGNAL_CURVE = createRequire(createRequire(import.meta.url).resolve('baileys')).resolve('libsignal/src/curve.js');
 
 /** The process's pool, started on first use. */
 let shared: KeyPool | null = null;

@@ -145,6 +145,29 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       assert.ok(await store.getWaSession('globex', 'main'));
     });
 
+    test('findCloudApiSession: by cloud_api.phoneNumberId, exact, a CONNECTED session first', async () => {
+      const cloudApi = (phoneNumberId: string | null) => JSON.stringify({ version: 1, appId: 'a', wabaId: 'w', phoneNumberId, businessTokenEnc: 'v1.x.y.z' });
+      await store.ensureWaSession('acme', 'old', 10);
+      await store.updateWaSession('acme', 'old', { status: 'DISCONNECTED', statusReason: 'LOGGED_OUT', method: 'cloud-api', cloudApi: cloudApi('1066'), updatedAt: 50 });
+      await store.ensureWaSession('globex', 'shop', 20);
+      await store.updateWaSession('globex', 'shop', { status: 'CONNECTED', method: 'cloud-api', cloudApi: cloudApi('1066'), updatedAt: 30 });
+      await store.ensureWaSession('acme', 'waba-only', 30);
+      await store.updateWaSession('acme', 'waba-only', { status: 'CONNECTED', method: 'cloud-api', cloudApi: cloudApi(null) });
+      await store.ensureWaSession('acme', 'qr', 40);
+      await store.updateWaSession('acme', 'qr', { status: 'CONNECTED', method: 'qr', cloudApi: 'not json {' });
+      await store.ensureWaSession('acme', 'sealed', 40);
+      await store.updateWaSession('acme', 'sealed', { cloudApi: 'v1.aaa.bbb.ccc' });
+
+      const found = await store.findCloudApiSession('1066');
+      assert.deepEqual([found?.tenantId, found?.name], ['globex', 'shop'], 'the CONNECTED one, though the other was updated later');
+      for (const missing of ['106', '10666', '%', '', 'null']) assert.equal(await store.findCloudApiSession(missing), null, missing);
+      await store.updateWaSession('globex', 'shop', { status: 'DISCONNECTED', statusReason: 'LOGGED_OUT', updatedAt: 40 });
+      assert.equal((await store.findCloudApiSession('1066'))?.name, 'old', 'none connected: the most recently updated');
+      await store.deleteWaSession('acme', 'old');
+      await store.deleteWaSession('globex', 'shop');
+      assert.equal(await store.findCloudApiSession('1066'), null);
+    });
+
     test('widget sessions round-trip every field; linking changes commit together', async () => {
       assert.equal(await store.createWidgetSession(widgetSession(), { generatedName: false }), 'created');
       assert.equal(await store.createWidgetSession(widgetSession({ id: 'ws_2', createdAt: 200, metaApp: null, allowedOrigins: [] }), { generatedName: false }), 'created');

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { proto } from 'baileys';
+import { initAuthCreds, proto } from 'baileys';
 import { SqliteStore } from '../../store/index.js';
-import { makeStoreKeyStore, useStoreAuthState } from './auth-state.js';
+import { KeyPool } from '../key-pool.js';
+import { makeStoreKeyStore, newAuthCreds, useStoreAuthState } from './auth-state.js';
 
 const KEY = { tenantId: 'acme', sessionName: 'support-line' };
 
@@ -45,6 +46,27 @@ test('a session without stored creds gets fresh ones and writes nothing until as
   assert.notDeepEqual(Buffer.from(a.noiseKey.public), Buffer.from(b.noiseKey.public));
   assert.equal(await store.readCreds(KEY), null);
   await store.close();
+});
+
+test('creds made on the key pool have the shape of initAuthCreds(), field for field', async (t) => {
+  const pool = new KeyPool(1);
+  t.after(() => pool.close());
+  const ours = await newAuthCreds(pool);
+  const baileys = initAuthCreds();
+  assert.deepEqual(Object.keys(ours).sort(), Object.keys(baileys).sort());
+  // Same fields, nested, with the same kinds of values (bytes of the same length, numbers, ...).
+  const shape = (v: unknown): unknown =>
+    Buffer.isBuffer(v) || v instanceof Uint8Array ? `bytes:${v.length}`
+    : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, shape((v as Record<string, unknown>)[k])]))
+    : typeof v === 'string' ? `string:${v.length}` : typeof v === 'number' ? 'number' : v;
+  assert.deepEqual(shape(ours), shape(baileys));
+  assert.ok(ours.registrationId >= 0 && ours.registrationId < 16384);
+  // And useStoreAuthState takes them from the pool when it is given one.
+  const store = new SqliteStore(':memory:');
+  t.after(() => store.close());
+  const creds = (await useStoreAuthState(store, KEY, { keyPool: pool })).state.creds;
+  assert.equal(creds.signedPreKey.keyId, 1);
+  assert.equal(creds.signedIdentityKey.public.length, 32);
 });
 
 test('keys.set writes a whole batch in one store transaction, deletes included', async (t) => {

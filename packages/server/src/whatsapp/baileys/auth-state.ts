@@ -1,5 +1,6 @@
 // Baileys auth state (creds + signal keys) kept in the store instead of baileys' folder of JSON
 // files. Values are BufferJSON text, so the rows stay portable between databases.
+import { randomBytes } from 'node:crypto';
 import {
   BufferJSON,
   initAuthCreds,
@@ -14,6 +15,7 @@ import {
 } from 'baileys';
 import type { Logger } from 'pino';
 import type { AuthStateKey, AuthStateStore } from '../../store/types.js';
+import type { KeyPool } from '../key-pool.js';
 
 export interface StoreAuthState {
   /** Hand this to `makeWASocket({ auth })`; baileys mutates `state.creds` in place. */
@@ -82,12 +84,45 @@ async function readBaileysCreds(store: AuthStateStore, key: AuthStateKey, logger
 }
 
 /**
+ * Fresh creds for a new link, the same as Baileys' `initAuthCreds()` field for field, with the
+ * key pairs and the signed pre-key's signature made on the key pool's workers: they are 40 ms of
+ * pure-JS curve maths per link that would otherwise stall every API call and stream.
+ */
+export async function newAuthCreds(pool: KeyPool): Promise<AuthenticationCreds> {
+  const keys = await pool.newCredsKeys();
+  return {
+    noiseKey: keys.noise,
+    pairingEphemeralKeyPair: keys.pairingEphemeral,
+    signedIdentityKey: keys.identity,
+    signedPreKey: { keyPair: keys.signedPreKey, signature: keys.signedPreKeySignature, keyId: 1 },
+    // Baileys' generateRegistrationId: 14 random bits.
+    registrationId: randomBytes(2).readUInt16LE() & 16383,
+    advSecretKey: randomBytes(32).toString('base64'),
+    processedHistoryMessages: [],
+    nextPreKeyId: 1,
+    firstUnuploadedPreKeyId: 1,
+    accountSyncCounter: 0,
+    accountSettings: { unarchiveChats: false },
+    registered: false,
+    pairingCode: undefined,
+    lastPropHash: undefined,
+    routingInfo: undefined,
+    additionalData: undefined,
+  };
+}
+
+/**
  * `keyCache`: where read keys are cached (the session's own, emptied when it ends). Baileys'
  * default is a NodeCache whose expiry timer re-arms for ever, so it would keep every key it
  * ever cached (812 pre-keys per new link) after the session is gone.
  */
-export async function useStoreAuthState(store: AuthStateStore, key: AuthStateKey, logger?: Logger, keyCache?: CacheStore): Promise<StoreAuthState> {
-  const creds: AuthenticationCreds = (await readBaileysCreds(store, key, logger)) ?? initAuthCreds();
+export async function useStoreAuthState(
+  store: AuthStateStore,
+  key: AuthStateKey,
+  options: { logger?: Logger; keyCache?: CacheStore; keyPool?: KeyPool } = {},
+): Promise<StoreAuthState> {
+  const { logger, keyCache, keyPool } = options;
+  const creds: AuthenticationCreds = (await readBaileysCreds(store, key, logger)) ?? (keyPool ? await newAuthCreds(keyPool) : initAuthCreds());
   const state: AuthenticationState = {
     creds,
     keys: makeCacheableSignalKeyStore(makeStoreKeyStore(store, key), logger, keyCache),

@@ -215,7 +215,7 @@ export class SessionSocket {
     // Read from the store on every socket: after a 515 restart this is the proof the creds
     // issued by the scan were written before baileys acknowledged them.
     await this.auth?.settled();
-    const auth = await useStoreAuthState(this.o.store, this.authKey, this.o.baileysLogger, this.caches.signalKeys);
+    const auth = await useStoreAuthState(this.o.store, this.authKey, { logger: this.o.baileysLogger, keyCache: this.caches.signalKeys, keyPool: this.keyPool });
     if (this.finished) return;
     if (!auth.isRegistered()) await auth.wipePendingPairing(); // e.g. a crash in the middle of a pairing
     if (needsFirstPreKeys(auth.state.creds)) {
