@@ -1,6 +1,7 @@
 // TITAN_ENGINE=emulated: the real Baileys engine, unmodified Baileys inside, against the WhatsApp
 // edge emulator running in this process on a random loopback port. The virtual phone drives the
-// emulator's phone side, so /dev/simulator/scan and /enter-code work as with the simulator.
+// emulator's phone side, so /dev/simulator/scan, /enter-code and /message work as with the
+// simulator (a message travels Signal-encrypted to the real client).
 import { PhoneError, startEmulator, trustEmulatorRoot } from '@titan-connect/wa-emulator';
 import type { EmulatorOptions, WaEmulator } from '@titan-connect/wa-emulator';
 import { EngineError } from '../errors.js';
