@@ -41,6 +41,7 @@ const MESSAGES: [string, WAMessage, ReturnType<typeof toInboundMessage>][] = [
   ['a LID chat: the phone number from the alt jid', inbound({ conversation: 'hi' }, { remoteJid: LID, remoteJidAlt: PN }), { id: 'ABC1', from: '5511987654321', type: 'text', text: 'hi', timestamp: T * 1000 }],
   ['a LID chat without a phone number: the LID digits', inbound({ conversation: 'hi' }, { remoteJid: LID }), { id: 'ABC1', from: '123456789012345', type: 'text', text: 'hi', timestamp: T * 1000 }],
   ['a group message: the participant, not the group', inbound({ conversation: 'all' }, { remoteJid: '120363000000000000@g.us', participant: LID, participantAlt: PN }), { id: 'ABC1', from: '5511987654321', type: 'text', text: 'all', timestamp: T * 1000 }],
+  ['a group text beside its sender key and context info', inbound({ senderKeyDistributionMessage: { groupId: 'g' }, conversation: 'hi all', messageContextInfo: { messageSecret: Buffer.alloc(32) } }, { remoteJid: '120363000000000000@g.us', participant: PN }), { id: 'ABC1', from: '5511987654321', type: 'text', text: 'hi all', timestamp: T * 1000 }],
   ['no timestamp: now', wire({ remoteJid: PN, id: 'ABC1', fromMe: false }, { conversation: 'x' }, null), { id: 'ABC1', from: '5511987654321', type: 'text', text: 'x', timestamp: NOW }],
   // Not messages someone sent to the number:
   ['our own send (or another of our devices)', inbound({ conversation: 'from me' }, { fromMe: true }), null],
