@@ -29,6 +29,7 @@ import { widgetPageRouter } from './routes/widget-page.js';
 import { widgetSessionsRouter } from './routes/widget-sessions.js';
 import { Sessions } from './services/sessions.js';
 import { WidgetSessions, type SessionNamer } from './services/widget-sessions.js';
+import { publishInboundMessages } from './services/inbound-messages.js';
 import { noopWebhookPublisher } from './webhooks/noop-publisher.js';
 import type { WebhookPublisher } from './webhooks/types.js';
 
@@ -43,7 +44,10 @@ export interface CreateAppOptions extends AppDeps {
   sessionNamer?: SessionNamer;
   /** Abuse limits (SECURITY.md lists them); the store is where cluster mode plugs a shared one. */
   limits?: { widgetSessions?: WidgetSessionLimitOptions; streams?: StreamLimitOptions };
-  /** Where events from outside a link change (Cloud API inbound messages) go; absent: dropped with a debug line. */
+  /**
+   * Where events from outside a link change go (inbound messages of both engines, sent messages'
+   * statuses); absent: Cloud API ones are dropped with a debug line, the engine's not subscribed.
+   */
   webhooks?: WebhookPublisher;
   /** What `/readyz` checks besides the store (cluster mode: its Redis bus). */
   readiness?: ReadinessCheck[];
@@ -76,6 +80,8 @@ export function createApp(options: CreateAppOptions): Express {
   // main.ts resumes and closes the linking; tests reach it and the services here too.
   app.locals.linking = linking;
   app.locals.widgetSessions = widgetSessions;
+  // Messages are not link changes: they reach the outbox through the publisher, as they arrive.
+  if (webhooks) app.locals.inboundMessages = publishInboundMessages(deps.engine, webhooks, deps.logger);
 
   app.disable('x-powered-by');
   // API responses are never revalidated (no-store pages, fresh sessions): hashing every body

@@ -29,6 +29,10 @@ describe('HTTP control API', () => {
     ['an unknown device', '/phone/unlink', { jid: '1:9@s.whatsapp.net' }, 404, 'UNKNOWN_DEVICE'],
     ['a body that is not JSON', '/phone/scan', '{nope', 400, 'BAD_REQUEST'],
     ['an unknown path', '/phone/dance', {}, 404, 'NOT_FOUND'],
+    ['a message to a number that is not digits', '/phone/send', { to: '+55 11', text: 'hi' }, 400, 'BAD_REQUEST'],
+    ['a message from a number that is not digits', '/phone/send', { to: '5511900000001', from: 'me', text: 'hi' }, 400, 'BAD_REQUEST'],
+    ['an empty message', '/phone/send', { to: '5511900000001', text: '' }, 400, 'BAD_REQUEST'],
+    ['a message to a number with no connected device', '/phone/send', { to: '5511900000001', text: 'hi' }, 404, 'NOT_CONNECTED'],
     ['a body over 16 KiB', '/phone/scan', { qr: 'x'.repeat(20_000) }, 413, 'PAYLOAD_TOO_LARGE'],
   ];
   for (const [name, path, body, status, code] of REFUSALS) {
