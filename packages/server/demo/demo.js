@@ -1,5 +1,6 @@
 // The demo's browser code: the "customer site" asks its backend (POST /demo/session) for a
-// widget session and mounts the returned widgetUrl; the virtual phone plays the user's phone.
+// widget session and mounts the returned widgetUrl; the virtual phone plays the user's phone,
+// and a contact who writes to the number once it is linked.
 const $ = (s) => document.querySelector(s);
 
 // Which engine runs, and whether it has a virtual phone to show.
@@ -10,6 +11,7 @@ fetch('/demo/config').then((res) => res.json()).then((config) => {
   $('.phone').hidden = false;
 });
 let widgetUrl = null;
+let sessionName = null;
 let handle = null;
 
 $('#create').addEventListener('submit', async (e) => {
@@ -19,6 +21,7 @@ $('#create').addEventListener('submit', async (e) => {
   const body = await res.json();
   if (!res.ok) { $('#session').textContent = body.error; return; }
   widgetUrl = body.widgetUrl;
+  sessionName = body.session;
   $('#session').textContent = 'Widget session for "' + body.session + '" (expires ' + new Date(body.expiresAt).toLocaleTimeString() + ')';
   handle?.destroy?.();
   const target = $('#widget');
@@ -32,10 +35,11 @@ $('#create').addEventListener('submit', async (e) => {
 });
 
 const phoneStatus = (text) => { const el = $('#phone-status'); if (el) el.textContent = text; };
-const post = async (path, body) => {
+const post = async (path, body, done = 'Linked.') => {
   const res = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const json = await res.json().catch(() => ({}));
-  phoneStatus(res.ok ? 'Linked.' : (json.error || 'Failed (' + res.status + ')'));
+  phoneStatus(res.ok ? done : (json.error || 'Failed (' + res.status + ')'));
+  return res.ok;
 };
 
 $('#scan')?.addEventListener('click', async () => {
@@ -51,4 +55,12 @@ $('#scan')?.addEventListener('click', async () => {
 $('#enter-code')?.addEventListener('submit', async (e) => {
   e.preventDefault();
   await post('/dev/simulator/enter-code', { code: new FormData(e.target).get('code') });
+});
+
+// The demo's sessions belong to tenant `default`, the route's default: only the name is needed.
+$('#send-message')?.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  if (!sessionName) return;
+  const input = e.target.elements.text;
+  if (await post('/dev/simulator/message', { session: sessionName, text: input.value }, 'Message sent to "' + sessionName + '".')) input.value = '';
 });

@@ -55,6 +55,7 @@ const ROUTES = [
   '/widget/assets/index.js',
   '/dev/simulator/scan',
   '/dev/simulator/enter-code',
+  '/dev/simulator/message',
   '/demo/session',
   '/demo/demo.js',
   '/webhooks/meta',

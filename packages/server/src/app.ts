@@ -4,6 +4,7 @@ import express, { type Express, type Router } from 'express';
 import type { AppDeps } from './deps.js';
 import { createLinking, type Linking } from './linking/index.js';
 import { requestLogger } from './logger.js';
+import { countHttpRequests, observeLinkingDurations } from './metrics.js';
 import { apiKeyAuth } from './middleware/api-auth.js';
 import { jsonBody } from './middleware/body.js';
 import { loopbackOnly } from './middleware/loopback-only.js';
@@ -20,6 +21,7 @@ import { cloudApiRouter } from './routes/cloud-api.js';
 import { demoRouter } from './routes/demo.js';
 import { devSimulatorRouter } from './routes/dev-simulator.js';
 import { metaWebhooksRouter } from './routes/meta-webhooks.js';
+import { opsRouter, type ReadinessCheck } from './routes/ops.js';
 import { sessionsRouter } from './routes/sessions.js';
 import { webhooksRouter } from './routes/webhooks.js';
 import type { StreamLimitOptions } from './routes/stream-limits.js';
@@ -29,6 +31,7 @@ import { widgetSessionsRouter } from './routes/widget-sessions.js';
 import { Sessions } from './services/sessions.js';
 import { Webhooks } from './services/webhooks.js';
 import { WidgetSessions, type SessionNamer } from './services/widget-sessions.js';
+import { publishInboundMessages } from './services/inbound-messages.js';
 import type { WebhookPublisher } from './webhooks/types.js';
 
 export interface CreateAppOptions extends AppDeps {
@@ -44,8 +47,13 @@ export interface CreateAppOptions extends AppDeps {
   limits?: { widgetSessions?: WidgetSessionLimitOptions; streams?: StreamLimitOptions };
   /** Called when webhook events enter the outbox through the API or a publisher (main.ts wakes the delivery worker). */
   webhookPublished?: () => void;
-  /** Where events from outside a link change (Cloud API inbound messages) go; absent: the outbox (tests pass a fake). */
+  /**
+   * Where events from outside a link change go (inbound messages of both engines, sent messages'
+   * statuses, Cloud API inbound); absent: the webhook outbox (tests pass a fake).
+   */
   webhooks?: WebhookPublisher;
+  /** What `/readyz` checks besides the store (cluster mode: its Redis bus). */
+  readiness?: ReadinessCheck[];
 }
 
 /**
@@ -65,8 +73,10 @@ export function apiRouters(
 }
 
 export function createApp(options: CreateAppOptions): Express {
-  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, webhookPublished, webhooks: givenPublisher, ...deps } = options;
+  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, webhookPublished, webhooks: givenPublisher, readiness, ...deps } = options;
   const linking = givenLinking ?? createLinking(deps);
+  // titan_linking_duration_seconds, from the engine's own qr → connected events.
+  observeLinkingDurations(deps.engine, deps.clock);
   // Routes call these services; the services call the store, the linking layer and the engine.
   const widgetSessions = new WidgetSessions(deps, linking, sessionNamer);
   const sessions = new Sessions(deps, linking);
@@ -76,22 +86,30 @@ export function createApp(options: CreateAppOptions): Express {
   app.locals.linking = linking;
   app.locals.widgetSessions = widgetSessions;
   app.locals.webhooks = webhooks;
+  // Messages are not link changes: they reach the outbox through the publisher, as they arrive.
+  const publisher = givenPublisher ?? webhooks;
+  app.locals.inboundMessages = publishInboundMessages(deps.engine, publisher, deps.logger);
 
   app.disable('x-powered-by');
   // API responses are never revalidated (no-store pages, fresh sessions): hashing every body
   // for an ETag is wasted work. Static assets keep theirs (serve-static sets its own).
   app.set('etag', false);
   // Behind a reverse proxy `req.protocol` must come from X-Forwarded-Proto for the same-origin
-  // check of the widget API; only the first hop is trusted.
-  app.set('trust proxy', 'loopback');
+  // check of the widget API, and `req.ip` from X-Forwarded-For for the per-address limits; only
+  // the proxies of TITAN_TRUST_PROXY are believed (a proxy on this machine by default).
+  app.set('trust proxy', deps.config.trustProxy ?? ['loopback']);
   app.set('query parser', 'simple');
 
-  if (logRequests) app.use(requestLogger(deps.logger));
   app.use(securityHeaders);
+  // Probes and scrapes: before the request log, which they would fill every few seconds, and
+  // before any credential check (/metrics has its own).
+  app.use(opsRouter(deps, { readiness }));
+  if (logRequests) app.use(requestLogger(deps.logger));
+  app.use(countHttpRequests);
 
   // Meta's Cloud API webhooks, before any JSON parser: the signature is over the raw bytes.
   // Their messages go into the webhook outbox like every other event.
-  app.use('/webhooks/meta', metaWebhooksRouter(new MetaInbound(deps, givenPublisher ?? webhooks)));
+  app.use('/webhooks/meta', metaWebhooksRouter(new MetaInbound(deps, publisher)));
 
   // Backend API: API key first, so an anonymous caller learns nothing from body errors.
   // The API's description is public (it holds no secret), so it comes before the key check.

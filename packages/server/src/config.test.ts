@@ -21,6 +21,8 @@ test('defaults follow DESIGN.md', async () => {
   assert.equal(config.logLevel, 'info');
   assert.equal(config.emulatorUrl, null);
   assert.deepEqual(config.webhooks, { allowPrivate: false, retrySchedule: [5, 300, 1800, 7200, 18000, 36000, 36000] });
+  assert.equal(config.metricsToken, null, '/metrics answers loopback clients only');
+  assert.deepEqual(config.trustProxy, ['loopback'], 'X-Forwarded-* believed from a proxy on this machine only');
   assert.deepEqual(config.meta, {
     appId: null,
     configId: null,
@@ -54,8 +56,12 @@ test('every variable is read', async () => {
     TITAN_EMULATOR_URL: 'http://127.0.0.1:7777/',
     TITAN_WEBHOOK_ALLOW_PRIVATE: 'true',
     TITAN_WEBHOOK_RETRY_SCHEDULE: '1, 2,30',
+    TITAN_METRICS_TOKEN: 'scrape-0123456789abcdef',
+    TITAN_TRUST_PROXY: 'loopback, 172.18.0.0/16,fd00::1',
   });
   assert.deepEqual(config.webhooks, { allowPrivate: true, retrySchedule: [1, 2, 30] });
+  assert.deepEqual(config.trustProxy, ['loopback', '172.18.0.0/16', 'fd00::1']);
+  assert.equal(config.metricsToken, 'scrape-0123456789abcdef');
   assert.equal(config.port, 8080);
   assert.equal(config.emulatorUrl, 'http://127.0.0.1:7777');
   assert.equal(config.publicUrl, 'https://connect.example.com', 'trailing slash dropped');
@@ -133,6 +139,13 @@ const BAD: [string, Record<string, string>][] = [
   ['TITAN_WEBHOOK_RETRY_SCHEDULE', { TITAN_WEBHOOK_RETRY_SCHEDULE: '5,five' }],
   ['TITAN_WEBHOOK_RETRY_SCHEDULE', { TITAN_WEBHOOK_RETRY_SCHEDULE: '5,-1' }],
   ['TITAN_WEBHOOK_RETRY_SCHEDULE', { TITAN_WEBHOOK_RETRY_SCHEDULE: '5,,300' }],
+  ['TITAN_METRICS_TOKEN', { TITAN_METRICS_TOKEN: 'short' }],
+  ['TITAN_METRICS_TOKEN', { TITAN_METRICS_TOKEN: 'has a space in it, sixteen+' }],
+  ['TITAN_METRICS_TOKEN', { TITAN_METRICS_TOKEN: 'non-ascii-tokén-0123456789' }],
+  ['TITAN_TRUST_PROXY', { TITAN_TRUST_PROXY: 'everyone' }],
+  ['TITAN_TRUST_PROXY', { TITAN_TRUST_PROXY: '10.0.0.0/33' }],
+  ['TITAN_TRUST_PROXY', { TITAN_TRUST_PROXY: 'loopback,proxy.internal' }],
+  ['TITAN_TRUST_PROXY', { TITAN_TRUST_PROXY: '10.0.0.0/8/1' }],
 ];
 
 test('a bad value throws one line naming the variable', async () => {
@@ -153,6 +166,10 @@ test('a bad value throws one line naming the variable', async () => {
 test('the bootstrap key is never echoed in its error', async () => {
   const secretish = 'titan_sk_abc_supersecretvalue!';
   assert.throws(() => loadConfig({ TITAN_BOOTSTRAP_API_KEY: secretish }), (e: Error) => !e.message.includes(secretish));
+});
+
+test('TITAN_METRICS_TOKEN is never echoed in its error', () => {
+  assert.throws(() => loadConfig({ TITAN_METRICS_TOKEN: 'hunter2' }), (e: Error) => e instanceof ConfigError && !e.message.includes('hunter2'));
 });
 
 test('TITAN_DATABASE_URL: postgresql:// is accepted too; an error never echoes the URL (it may hold a password)', async () => {

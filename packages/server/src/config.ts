@@ -3,6 +3,7 @@
 // variable, and `main.ts` prints that line and exits.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AppConfig, EngineKind, WebhookConfig } from './config.types.js';
@@ -118,6 +119,41 @@ function webhooks(env: Env): WebhookConfig {
   return { allowPrivate: flag(env, 'TITAN_WEBHOOK_ALLOW_PRIVATE', false), retrySchedule };
 }
 
+/** Scrape tokens shorter than this are guessable; Prometheus reads it from a file, so length is free. */
+export const MIN_METRICS_TOKEN_LENGTH = 16;
+
+/** `TITAN_METRICS_TOKEN`: sent in an `Authorization: Bearer` header, so printable and without spaces. */
+function metricsToken(env: Env): string | null {
+  const raw = read(env, 'TITAN_METRICS_TOKEN');
+  if (raw === undefined) return null;
+  // Never echo the value: it is a credential.
+  if (raw.length < MIN_METRICS_TOKEN_LENGTH) throw new ConfigError('TITAN_METRICS_TOKEN', `must be at least ${MIN_METRICS_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 24\`)`);
+  if (!/^[\x21-\x7e]+$/.test(raw)) throw new ConfigError('TITAN_METRICS_TOKEN', 'must be printable ASCII without spaces (it travels in an HTTP header)');
+  return raw;
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * `TITAN_TRUST_PROXY`: comma-separated names, addresses and CIDRs (Express' `trust proxy` list).
+ * Behind a proxy in another container (deploy/compose.yaml) the client address, which stream
+ * and rate limits count, is in `X-Forwarded-For`; believing it from anyone else lets a client
+ * pick its own address, so the list names only the proxy's network.
+ */
+function trustProxy(env: Env): string[] {
+  const raw = read(env, 'TITAN_TRUST_PROXY') ?? 'loopback';
+  const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address!);
+    const validCidr = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (!PROXY_NAMES.includes(entry) && (family === 0 || !validCidr || extra !== undefined)) {
+      throw new ConfigError('TITAN_TRUST_PROXY', `"${entry}" is not loopback, linklocal, uniquelocal, an IP address or a CIDR`);
+    }
+  }
+  return entries;
+}
+
 /**
  * Reads and validates the environment. Relative `TITAN_DB` paths resolve against `INIT_CWD`
  * (the directory `pnpm` was run from), because `pnpm start` and `pnpm titan` run the server
@@ -198,6 +234,8 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     // the operator says otherwise in so many words.
     demoPublic: read(env, 'TITAN_DEMO')?.toLowerCase() === 'public',
     emulatorUrl: read(env, 'TITAN_EMULATOR_URL') === undefined ? null : httpUrl(env, 'TITAN_EMULATOR_URL', ''),
+    metricsToken: metricsToken(env),
+    trustProxy: trustProxy(env),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     webhooks: webhooks(env),
   };

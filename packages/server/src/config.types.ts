@@ -42,6 +42,16 @@ export interface AppConfig {
   demoPublic?: boolean;
   /** Webhook delivery (TITAN_WEBHOOK_*); absent means the defaults (`DEFAULT_WEBHOOK_CONFIG`). */
   webhooks?: WebhookConfig;
+  /**
+   * `TITAN_METRICS_TOKEN`: `/metrics` then answers any client presenting it as a Bearer token
+   * (and only those). Null or absent: loopback clients only, no token.
+   */
+  metricsToken?: string | null;
+  /**
+   * `TITAN_TRUST_PROXY`: the proxies whose `X-Forwarded-For`/`-Proto` are believed (Express'
+   * `trust proxy` list: `loopback`, `linklocal`, `uniquelocal`, addresses, CIDRs). Absent: loopback.
+   */
+  trustProxy?: string[];
 }
 
 export interface WebhookConfig {

@@ -160,6 +160,31 @@ test('between listen and ready every request gets 503 SERVICE_UNAVAILABLE with R
   }
 });
 
+test('during start-up /healthz answers 200 and /readyz 503 starting; once ready both answer 200', async () => {
+  const probe = async (base: string) => {
+    const [health, ready] = await Promise.all([fetch(`${base}/healthz`), fetch(`${base}/readyz`)]);
+    return { health: [health.status, await health.json()], ready: [ready.status, await ready.json()] };
+  };
+  let early: unknown = null;
+  const running = await startServer({ PORT: '0', TITAN_DB: join(dir, 'probes.db'), TITAN_ENGINE: 'simulator', TITAN_SECRET: 'p'.repeat(40) }, captureLogger().logger, {
+    listening: async (server) => {
+      early = await probe(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    },
+  });
+  try {
+    assert.deepEqual(early, {
+      health: [200, { status: 'ok' }],
+      ready: [503, { error: 'The server is starting; try again in a moment.', code: 'SERVICE_UNAVAILABLE', status: 'starting' }],
+    });
+    assert.deepEqual(await probe(`http://127.0.0.1:${running.config.port}`), {
+      health: [200, { status: 'ok' }],
+      ready: [200, { status: 'ready', checks: { store: 'ok' } }],
+    });
+  } finally {
+    await running.close();
+  }
+});
+
 test('requestTimeout ends a body that trickles in, but never an SSE stream (its GET is complete)', async () => {
   const sim = await simApp();
   // The same options as main.ts, shrunk to test speed: Node checks them every connectionsCheckingInterval.

@@ -23,7 +23,9 @@ import type { CodeExchange } from './pairing.js';
 import { CompanionLimitError, Registry } from './registry.js';
 import type { Account, Device } from './registry.js';
 import { loadEdgeState, saveEdgeState } from './persistence.js';
-import { bundleFromUpload, initialSyncMessages } from './sync.js';
+import { initialSyncMessages } from './sync.js';
+import { Messaging } from './messaging.js';
+import type { ReceiptDelays } from './messaging.js';
 import type { EdgePersistence } from './persistence.js';
 import type { EdgeSession, SessionHost } from './session.js';
 
@@ -38,7 +40,8 @@ export class PhoneError extends Error {
       | 'WRONG_CODE'
       | 'UNKNOWN_DEVICE'
       | 'LINK_FAILED'
-      | 'COMPANION_LIMIT',
+      | 'COMPANION_LIMIT'
+      | 'NOT_CONNECTED',
     message: string,
   ) {
     super(message);
@@ -70,6 +73,8 @@ export interface EdgeOptions {
    * emulator restart is a fresh WhatsApp and every linked device gets 401 on its next login.
    */
   persistence?: EdgePersistence;
+  /** How long a contact's phone takes to report a companion's message delivered, then read. */
+  receiptDelays?: ReceiptDelays;
   log?: (line: string) => void;
 }
 
@@ -121,6 +126,8 @@ export class Edge extends EventEmitter implements SessionHost {
   /** Live logged-in session per device jid: a second login replaces the first (440). */
   readonly #logins = new Map<string, EdgeSession>();
   readonly #loginOf = new Map<EdgeSession, { account: Account; device: Device }>();
+  /** Signal messages from contacts to companions, and receipts for theirs (`messaging.ts`). */
+  readonly messaging: Messaging;
 
   constructor(options: EdgeOptions = {}) {
     super();
@@ -130,6 +137,7 @@ export class Edge extends EventEmitter implements SessionHost {
     this.serverStatic = saved?.serverStatic ?? Curve.generateKeyPair();
     if (saved) this.registry.restore(saved.accounts);
     this.#log = options.log ?? (() => {});
+    this.messaging = new Messaging((jid) => this.#logins.get(jid), options.receiptDelays, this.#log);
     this.#options = {
       qrRefs: options.qrRefs ?? 6,
       defaultPhoneNumber: options.defaultPhoneNumber ?? DEFAULT_PHONE,
@@ -233,7 +241,7 @@ export class Edge extends EventEmitter implements SessionHost {
     }
     if (n.tag === 'message' && login) {
       // The emulator does not decrypt; the server ack is what resolves a send on the client.
-      await session.send(node('ack', { class: 'message', id: n.attrs.id ?? '', from: n.attrs.to ?? SERVER_JID, t: now() }));
+      await this.messaging.fromCompanion(session, login, n);
       this.emit('message', { from: login.device.jid, to: n.attrs.to, id: n.attrs.id });
     }
   }
@@ -403,6 +411,7 @@ export class Edge extends EventEmitter implements SessionHost {
     const found = this.registry.findByJid(jid);
     if (!found) throw new PhoneError('UNKNOWN_DEVICE', `no linked device ${jid}`);
     this.registry.unlink(found.account, found.device.id);
+    this.messaging.forget(found.device.jid);
     this.changed();
     const live = this.#logins.get(found.device.jid);
     if (live) await live.streamError({ code: '401' }, node('conflict', { type: 'device_removed' }));
@@ -414,8 +423,9 @@ export class Edge extends EventEmitter implements SessionHost {
    * and the history-sync notification), as WhatsApp's phone does for a new companion.
    */
   firstPreKeys(session: EdgeSession, login: { account: Account; device: Device }, upload: BinaryNode): void {
-    const bundle = bundleFromUpload(upload, login.device.jid);
-    if (!bundle) return;
+    if (!this.messaging.keepBundle(upload, login.device)) return;
+    this.changed();
+    const bundle = this.messaging.takeBundle(login.device.jid)!;
     initialSyncMessages(login.account, login.device, bundle)
       .then(async (messages) => {
         for (const message of messages) await session.send(message);
@@ -427,6 +437,7 @@ export class Edge extends EventEmitter implements SessionHost {
   /** The companion logged itself out (`remove-companion-device`). */
   companionLoggedOut(account: Account, device: Device): void {
     this.registry.unlink(account, device.id);
+    this.messaging.forget(device.jid);
     this.changed();
     this.emit('unlinked', { jid: device.jid, by: 'companion' });
   }

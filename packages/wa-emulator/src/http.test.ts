@@ -29,6 +29,10 @@ describe('HTTP control API', () => {
     ['an unknown device', '/phone/unlink', { jid: '1:9@s.whatsapp.net' }, 404, 'UNKNOWN_DEVICE'],
     ['a body that is not JSON', '/phone/scan', '{nope', 400, 'BAD_REQUEST'],
     ['an unknown path', '/phone/dance', {}, 404, 'NOT_FOUND'],
+    ['a message to a number that is not digits', '/phone/send', { to: '+55 11', text: 'hi' }, 400, 'BAD_REQUEST'],
+    ['a message from a number that is not digits', '/phone/send', { to: '5511900000001', from: 'me', text: 'hi' }, 400, 'BAD_REQUEST'],
+    ['an empty message', '/phone/send', { to: '5511900000001', text: '' }, 400, 'BAD_REQUEST'],
+    ['a message to a number with no connected device', '/phone/send', { to: '5511900000001', text: 'hi' }, 404, 'NOT_CONNECTED'],
     ['a body over 16 KiB', '/phone/scan', { qr: 'x'.repeat(20_000) }, 413, 'PAYLOAD_TOO_LARGE'],
   ];
   for (const [name, path, body, status, code] of REFUSALS) {
@@ -61,4 +65,26 @@ describe('HTTP control API', () => {
     assert.equal((await post('/phone/online')).status, 200);
     assert.equal(emulator.edge.offline, false);
   });
+});
+
+describe('the URLs it gives out', () => {
+  // [listen on, publicHost, host in url / controlUrl / GET /edge]
+  const CASES: Array<[string, string | undefined, string]> = [
+    ['127.0.0.1', undefined, '127.0.0.1'],
+    ['0.0.0.0', undefined, '127.0.0.1'],
+    ['0.0.0.0', 'wa-emulator', 'wa-emulator'],
+  ];
+  for (const [host, publicHost, expected] of CASES) {
+    it(`listening on ${host}${publicHost ? ` as ${publicHost}` : ''}: ${expected}`, async () => {
+      const other = await startEmulator({ host, publicHost });
+      try {
+        assert.equal(other.url, `ws://${expected}:${other.port}/ws/chat`);
+        assert.equal(other.controlUrl, `http://${expected}:${other.port}`);
+        const edge = await (await fetch(`http://127.0.0.1:${other.port}/edge`)).json();
+        assert.equal(edge.waWebSocketUrl, other.url);
+      } finally {
+        await other.close();
+      }
+    });
+  }
 });

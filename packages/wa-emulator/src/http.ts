@@ -5,6 +5,9 @@ import { PhoneError } from './edge.js';
 import type { VirtualPhone } from './phone.js';
 
 const MAX_BODY = 16 * 1024;
+const DIGITS = /^\d{6,15}$/;
+/** WhatsApp's own limit on a text message is far higher; a phone typing into a demo needs no more. */
+const MAX_TEXT = 4096;
 
 class BodyTooLarge extends Error {}
 
@@ -61,6 +64,15 @@ export const handleControlRequest = async (
         return send(res, 200, { device: await phone.scanQr(str(body, 'qr') ?? '', phoneNumber) });
       case '/phone/enter-code':
         return send(res, 200, { device: await phone.enterCode(str(body, 'code') ?? '', phoneNumber) });
+      case '/phone/send': {
+        const to = str(body, 'to') ?? '';
+        const text = str(body, 'text') ?? '';
+        const from = str(body, 'from');
+        if (!DIGITS.test(to) || (from !== undefined && !DIGITS.test(from)) || !text || text.length > MAX_TEXT) {
+          return send(res, 400, { error: 'to (and from) must be 6 to 15 digits, text 1 to 4096 characters', code: 'BAD_REQUEST' });
+        }
+        return send(res, 200, { message: await phone.sendMessage(to, text, from) });
+      }
       case '/phone/unlink':
         await phone.unlink(str(body, 'jid') ?? '');
         return send(res, 200, { ok: true });
@@ -81,7 +93,7 @@ export const handleControlRequest = async (
     }
   } catch (error) {
     if (error instanceof PhoneError) {
-      const status = error.code === 'UNKNOWN_DEVICE' ? 404 : error.code === 'COMPANION_LIMIT' ? 409 : 400;
+      const status = error.code === 'UNKNOWN_DEVICE' || error.code === 'NOT_CONNECTED' ? 404 : error.code === 'COMPANION_LIMIT' ? 409 : 400;
       return send(res, status, { error: error.message, code: error.code });
     }
     throw error;

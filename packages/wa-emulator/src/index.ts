@@ -6,3 +6,5 @@ export { MAX_COMPANIONS } from './registry.js';
 export type { EdgeOptions, LinkedDevice } from './edge.js';
 export type { EdgePersistence } from './persistence.js';
 export type { EdgeInfo } from './http.js';
+export { DEFAULT_CONTACT } from './messaging.js';
+export type { SentMessage, ReceiptDelays } from './messaging.js';

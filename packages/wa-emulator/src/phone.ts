@@ -1,6 +1,8 @@
 // The virtual phone: what a person holding the WhatsApp account would do, as method calls.
 // The same calls are served over HTTP by `http.ts`.
+import { PhoneError } from './edge.js';
 import type { Edge, LinkedDevice } from './edge.js';
+import { DEFAULT_CONTACT, type SentMessage } from './messaging.js';
 
 export interface DeviceInfo {
   jid: string;
@@ -20,6 +22,18 @@ export class VirtualPhone {
   /** Types a pairing code (`ABCD-EFGH` or `ABCDEFGH`); rejects with `WRONG_CODE` if it does not match. */
   enterCode(code: string, phoneNumber?: string): Promise<LinkedDevice> {
     return this.edge.enterCode(code, phoneNumber);
+  }
+
+  /**
+   * A contact (`from`, digits; a default contact when absent) writes `text` to the number `to`:
+   * each connected device of `to` receives it Signal-encrypted. Rejects with `NOT_CONNECTED`
+   * when none is connected.
+   */
+  async sendMessage(to: string, text: string, from = DEFAULT_CONTACT): Promise<SentMessage> {
+    const account = this.edge.registry.accounts.get(to);
+    const sent = account && (await this.edge.messaging.sendText(from, account, text));
+    if (!sent || sent.devices.length === 0) throw new PhoneError('NOT_CONNECTED', `no device of ${to} is connected`);
+    return sent;
   }
 
   /** "Log out" of a linked device from the phone's Linked devices screen. */

@@ -17,6 +17,17 @@ export interface Device {
   /** How many one-time pre-keys the device has uploaded (Baileys uploads 812 when this is 0). */
   preKeys: number;
   linkedAt: number;
+  /**
+   * The companion's Signal registration id, identity key and signed pre-key from its first
+   * upload (base64), kept with the device so contacts can still write after an emulator restart.
+   */
+  signalBundle?: SignalBundle;
+}
+
+export interface SignalBundle {
+  registration: string;
+  identity: string;
+  signedPreKey: { id: string; value: string; signature: string };
 }
 
 export interface Account {

@@ -13,7 +13,14 @@ import { EdgeSession } from './session.js';
 export interface EmulatorOptions extends EdgeOptions {
   /** 0 (default) picks a free port. */
   port?: number;
+  /** Address to listen on; 127.0.0.1 by default (the phone API has no authentication). */
   host?: string;
+  /**
+   * Host name clients use to reach it, in `url`, `controlUrl` and `GET /edge` (another
+   * container's view, e.g. `wa-emulator`). Default: the listening address, or 127.0.0.1 when
+   * that is a wildcard (0.0.0.0, ::).
+   */
+  publicHost?: string;
 }
 
 export interface WaEmulator {
@@ -60,7 +67,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<WaEm
     http.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
   const { port, address } = http.address() as AddressInfo;
-  const base = `${address}:${port}`;
+  const host = options.publicHost ?? (address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address);
+  const base = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   info = { waWebSocketUrl: `ws://${base}${WS_PATH}`, rootPublicKey: edge.ca.rootPublicKey.toString('hex') };
   return {
     url: `ws://${base}${WS_PATH}`,

@@ -14,12 +14,12 @@ import {
   parseAndInjectE2ESessions,
   proto,
 } from 'baileys';
-import type { AuthenticationCreds, SignalDataTypeMap, SignalKeyStore } from 'baileys';
-import { getBinaryNodeChild, getBinaryNodeChildren, node } from './binary.js';
+import type { AuthenticationCreds, KeyPair, SignalDataTypeMap, SignalKeyStore } from 'baileys';
+import { node } from './binary.js';
 import type { BinaryNode } from './binary.js';
 import type { Account, Device } from './registry.js';
 
-type Repository = ReturnType<NonNullable<typeof DEFAULT_CONNECTION_CONFIG.makeSignalRepository>>;
+export type Repository = ReturnType<NonNullable<typeof DEFAULT_CONNECTION_CONFIG.makeSignalRepository>>;
 
 const silent: any = { level: 'silent', child: () => silent, trace() {}, debug() {}, info() {}, warn() {}, error() {}, fatal() {} };
 
@@ -46,25 +46,14 @@ const memoryKeys = (): SignalKeyStore => {
 };
 
 /**
- * The phone's Signal side for one initial sync. Not kept: the phone sends nothing else
- * encrypted, and a repository per account would hold every companion session for good.
+ * A Signal party in memory: its own identity key pair, registration id and signed pre-key
+ * (fresh ones from `initAuthCreds`, or the given identity), and its sessions.
  */
-const phoneSignal = (account: Account): Repository => {
-  const creds: AuthenticationCreds = { ...initAuthCreds(), signedIdentityKey: account.identity };
+export const signalRepository = (identity?: KeyPair): Repository => {
+  const fresh = initAuthCreds();
+  const creds: AuthenticationCreds = identity ? { ...fresh, signedIdentityKey: identity } : fresh;
   const keys = addTransactionCapability(memoryKeys(), silent, { maxCommitRetries: 1, delayBetweenTriesMs: 0 });
   return DEFAULT_CONNECTION_CONFIG.makeSignalRepository({ creds, keys }, silent);
-};
-
-/**
- * The companion's pre-key bundle from its first upload (`<iq xmlns=encrypt type=set>`), in the
- * shape of a key-fetch answer, using the first one-time pre-key (the companion deletes it once a
- * message used it).
- */
-export const bundleFromUpload = (upload: BinaryNode, companionJid: string): BinaryNode | null => {
-  const [preKey] = getBinaryNodeChildren(getBinaryNodeChild(upload, 'list'), 'key');
-  const parts = ['registration', 'identity', 'skey'].map((tag) => getBinaryNodeChild(upload, tag));
-  if (!preKey || parts.some((part) => !part)) return null;
-  return node('iq', {}, [node('list', {}, [node('user', { jid: companionJid }, [...(parts as BinaryNode[]), preKey])])]);
 };
 
 const appStateKeyShare = (): proto.IMessage => ({
@@ -109,10 +98,12 @@ const historyNotification = (): proto.IMessage => {
 
 /**
  * The `<message>` nodes the phone sends a companion after its first login: app-state keys, then
- * the history-sync notification. `bundle` is from `bundleFromUpload`.
+ * the history-sync notification. `bundle` is a key-fetch answer (`Messaging.takeBundle`).
  */
 export const initialSyncMessages = async (account: Account, device: Device, bundle: BinaryNode): Promise<BinaryNode[]> => {
-  const repository = phoneSignal(account);
+  // The phone's Signal side for this sync only: the phone sends nothing else encrypted, and a
+  // repository per account would hold every companion session for good.
+  const repository = signalRepository(account.identity);
   await parseAndInjectE2ESessions(bundle, repository);
   const phoneJid = `${account.phoneNumber}@s.whatsapp.net`;
   const out: BinaryNode[] = [];

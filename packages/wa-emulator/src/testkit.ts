@@ -1,7 +1,7 @@
 // Test support: an unmodified Baileys client with in-memory auth, pointed at an emulator.
 // Exported as `@titan-connect/wa-emulator/testkit` for tests of code that drives Baileys.
 import makeWASocket, { Browsers, initAuthCreds, BufferJSON } from 'baileys';
-import type { AuthenticationState, ConnectionState, SignalDataTypeMap, WASocket } from 'baileys';
+import type { AuthenticationState, ConnectionState, SignalDataTypeMap, WAMessage, WAMessageUpdate, WASocket } from 'baileys';
 
 export interface MemoryAuth {
   state: AuthenticationState;
@@ -66,6 +66,12 @@ export interface Client {
   warnings: string[];
   /** Resolves with the first update matching `predicate` (already seen ones count). */
   until(predicate: (u: Partial<ConnectionState>) => boolean, timeoutMs?: number): Promise<Partial<ConnectionState>>;
+  /** Every message of a `messages.upsert` of type `notify` (what just arrived), in order. */
+  received: WAMessage[];
+  /** Every `messages.update` entry (e.g. receipts of the client's own messages), in order. */
+  messageUpdates: WAMessageUpdate[];
+  /** Resolves once `check` holds (checked on every event and now); rejects after `timeoutMs`. */
+  waitFor<T>(check: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
   /** Resolves with the close update and its status code. */
   closed(timeoutMs?: number): Promise<{ statusCode: number | undefined; message: string | undefined }>;
 }
@@ -89,6 +95,32 @@ export const connect = (url: string, auth: MemoryAuth, extra: Record<string, unk
     for (const w of [...waiters]) w();
   });
   sock.ev.on('creds.update', () => {});
+  const received: WAMessage[] = [];
+  const messageUpdates: WAMessageUpdate[] = [];
+  sock.ev.on('messages.upsert', ({ type, messages }) => {
+    if (type === 'notify') received.push(...messages);
+    for (const w of [...waiters]) w();
+  });
+  sock.ev.on('messages.update', (updates) => {
+    messageUpdates.push(...updates);
+    for (const w of [...waiters]) w();
+  });
+  const waitFor: Client['waitFor'] = (check, timeoutMs = 8_000) =>
+    new Promise((resolve, reject) => {
+      const tick = (): void => {
+        const hit = check();
+        if (!hit) return;
+        waiters.delete(tick);
+        clearTimeout(timer);
+        resolve(hit);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(tick);
+        reject(new Error(`timed out; received ${received.length} messages, ${messageUpdates.length} updates`));
+      }, timeoutMs);
+      waiters.add(tick);
+      tick();
+    });
   const until: Client['until'] = (predicate, timeoutMs = 8_000) =>
     new Promise((resolve, reject) => {
       const check = (): boolean => {
@@ -112,5 +144,5 @@ export const connect = (url: string, auth: MemoryAuth, extra: Record<string, unk
     const error = update.lastDisconnect?.error as { output?: { statusCode?: number }; message?: string } | undefined;
     return { statusCode: error?.output?.statusCode, message: error?.message };
   };
-  return { sock, updates, warnings, until, closed };
+  return { sock, updates, warnings, until, closed, received, messageUpdates, waitFor };
 };

@@ -32,6 +32,7 @@ const ROUTES: [string, 'get' | 'post', object?][] = [
   ['/demo/session', 'post', {}],
   ['/dev/simulator/scan', 'post', { qr: 'x' }],
   ['/dev/simulator/enter-code', 'post', { code: 'ABCD-EFGH' }],
+  ['/dev/simulator/message', 'post', { session: 'shop', text: 'hi' }],
 ];
 
 test('demo and virtual phone: loopback clients only, unless TITAN_DEMO=public', async () => {

@@ -2,15 +2,14 @@
 // packages/widget/dist) and `/widget/loader.js` (packages/loader/dist/loader.js).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import express, { Router, type Response } from 'express';
 import type { Logger } from 'pino';
 import { WIDGET_PATHS } from '@titan-connect/protocol';
 
 /**
  * `packages/` seen from this file: src/routes and dist/routes sit at the same depth, so one
- * relative path serves both `tsx` runs and the built server. (The widget's exports map does
- * not expose package.json, so `import.meta.resolve` cannot find the folder.)
+ * relative path serves both `tsx` runs and the built server in the repository.
  */
 const PACKAGES_DIR = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -19,9 +18,22 @@ export interface AssetDirs {
   loaderFile: string;
 }
 
+/**
+ * The folder of a workspace package: through its `package.json` export (the `pnpm deploy` bundle
+ * of the Docker image has it in node_modules, not beside this package), else the repository's
+ * `packages/<name>`.
+ */
+function packageDir(name: 'widget' | 'loader'): string {
+  try {
+    return dirname(fileURLToPath(import.meta.resolve(`@titan-connect/${name}/package.json`)));
+  } catch {
+    return join(PACKAGES_DIR, name);
+  }
+}
+
 export const defaultAssetDirs = (): AssetDirs => ({
-  widgetDist: join(PACKAGES_DIR, 'widget', 'dist'),
-  loaderFile: join(PACKAGES_DIR, 'loader', 'dist', 'loader.js'),
+  widgetDist: join(packageDir('widget'), 'dist'),
+  loaderFile: join(packageDir('loader'), 'dist', 'loader.js'),
 });
 
 /** Rollup names chunks `<name>-<hash>.js`: their content never changes under that name. */
@@ -55,7 +67,10 @@ export function assetsRouter(logger: Logger, dirs: AssetDirs = defaultAssetDirs(
   router.get(WIDGET_PATHS.loader, (_req, res, next) => {
     crossOrigin(res);
     res.set('Cache-Control', SHORT_CACHE);
-    res.sendFile(dirs.loaderFile, { headers: { 'Content-Type': 'text/javascript; charset=utf-8' } }, (error) => {
+    // Relative to its folder: `send` refuses an absolute path with a dot-folder in it, and the
+    // deployed bundle's is under node_modules/.pnpm.
+    const options = { root: dirname(dirs.loaderFile), headers: { 'Content-Type': 'text/javascript; charset=utf-8' } };
+    res.sendFile(basename(dirs.loaderFile), options, (error) => {
       if (error && !res.headersSent) next();
     });
   });

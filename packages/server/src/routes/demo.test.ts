@@ -4,7 +4,11 @@ import request from 'supertest';
 import { idleEngine, makeTestServer, T0, TEST_SECRET } from '../test-support/server.js';
 import { verifyWidgetToken } from '../tokens.js';
 
-const phone = { scan: async () => ({ tenantId: 'default', name: 'x' }), enterCode: async () => ({ tenantId: 'default', name: 'x' }) };
+const phone = {
+  scan: async () => ({ tenantId: 'default', name: 'x' }),
+  enterCode: async () => ({ tenantId: 'default', name: 'x' }),
+  sendMessage: async () => '3A0001',
+};
 
 test('demo off: / and /demo/session do not exist', async () => {
   const server = makeTestServer({ config: { demo: false } });
@@ -44,10 +48,12 @@ test('demo on with a virtual phone: the page shows it', async () => {
     assert.match(res.text, /<section class="phone"[^>]* hidden>/);
     assert.match(res.text, /id="scan"/);
     assert.match(res.text, /id="enter-code"/);
+    assert.match(res.text, /<form id="send-message">/, 'a contact can write to the linked number');
     const config = await request(server.app).get('/demo/config').expect(200);
     assert.deepEqual(config.body, { engine: 'simulator', virtualPhone: { displayNumber: '+1 555 010 0001' } });
     const js = await request(server.app).get('/demo/demo.js').expect(200);
     assert.match(js.text, /\/demo\/config/);
+    assert.match(js.text, /\/dev\/simulator\/message/);
   } finally {
     await server.close();
   }

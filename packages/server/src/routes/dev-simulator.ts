@@ -1,10 +1,13 @@
 // `/dev/simulator/*`: the virtual phone (mounted by app.ts only for engines that have one). It
-// plays the user's phone: scan the QR on screen, or type the pairing code.
+// plays the user's phone: scan the QR on screen, or type the pairing code; and a contact who
+// writes to the linked number.
 import { Router } from 'express';
 import * as z from 'zod';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import { parseBody } from '../middleware/parse-body.js';
+import { SESSION_NAME_PATTERN } from '@titan-connect/protocol';
+import { DEMO_TENANT } from './demo.js';
 
 // The phone that scans: E.164 digits (a "+", spaces and dashes are dropped); absent, a fresh
 // number per session, so sessions never share a phone (WhatsApp links at most 4 per phone).
@@ -14,6 +17,13 @@ const PhoneNumber = z
   .pipe(z.string().regex(/^\d{7,15}$/, 'phoneNumber must be 7 to 15 digits, country code first'));
 const ScanBody = z.strictObject({ qr: z.string().min(1).max(2048), phoneNumber: PhoneNumber.optional() });
 const CodeBody = z.strictObject({ code: z.string().min(1).max(32) });
+/** `tenant` defaults to the demo's; `from` (the contact who writes) to the virtual phone's contact. */
+const MessageBody = z.strictObject({
+  session: z.string().regex(SESSION_NAME_PATTERN, 'session must be a session name'),
+  tenant: z.string().min(1).max(64).optional(),
+  text: z.string().min(1).max(4096),
+  from: PhoneNumber.optional(),
+});
 
 export function devSimulatorRouter(deps: Pick<AppDeps, 'engine'>): Router {
   const router = Router();
@@ -32,6 +42,12 @@ export function devSimulatorRouter(deps: Pick<AppDeps, 'engine'>): Router {
     const { code } = req.body;
     const key = await phone().enterCode(code);
     res.json({ success: true, data: { session: key.name } });
+  });
+
+  router.post('/message', parseBody(MessageBody), async (req, res) => {
+    const { session, tenant, text, from } = req.body;
+    const id = await phone().sendMessage({ tenantId: tenant ?? DEMO_TENANT, name: session }, text, from);
+    res.json({ success: true, data: { session, id } });
   });
 
   return router;

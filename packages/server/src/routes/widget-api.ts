@@ -5,6 +5,7 @@ import { pairingCodeBody } from '../api-schemas.js';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import type { Linking, SequencedEvent } from '../linking/index.js';
+import { trackSseStream } from '../metrics.js';
 import { parseBody } from '../middleware/parse-body.js';
 import { AbuseLimits } from '../services/abuse-limits.js';
 import type { WidgetAuth } from '../services/widget-sessions.js';
@@ -71,6 +72,7 @@ export function widgetApiRouter(deps: AppDeps, linking: Linking, options: Widget
       throw err;
     }
     stream.onClose(release);
+    trackSseStream(stream);
     streamLimits.attach(widgetSession.id, stream);
     // Closing the stream only unsubscribes: linking goes on for other tabs and the next visit.
     // Linking ends the stream when the widget session (and so its token) expires.

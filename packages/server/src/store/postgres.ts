@@ -1,7 +1,8 @@
 import pg from 'pg';
+import type { SessionStatus } from '@titan-connect/protocol';
 import { migratePostgres } from './postgres-migrations.js';
 import { lastWriteWins, setClause } from './postgres-rows.js';
-import { type Row, toApiKey, toWaSession, toWidgetSession, WA_COLUMNS, WIDGET_COLUMNS } from './sqlite-rows.js';
+import { countsByStatus, type Row, toApiKey, toWaSession, toWidgetSession, WA_COLUMNS, WIDGET_COLUMNS } from './sqlite-rows.js';
 import type {
   ApiKeyRecord,
   AuthStateKey,
@@ -71,6 +72,10 @@ export class PostgresStore implements Store {
     this.closed = true;
     await this.linkQueue;
     await this.pool.end();
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
   }
 
   private async rows(sql: string, values: unknown[] = [], on: Queryable = this.pool): Promise<Row[]> {
@@ -205,6 +210,10 @@ export class PostgresStore implements Store {
       [phoneNumberId],
     );
     return row ? toWaSession(row) : null;
+  }
+
+  async countWaSessionsByStatus(): Promise<Record<SessionStatus, number>> {
+    return countsByStatus(await this.rows('SELECT status, COUNT(*) AS n FROM wa_sessions GROUP BY status'));
   }
 
   async ensureWaSession(tenantId: string, name: string, now = Date.now()): Promise<WaSessionRecord> {

@@ -1,7 +1,7 @@
 // Rows to records and back, for SQLite and Postgres alike (same column names): they live here,
 // in migrations.ts and in postgres-migrations.ts.
 import { randomBytes } from 'node:crypto';
-import type { ApiScope, WebhookEventType } from '@titan-connect/protocol';
+import { SESSION_STATUSES, type ApiScope, type SessionStatus, type WebhookEventType } from '@titan-connect/protocol';
 import type {
   ApiKeyRecord,
   StoredWidgetSession,
@@ -42,6 +42,13 @@ export const toWaSession = (r: Row): WaSessionRecord => ({
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
 });
+
+/** `SELECT status, COUNT(*) AS n … GROUP BY status` rows to a count for every status (Postgres' COUNT is a string). */
+export const countsByStatus = (rows: Row[]): Record<SessionStatus, number> => {
+  const counts = Object.fromEntries(SESSION_STATUSES.map((s) => [s, 0])) as Record<SessionStatus, number>;
+  for (const r of rows) if ((SESSION_STATUSES as readonly unknown[]).includes(r.status)) counts[r.status as SessionStatus] = Number(r.n);
+  return counts;
+};
 
 export const toWidgetSession = (r: Row): StoredWidgetSession => ({
   id: String(r.id),

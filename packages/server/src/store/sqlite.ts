@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { SessionStatus } from '@titan-connect/protocol';
 import { MIGRATIONS } from './migrations.js';
 import type {
   ApiKeyRecord,
@@ -23,7 +24,7 @@ import type {
   WidgetSessionPatch,
   WidgetSessionRecord,
 } from './types.js';
-import { type Row, toApiKey, toWaSession, toWidgetSession, WA_COLUMNS, WIDGET_COLUMNS } from './sqlite-rows.js';
+import { countsByStatus, type Row, toApiKey, toWaSession, toWidgetSession, WA_COLUMNS, WIDGET_COLUMNS } from './sqlite-rows.js';
 import { SqliteWebhooks } from './sqlite-webhooks.js';
 
 /**
@@ -72,6 +73,10 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  async ping(): Promise<void> {
+    this.prepare('SELECT 1').get();
   }
 
   private readonly statements = new Map<string, Database.Statement>();
@@ -223,6 +228,11 @@ export class SqliteStore implements Store {
        ORDER BY status = 'CONNECTED' DESC, updated_at DESC LIMIT 1`,
     ).get(phoneNumberId) as Row | undefined;
     return row ? toWaSession(row) : null;
+  }
+
+  async countWaSessionsByStatus(): Promise<Record<SessionStatus, number>> {
+    const rows = this.prepare('SELECT status, COUNT(*) AS n FROM wa_sessions GROUP BY status').all() as Row[];
+    return countsByStatus(rows);
   }
 
   async ensureWaSession(tenantId: string, name: string, now = Date.now()): Promise<WaSessionRecord> {

@@ -228,6 +228,8 @@ export interface Store extends AuthStateStore {
   /** `sqlite` or `postgres`: for logs and `/readyz`. */
   readonly kind: string;
   close(): Promise<void>;
+  /** Resolves when the database answers a trivial query (`SELECT 1`); for `/readyz`. */
+  ping(): Promise<void>;
 
   ensureTenant(id: string, now?: number): Promise<void>;
   listTenants(): Promise<string[]>;
@@ -242,6 +244,11 @@ export interface Store extends AuthStateStore {
   getWaSession(tenantId: string, name: string): Promise<WaSessionRecord | null>;
   listWaSessions(tenantId: string): Promise<WaSessionRecord[]>;
   listWaSessionsByStatus(status: SessionStatus): Promise<WaSessionRecord[]>;
+  /**
+   * WhatsApp sessions per status over every tenant, every status present (0 when none): one
+   * grouped count, cheap enough for each `/metrics` scrape.
+   */
+  countWaSessionsByStatus(): Promise<Record<SessionStatus, number>>;
   /** Creates the session (DISCONNECTED) if it does not exist; returns it as stored. */
   ensureWaSession(tenantId: string, name: string, now?: number): Promise<WaSessionRecord>;
   updateWaSession(tenantId: string, name: string, patch: WaSessionPatch): Promise<WaSessionRecord | null>;

@@ -13,6 +13,7 @@ import { KeyPool } from './key-pool.js';
 import type { EmulatedEngine } from './emulated.js';
 import type { Store } from '../store/index.js';
 import { EngineError } from '../errors.js';
+import { VIRTUAL_CONTACT } from './engine.js';
 
 const logger = pino({ level: 'silent' });
 const make = (store: Store): Promise<EmulatedEngine> =>
@@ -139,6 +140,27 @@ describe('emulated engine', () => {
     for (const key of keys) assert.equal(engine.isRunning(key), true);
   });
 
+  test('messages end to end: the phone\'s text is decrypted by Baileys and reported; our send comes back delivered, then read', async () => {
+    const { engine, log } = await start();
+    await engine.start(KEY);
+    await engine.virtualPhone!.scan((await log.next('qr')).qr, '5511900000031');
+    await log.next('connected');
+    const id = await engine.virtualPhone!.sendMessage(KEY, 'hello from the phone');
+    const { message } = await log.next('message');
+    assert.deepEqual([message.id, message.from, message.type, message.text], [id, VIRTUAL_CONTACT, 'text', 'hello from the phone']);
+
+    const sent = await engine.sendText(KEY, VIRTUAL_CONTACT, 'hello back');
+    assert.match(sent, /^[0-9A-F]{16,}$/, 'the id WhatsApp knows the message by');
+    await log.next('message_status', (e) => e.id === sent && e.status === 'read');
+    assert.deepEqual(
+      log.events.filter((e) => e.type === 'message_status').map((e) => [e.id, e.status]),
+      [
+        [sent, 'delivered'],
+        [sent, 'read'],
+      ],
+    );
+  });
+
   test('TITAN_EMULATOR_URL: an emulator in another process (here: its HTTP API) links the same way', async () => {
     const remote = await startEmulator({});
     const store = new SqliteStore(':memory:');
@@ -152,6 +174,10 @@ describe('emulated engine', () => {
       assert.equal(connected.phone, '5511900000077');
       assert.equal(remote.phone.devices('5511900000077').length, 1);
       await assert.rejects(engine.virtualPhone!.scan('https://wa.me/settings/linked_devices#2@x,a,b,c,1'), { code: 'BAD_REQUEST' });
+      // The phone's contacts write over HTTP too (POST /phone/send).
+      const id = await engine.virtualPhone!.sendMessage(KEY, 'over HTTP', '5511955554444');
+      const { message } = await log.next('message');
+      assert.deepEqual([message.id, message.from, message.text], [id, '5511955554444', 'over HTTP']);
     } finally {
       await engine.close();
       await remote.close();

@@ -1,6 +1,7 @@
 // TITAN_ENGINE=emulated: the real Baileys engine, unmodified Baileys inside, against the WhatsApp
 // edge emulator running in this process on a random loopback port. The virtual phone drives the
-// emulator's phone side, so /dev/simulator/scan and /enter-code work as with the simulator.
+// emulator's phone side, so /dev/simulator/scan, /enter-code and /message work as with the
+// simulator (a message travels Signal-encrypted to the real client).
 import { PhoneError, startEmulator, trustEmulatorRoot } from '@titan-connect/wa-emulator';
 import type { EmulatorOptions, WaEmulator } from '@titan-connect/wa-emulator';
 import { EngineError } from '../errors.js';
@@ -9,7 +10,7 @@ import type { BaileysEngineOptions } from './baileys/engine.js';
 import { COMPANION_LIMIT_FAILURE, companionLimitError, freshPhoneNumber } from './companion-limit.js';
 import { installCurveGuard } from './curve-guard.js';
 import { fetchEdgeInfo, HttpEmulatorPhone, type EmulatorPhone } from './remote-emulator.js';
-import { type EngineEvent, type SessionKey, type VirtualPhone, sessionKeyId as sessionId } from './engine.js';
+import { type EngineEvent, type SessionKey, VIRTUAL_CONTACT, type VirtualPhone, sessionKeyId as sessionId } from './engine.js';
 
 /** The store setting holding the emulator's memory (accounts, linked devices, keys). */
 export const EMULATOR_STATE_SETTING = 'wa_emulator_state';
@@ -31,6 +32,8 @@ const WRONG_CODE = 'This pairing code is wrong or has expired.';
 class EmulatedPhone implements VirtualPhone {
   private readonly qrs = new Map<string, { key: SessionKey; qr: string }>();
   private readonly codes = new Map<string, { key: SessionKey; code: string; phoneNumber: string }>();
+  /** The number each connected session is linked to: where the phone's contacts write. */
+  private readonly linkedPhones = new Map<string, string>();
 
   /** Set once the engine exists: ends a session the phone refused to link. */
   failSession: (key: SessionKey, failure: typeof COMPANION_LIMIT_FAILURE) => void = () => {};
@@ -39,6 +42,9 @@ class EmulatedPhone implements VirtualPhone {
 
   follow(event: EngineEvent): void {
     const id = sessionId(event.key);
+    if (event.type === 'message' || event.type === 'message_status') return;
+    if (event.type === 'connected' && event.phone) this.linkedPhones.set(id, event.phone);
+    else if (event.type !== 'disconnected' || !event.reconnecting) this.linkedPhones.delete(id);
     if (event.type === 'qr') this.qrs.set(id, { key: event.key, qr: event.qr });
     else if (event.type === 'pairing_code') {
       this.codes.set(id, { key: event.key, code: normaliseCode(event.code), phoneNumber: event.phoneNumber });
@@ -64,6 +70,19 @@ class EmulatedPhone implements VirtualPhone {
     if (!target) throw new EngineError('BAD_REQUEST', WRONG_CODE);
     await this.phone(() => this.emulatorPhone.enterCode(typed, target.phoneNumber), WRONG_CODE, target.key);
     return target.key;
+  }
+
+  async sendMessage(key: SessionKey, text: string, from = VIRTUAL_CONTACT): Promise<string> {
+    const phone = this.linkedPhones.get(sessionId(key));
+    const notConnected = () => new EngineError('SESSION_NOT_CONNECTED', `Session "${key.name}" is not connected to WhatsApp.`);
+    if (!phone) throw notConnected();
+    try {
+      return (await this.emulatorPhone.sendMessage(phone, text, from)).id;
+    } catch (error) {
+      // Linked, but its socket is down right now (reconnecting): nothing to deliver to.
+      if (error instanceof PhoneError && error.code === 'NOT_CONNECTED') throw notConnected();
+      throw error;
+    }
   }
 
   /**

@@ -101,4 +101,13 @@ export interface VirtualPhone {
   scan(qr: string, phoneNumber?: string): Promise<SessionKey>;
   /** Links the session whose current pairing code is `code`; throws `EngineError` BAD_REQUEST (400) for a wrong code. */
   enterCode(code: string): Promise<SessionKey>;
+  /**
+   * A contact (`from`, digits; `VIRTUAL_CONTACT` when absent) writes `text` to the number the
+   * session is linked to; the session then reports it as a `message` event. Resolves to the
+   * message id. Throws `EngineError` SESSION_NOT_CONNECTED (409) when the session is not connected.
+   */
+  sendMessage(key: SessionKey, text: string, from?: string): Promise<string>;
 }
+
+/** The number that writes to a linked session when the virtual phone names no sender. */
+export const VIRTUAL_CONTACT = '15550100002';

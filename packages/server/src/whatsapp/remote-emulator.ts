@@ -3,34 +3,41 @@
 // tells us its WebSocket URL and the root key to trust (`GET /edge`); the virtual phone is its
 // HTTP phone API.
 import { PhoneError } from '@titan-connect/wa-emulator';
-import type { EdgeInfo, LinkedDevice } from '@titan-connect/wa-emulator';
+import type { EdgeInfo, LinkedDevice, SentMessage } from '@titan-connect/wa-emulator';
 
 /** The part of the emulator's phone the server drives (in process: `WaEmulator.phone`). */
 export interface EmulatorPhone {
   scanQr(qr: string, phoneNumber?: string): Promise<LinkedDevice>;
   enterCode(code: string, phoneNumber?: string): Promise<LinkedDevice>;
+  /** A contact `from` writes `text` to the number `to` (each of its connected devices). */
+  sendMessage(to: string, text: string, from?: string): Promise<SentMessage>;
 }
 
 /** The phone API over HTTP; its refusals (`400/409 { code }`) come back as `PhoneError`s. */
 export class HttpEmulatorPhone implements EmulatorPhone {
   constructor(private readonly baseUrl: string) {}
 
-  scanQr(qr: string, phoneNumber?: string): Promise<LinkedDevice> {
-    return this.post('/phone/scan', { qr, phoneNumber });
+  async scanQr(qr: string, phoneNumber?: string): Promise<LinkedDevice> {
+    return (await this.post<{ device: LinkedDevice }>('/phone/scan', { qr, phoneNumber }, 'device')).device;
   }
 
-  enterCode(code: string, phoneNumber?: string): Promise<LinkedDevice> {
-    return this.post('/phone/enter-code', { code, phoneNumber });
+  async enterCode(code: string, phoneNumber?: string): Promise<LinkedDevice> {
+    return (await this.post<{ device: LinkedDevice }>('/phone/enter-code', { code, phoneNumber }, 'device')).device;
   }
 
-  private async post(path: string, body: object): Promise<LinkedDevice> {
+  async sendMessage(to: string, text: string, from?: string): Promise<SentMessage> {
+    return (await this.post<{ message: SentMessage }>('/phone/send', { to, text, from }, 'message')).message;
+  }
+
+  /** POSTs `body`; the answer must carry `field`. */
+  private async post<T extends object>(path: string, body: object, field: keyof T): Promise<T> {
     const res = await fetch(new URL(path, this.baseUrl), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    const json = (await res.json().catch(() => ({}))) as { device?: LinkedDevice; code?: string; error?: string };
-    if (res.ok && json.device) return json.device;
+    const json = (await res.json().catch(() => ({}))) as Partial<T> & { code?: string; error?: string };
+    if (res.ok && json[field]) return json as T;
     if (res.status >= 400 && res.status < 500 && json.code) {
       throw new PhoneError(json.code as PhoneError['code'], json.error ?? json.code);
     }

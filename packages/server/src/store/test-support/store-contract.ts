@@ -196,6 +196,20 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       assert.equal(await store.findCloudApiSession('1066'), null);
     });
 
+    test('ping answers; countWaSessionsByStatus counts every tenant and names every status', async () => {
+      await store.ping();
+      assert.deepEqual(await store.countWaSessionsByStatus(), { CONNECTING: 0, CONNECTED: 0, DISCONNECTED: 0 });
+      await store.ensureWaSession('acme', 'a', 1);
+      await store.ensureWaSession('acme', 'b', 1);
+      await store.ensureWaSession('globex', 'a', 1);
+      await store.updateWaSession('acme', 'a', { status: 'CONNECTED', updatedAt: 2 });
+      await store.updateWaSession('globex', 'a', { status: 'CONNECTED', updatedAt: 2 });
+      assert.deepEqual(await store.countWaSessionsByStatus(), { CONNECTING: 0, CONNECTED: 2, DISCONNECTED: 1 });
+      await store.deleteWaSession('acme', 'a');
+      await reopen();
+      assert.deepEqual(await store.countWaSessionsByStatus(), { CONNECTING: 0, CONNECTED: 1, DISCONNECTED: 1 });
+    });
+
     test('widget sessions round-trip every field; linking changes commit together', async () => {
       assert.equal(await store.createWidgetSession(widgetSession(), { generatedName: false }), 'created');
       assert.equal(await store.createWidgetSession(widgetSession({ id: 'ws_2', createdAt: 200, metaApp: null, allowedOrigins: [] }), { generatedName: false }), 'created');

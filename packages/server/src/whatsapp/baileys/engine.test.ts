@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { proto } from 'baileys';
 import { EngineError } from '../../errors.js';
 import { toHttpError } from '../../middleware/error-handler.js';
 import { QR_FIRST_TTL_MS, QR_MAX_ATTEMPTS, QR_NEXT_TTL_MS } from '../engine.js';
@@ -312,6 +313,31 @@ test('sendText: 409 when not connected; sends to the jid when open', async (t) =
   const id = await h.engine.sendText(KEY, '5511987654321', 'Olá');
   assert.equal(id, 'MSG1');
   assert.deepEqual(sock.sent, [{ jid: '5511987654321@s.whatsapp.net', content: { text: 'Olá' } }]);
+});
+
+test('messages: a contact\'s text is a `message`, receipts of our send are `message_status`; nothing once the socket closed', async (t) => {
+  const h = engineHarness();
+  t.after(h.close);
+  await h.engine.start(KEY);
+  const sock = await h.sockets.next();
+  sock.open();
+  const inbound = sock.receiveText('5511955554444', 'oi');
+  const id = await h.engine.sendText(KEY, '5511955554444', 'olá');
+  sock.receipt('5511955554444', id, proto.WebMessageInfo.Status.DELIVERY_ACK);
+  sock.receipt('5511955554444', id, proto.WebMessageInfo.Status.READ);
+  assert.deepEqual(
+    h.events.filter((e) => e.type === 'message' || e.type === 'message_status').map((e) => (e.type === 'message' ? [e.type, e.message.id, e.message.from, e.message.text] : [e.type, e.id, e.status])),
+    [
+      ['message', inbound, '5511955554444', 'oi'],
+      ['message_status', id, 'delivered'],
+      ['message_status', id, 'read'],
+    ],
+  );
+  const seen = h.events.length;
+  sock.close(408, 'lost');
+  await settle();
+  sock.receiveText('5511955554444', 'too late');
+  assert.equal(h.events.slice(seen).filter((e) => e.type === 'message').length, 0);
 });
 
 test('logout unlinks on WhatsApp and deletes creds, silently (the caller asked for it)', async (t) => {

@@ -10,6 +10,7 @@ import { type EngineEvent, FAILURE_MESSAGES, QR_FIRST_TTL_MS, QR_MAX_ATTEMPTS, Q
 import { useStoreAuthState, type StoreAuthState } from './auth-state.js';
 import { decideDisconnect, statusCodeOf, type BackoffPolicy } from './disconnect.js';
 import { sessionCaches } from './session-cache.js';
+import { followMessages } from './inbound.js';
 import type { AdmissionGate } from './admission.js';
 import { sharedKeyPool, type KeyPool, type X25519KeyPair } from '../key-pool.js';
 import type { WaVersionSource } from './version.js';
@@ -253,6 +254,8 @@ export class SessionSocket {
       if (needsFirstPreKeys(auth.state.creds)) this.firstPreKeys ??= this.keyPool.generate(INITIAL_PREKEY_COUNT);
     });
     sock.ev.on('connection.update', (update) => this.onUpdate(sock, update));
+    // Inbound messages and our messages' acks (inbound.ts); nothing from a socket we let go of.
+    followMessages(sock.ev, this.o.key, (event) => { if (sock === this.sock) this.o.emit(event); }, () => this.o.clock.now());
     this.armWatchdog(sock);
   }
 

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../clock.js';
 import { EngineError } from '../../errors.js';
 import type { AuthStateStore } from '../../store/types.js';
-import { type EngineEvent, type EngineListener, FAILURE_MESSAGES, type LinkingEngine, QR_FIRST_TTL_MS, QR_MAX_ATTEMPTS, QR_NEXT_TTL_MS, type SessionKey, type StartOptions, type VirtualPhone, sessionKeyId as id } from '../engine.js';
+import { type EngineEvent, type EngineListener, FAILURE_MESSAGES, VIRTUAL_CONTACT, type LinkingEngine, QR_FIRST_TTL_MS, QR_MAX_ATTEMPTS, QR_NEXT_TTL_MS, type SessionKey, type StartOptions, type VirtualPhone, sessionKeyId as id } from '../engine.js';
 import { EngineListeners } from '../listeners.js';
 import { COMPANION_LIMIT_FAILURE, companionLimitError, freshPhoneNumber, MAX_COMPANIONS } from '../companion-limit.js';
 import { buildPairingQr, newCompanionKeys, newPairingCode, newQrRef, type CompanionKeys } from './codes.js';
@@ -15,6 +15,8 @@ import { buildPairingQr, newCompanionKeys, newPairingCode, newQrRef, type Compan
 export const PAIRING_CODE_TTL_MS = 180_000;
 /** How long a simulated outage retries (AUTO_RECONNECT) before giving up with FAILED. */
 export const NETWORK_RETRY_MS = 4_000;
+/** When the recipient's phone reports a sent message delivered, then read (as the emulator does). */
+export const RECEIPT_DELAYS_MS = { delivered: 200, read: 1_200 } as const;
 
 export type SimulatorFailure = 'network-down' | 'logged-out' | 'replaced';
 
@@ -45,6 +47,8 @@ interface SimSession {
   pairing: { code: string; phoneNumber: string } | null;
   creds: SimulatorCreds | null;
   timer: NodeJS.Timeout | null;
+  /** The recipient's pending receipts of messages this session sent (cleared when it stops). */
+  receipts: Set<NodeJS.Timeout>;
 }
 
 const authKey = (key: SessionKey) => ({ tenantId: key.tenantId, sessionName: key.name });
@@ -93,7 +97,11 @@ export class SimulatorEngine implements LinkingEngine {
     this.logger = options.logger;
     this.listeners = new EngineListeners(options.logger);
     this.failures = options.failures;
-    this.virtualPhone = { scan: async (qr, phone) => this.scan(qr, phone), enterCode: async (code) => this.enterCode(code) };
+    this.virtualPhone = {
+      scan: async (qr, phone) => this.scan(qr, phone),
+      enterCode: async (code) => this.enterCode(code),
+      sendMessage: async (key, text, from) => this.receive(key, text, from),
+    };
   }
 
   async start(key: SessionKey, options: StartOptions = {}): Promise<void> {
@@ -101,7 +109,7 @@ export class SimulatorEngine implements LinkingEngine {
       if (options.pairingPhoneNumber) await this.requestPairingCode(key, options.pairingPhoneNumber);
       return;
     }
-    const session: SimSession = { key, phase: 'connecting', keys: newCompanionKeys(), attempt: 0, qr: null, pairing: null, creds: null, timer: null };
+    const session: SimSession = { key, phase: 'connecting', keys: newCompanionKeys(), attempt: 0, qr: null, pairing: null, creds: null, timer: null, receipts: new Set() };
     // Held before the read, so a second start while it runs finds the session.
     this.sessions.set(id(key), session);
     const raw = await this.store.readCreds(authKey(key));
@@ -162,7 +170,15 @@ export class SimulatorEngine implements LinkingEngine {
     }
     this.logger.debug({ session: key.name, to, length: text.length }, 'simulator: message sent');
     // WhatsApp Web message ids: 3EB0 and hex.
-    return `3EB0${randomBytes(10).toString('hex').toUpperCase()}`;
+    const messageId = `3EB0${randomBytes(10).toString('hex').toUpperCase()}`;
+    for (const status of ['delivered', 'read'] as const) {
+      const timer = setTimeout(() => {
+        session.receipts.delete(timer);
+        this.listeners.emit({ type: 'message_status', key, id: messageId, status });
+      }, this.scaled(RECEIPT_DELAYS_MS[status]));
+      session.receipts.add(timer);
+    }
+    return messageId;
   }
 
   isRunning(key: SessionKey): boolean {
@@ -224,6 +240,17 @@ export class SimulatorEngine implements LinkingEngine {
     throw new EngineError('BAD_REQUEST', 'This pairing code is wrong or has expired.');
   }
 
+  /** A contact writes to the linked number: nothing to decrypt here, the event is the whole of it. */
+  private async receive(key: SessionKey, text: string, from = VIRTUAL_CONTACT): Promise<string> {
+    if (this.sessions.get(id(key))?.phase !== 'connected') {
+      throw new EngineError('SESSION_NOT_CONNECTED', `Session "${key.name}" is not connected.`);
+    }
+    // Phone message ids: 3A and hex.
+    const messageId = `3A${randomBytes(9).toString('hex').toUpperCase()}`;
+    this.listeners.emit({ type: 'message', key, message: { id: messageId, from, type: 'text', text, timestamp: this.clock.now() } });
+    return messageId;
+  }
+
   /**
    * The phone's companion limit, counted over the sessions this engine runs (cheap, and enough
    * for the UI tests this engine serves): a full phone ends `session` and answers 409.
@@ -240,7 +267,7 @@ export class SimulatorEngine implements LinkingEngine {
   // --- internals ------------------------------------------------------------------------------
 
   private track(key: SessionKey): SimSession {
-    const session: SimSession = { key, phase: 'connecting', keys: newCompanionKeys(), attempt: 0, qr: null, pairing: null, creds: null, timer: null };
+    const session: SimSession = { key, phase: 'connecting', keys: newCompanionKeys(), attempt: 0, qr: null, pairing: null, creds: null, timer: null, receipts: new Set() };
     this.sessions.set(id(key), session);
     return session;
   }
@@ -294,6 +321,8 @@ export class SimulatorEngine implements LinkingEngine {
 
   private drop(session: SimSession): void {
     this.clearTimer(session);
+    for (const timer of session.receipts) clearTimeout(timer);
+    session.receipts.clear();
     if (this.sessions.get(id(session.key)) === session) this.sessions.delete(id(session.key));
   }
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { SqliteStore, type Store } from '../../store/index.js';
 import { EngineError, HttpError } from '../../errors.js';
 import { toHttpError } from '../../middleware/error-handler.js';
-import type { EngineEvent, LinkingEngine, SessionKey } from '../engine.js';
+import { type EngineEvent, type LinkingEngine, type SessionKey, VIRTUAL_CONTACT } from '../engine.js';
 
 /** Makes an engine over `store`; called twice in restart scenarios (same store, new engine). */
 export type EngineFactory = (store: Store) => LinkingEngine | Promise<LinkingEngine>;
@@ -142,6 +142,34 @@ const SCENARIOS: Scenario[] = [
     assert.equal(after.phone, before.phone);
     assert.equal(second.log.events.some((e) => e.type === 'qr'), false);
     await second.engine.sendText(key, '5511912345678', 'still here');
+  }],
+  ['a contact writes on the virtual phone: the session reports the message, its text and sender', async ({ engine, log, key }) => {
+    await rejectsWith(engine.virtualPhone!.sendMessage(key, 'nobody home'), 409, 'SESSION_NOT_CONNECTED');
+    await engine.start(key);
+    await engine.virtualPhone!.scan((await log.next('qr')).qr);
+    await log.next('connected');
+    const before = Date.now();
+    const id = await engine.virtualPhone!.sendMessage(key, 'hello from the phone');
+    const { message } = await log.next('message');
+    assert.deepEqual(message, { id, from: VIRTUAL_CONTACT, type: 'text', text: 'hello from the phone', timestamp: message.timestamp });
+    // WhatsApp's timestamps are whole seconds.
+    assert.ok(message.timestamp >= Math.floor(before / 1000) * 1000 && message.timestamp <= Date.now() + 1000);
+    await engine.virtualPhone!.sendMessage(key, 'from someone else', '5511955554444');
+    assert.equal((await log.next('message', (e) => e.message.text === 'from someone else')).message.from, '5511955554444');
+  }],
+  ['sendText resolves to the id its acks name: delivered, then read', async ({ engine, log, key }) => {
+    await engine.start(key);
+    await engine.virtualPhone!.scan((await log.next('qr')).qr);
+    await log.next('connected');
+    const id = await engine.sendText(key, VIRTUAL_CONTACT, 'hello back');
+    await log.next('message_status', (e) => e.id === id && e.status === 'read');
+    assert.deepEqual(
+      log.events.filter((e) => e.type === 'message_status').map((e) => [e.key, e.id, e.status]),
+      [
+        [key, id, 'delivered'],
+        [key, id, 'read'],
+      ],
+    );
   }],
   ['logout deletes the credentials and stops the session', async ({ engine, log, key, store }) => {
     await engine.start(key);

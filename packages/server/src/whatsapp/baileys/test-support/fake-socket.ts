@@ -52,6 +52,18 @@ export class FakeSocket {
   };
 
   // --- what the test does as WhatsApp -----------------------------------------------------------
+  /** A contact's text arrives, as baileys reports a decrypted message; returns its id. */
+  receiveText(from: string, text: string, id = `3A${Math.random().toString(16).slice(2, 12).toUpperCase()}`): string {
+    const message = { key: { remoteJid: `${from}@s.whatsapp.net`, id, fromMe: false }, message: { conversation: text }, messageTimestamp: Math.floor(Date.now() / 1000) };
+    this.ev.emit('messages.upsert', { type: 'notify', messages: [message] });
+    return id;
+  }
+
+  /** The recipient's phone acks one of our messages (`status`: WebMessageInfo.Status). */
+  receipt(to: string, id: string, status: number): void {
+    this.ev.emit('messages.update', [{ key: { remoteJid: `${to}@s.whatsapp.net`, id, fromMe: true }, update: { status } }]);
+  }
+
   showQr(ref = `ref${Math.random().toString(36).slice(2, 8)}`): void {
     this.ev.emit('connection.update', { qr: `https://wa.me/settings/linked_devices#${ref},noise,identity,adv,1` });
   }

@@ -2,9 +2,9 @@
 // in (registered creds) or shows a QR built like baileys builds it, and a virtual phone scans a
 // QR or enters a pairing code the way the real phone would (pair-success, then 515).
 import { randomBytes, randomInt } from 'node:crypto';
-import { Browsers, buildPairingQRData, bytesToCrockford } from 'baileys';
-import { HttpError } from '../../../errors.js';
-import type { LinkingEngine, SessionKey, VirtualPhone } from '../../engine.js';
+import { Browsers, buildPairingQRData, bytesToCrockford, proto } from 'baileys';
+import { EngineError, HttpError } from '../../../errors.js';
+import { type LinkingEngine, type SessionKey, VIRTUAL_CONTACT, type VirtualPhone, sessionKeyId } from '../../engine.js';
 import type { BaileysSocket, MakeSocket } from '../session-socket.js';
 import { FakeSocket } from './fake-socket.js';
 
@@ -14,17 +14,33 @@ export class FakeWhatsApp {
   private readonly keysByQr = new Map<string, SessionKey>();
   private readonly keysByCode = new Map<string, SessionKey>();
   private readonly lastQr = new Map<FakeSocket, string>();
+  /** The open socket of each connected session (what a contact's message reaches). */
+  private readonly openSockets = new Map<string, FakeSocket>();
+  private opening: FakeSocket | null = null;
 
   readonly makeSocket: MakeSocket = (config) => {
     const socket = new FakeSocket(config);
     socket.pairingCode = bytesToCrockford(randomBytes(5));
+    // The recipient's phone acks every message: delivered, then read.
+    const send = socket.sendMessage;
+    socket.sendMessage = async (jid, content) => {
+      const sent = await send(jid, content);
+      const to = jid.split('@')[0]!;
+      setTimeout(() => socket.receipt(to, sent.key.id, proto.WebMessageInfo.Status.DELIVERY_ACK), 5);
+      setTimeout(() => socket.receipt(to, sent.key.id, proto.WebMessageInfo.Status.READ), 10);
+      return sent;
+    };
     this.live.add(socket);
     socket.ev.on('connection.update', (u: { connection?: string }) => u.connection === 'close' && this.live.delete(socket));
     // Like the real edge: answer after the handshake, never inside makeSocket.
     setImmediate(() => {
       if (!this.live.has(socket)) return;
       const creds = socket.creds;
-      if (creds.me?.id && creds.account) socket.open();
+      if (creds.me?.id && creds.account) {
+        this.opening = socket;
+        socket.open(); // the engine's `connected` comes synchronously: `watch` pairs it with this socket
+        this.opening = null;
+      }
       else this.showQr(socket);
     });
     return socket as unknown as BaileysSocket;
@@ -46,6 +62,11 @@ export class FakeWhatsApp {
       socket.pairSuccess(`${socket.pairingRequests.at(-1)}:3@s.whatsapp.net`);
       return key;
     },
+    sendMessage: async (key, text, from = VIRTUAL_CONTACT) => {
+      const socket = this.openSockets.get(sessionKeyId(key));
+      if (!socket || !this.live.has(socket)) throw new EngineError('SESSION_NOT_CONNECTED', `Session "${key.name}" is not connected.`);
+      return socket.receiveText(from, text);
+    },
   };
 
   /** Lets the phone map QRs and codes to sessions from the engine's own events. */
@@ -53,6 +74,7 @@ export class FakeWhatsApp {
     engine.subscribe((event) => {
       if (event.type === 'qr') this.keysByQr.set(event.qr, event.key);
       if (event.type === 'pairing_code') this.keysByCode.set(event.code, event.key);
+      if (event.type === 'connected' && this.opening) this.openSockets.set(sessionKeyId(event.key), this.opening);
     });
   }
 
