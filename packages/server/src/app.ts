@@ -1,6 +1,8 @@
 // `createApp(deps)` builds the Express app and never listens: `main.ts` listens, tests drive the
 // app with supertest. The order of `use` calls below is the request pipeline.
 import express, { type Express, type Router } from 'express';
+import { SingleInstanceStatus } from './cluster/single.js';
+import type { ClusterStatusSource } from './cluster/types.js';
 import type { AppDeps } from './deps.js';
 import { createLinking, type Linking } from './linking/index.js';
 import { requestLogger } from './logger.js';
@@ -16,6 +18,7 @@ import { widgetTokenAuth } from './middleware/widget-auth.js';
 import { apiDocsRouter } from './routes/api-docs.js';
 import { assetsRouter, type AssetDirs } from './routes/assets.js';
 import { cloudApiRouter } from './routes/cloud-api.js';
+import { clusterRouter } from './routes/cluster.js';
 import { demoRouter } from './routes/demo.js';
 import { devSimulatorRouter } from './routes/dev-simulator.js';
 import { sessionsRouter } from './routes/sessions.js';
@@ -37,6 +40,8 @@ export interface CreateAppOptions extends AppDeps {
   sessionNamer?: SessionNamer;
   /** Abuse limits (SECURITY.md lists them); the store is where cluster mode plugs a shared one. */
   limits?: { widgetSessions?: WidgetSessionLimitOptions; streams?: StreamLimitOptions };
+  /** What `GET /api/cluster` shows: cluster mode's ownership; absent, this one instance. */
+  cluster?: ClusterStatusSource;
 }
 
 /**
@@ -45,21 +50,23 @@ export interface CreateAppOptions extends AppDeps {
  */
 export function apiRouters(
   deps: Pick<AppDeps, 'logger'>,
-  services: { widgetSessions: WidgetSessions; sessions: Sessions },
+  services: { widgetSessions: WidgetSessions; sessions: Sessions; cluster: ClusterStatusSource },
   limits: NonNullable<CreateAppOptions['limits']> = {},
 ): [string, Router][] {
   return [
     ['/api', widgetSessionsRouter(deps, services.widgetSessions, widgetSessionRateLimit(limits.widgetSessions))],
     ['/api/sessions', sessionsRouter(services.sessions)],
+    ['/api/cluster', clusterRouter(services.cluster)],
   ];
 }
 
 export function createApp(options: CreateAppOptions): Express {
-  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, ...deps } = options;
+  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, cluster: givenCluster, ...deps } = options;
   const linking = givenLinking ?? createLinking(deps);
   // Routes call these services; the services call the store, the linking layer and the engine.
   const widgetSessions = new WidgetSessions(deps, linking, sessionNamer);
   const sessions = new Sessions(deps, linking);
+  const cluster = givenCluster ?? new SingleInstanceStatus({ ...deps, instanceId: deps.config.instanceId ?? 'single' });
   const app = express();
   // main.ts resumes and closes the linking; tests reach it and the services here too.
   app.locals.linking = linking;
@@ -81,7 +88,7 @@ export function createApp(options: CreateAppOptions): Express {
   // The API's description is public (it holds no secret), so it comes before the key check.
   app.use(apiDocsRouter(deps));
   app.use('/api', apiKeyAuth(deps), jsonBody());
-  for (const [path, router] of apiRouters(deps, { widgetSessions, sessions }, limits)) app.use(path, router);
+  for (const [path, router] of apiRouters(deps, { widgetSessions, sessions, cluster }, limits)) app.use(path, router);
 
   // The hosted page, then the widget's JSON/SSE API (CORS before auth so preflights and auth
   // errors are readable cross-origin; origin check once the token named the session).
