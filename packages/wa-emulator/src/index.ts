@@ -6,3 +6,4 @@ export { MAX_COMPANIONS } from './registry.js';
 export type { EdgeOptions, LinkedDevice } from './edge.js';
 export type { EdgePersistence } from './persistence.js';
 export type { EdgeInfo } from './http.js';
+export { LoginWatch, type LoginStats } from './logins.js';

@@ -30,7 +30,7 @@ const emulator = await startEmulator({
 console.log(`WhatsApp edge emulator
   waWebSocketUrl  ${emulator.url}
   root key        ${emulator.rootPublicKey.toString('hex')}  (trustEmulatorRoot / WA_CERT_DETAILS.PUBLIC_KEY)
-  phone API       ${emulator.controlUrl}/phone/{scan,enter-code,unlink,offline,online,reject-login,accept-login,devices}
+  phone API       ${emulator.controlUrl}/phone/{scan,enter-code,unlink,offline,online,reject-login,accept-login,devices,logins}
   state           ${statePath ?? 'in memory (lost on exit)'}`);
 
 const stop = (): void => void emulator.close().then(() => process.exit(0));
