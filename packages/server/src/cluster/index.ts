@@ -41,7 +41,9 @@ export async function openCluster(
     await redis.connect();
   } catch (error) {
     redis.disconnect();
-    throw new ClusterStartError(`TITAN_REDIS_URL: could not connect to Redis (${String((error as Error).message ?? error).split('\n')[0]})`, { cause: error });
+    // The connection's own error (ECONNREFUSED, auth) says more than connect()'s "Connection is closed".
+    const reason = lastError || String((error as Error).message ?? error);
+    throw new ClusterStartError(`TITAN_REDIS_URL: could not connect to Redis (${reason.split('\n')[0]})`, { cause: error });
   }
   return new ClusterOwnership({
     store,
