@@ -1,6 +1,7 @@
 // Cluster mode's store: every auth-state write and linking change about a session this instance
 // runs (or once ran) carries the lease epoch it holds, and the store refuses it when the lease has
-// moved on (store/leases.ts). Sessions it never ran are written unfenced, as in single mode.
+// moved on (store/leases.ts); a write about a session it never ran is refused while another
+// instance holds that session (a non-owner never overwrites the owner).
 import type { AuthStateKey, LeaseFence, LinkChange, Store, StoredWidgetSession } from '../store/types.js';
 import type { SessionKey } from '../whatsapp/engine.js';
 

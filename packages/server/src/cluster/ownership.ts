@@ -149,10 +149,14 @@ export class ClusterOwnership implements Ownership, ClusterStatusSource {
     return this.held.has(sessionKeyId(key));
   }
 
-  /** The fence for writes about `key`: the last epoch this instance held it at, or null if never. */
-  fenceFor(key: SessionKey): LeaseFence | null {
+  /**
+   * The fence for writes about `key`: the last epoch this instance held it at (a lost lease keeps
+   * it, so late writes are refused), or epoch 0 when never held here (refused while another
+   * instance holds the lease: a non-owner never overwrites what the owner writes).
+   */
+  fenceFor(key: SessionKey): LeaseFence {
     const epoch = this.epochs.get(sessionKeyId(key));
-    return epoch === undefined ? null : { key: authKey(key), owner: this.instanceId, epoch };
+    return epoch === undefined ? { key: authKey(key), owner: this.instanceId, epoch: 0, now: this.o.clock.now() } : { key: authKey(key), owner: this.instanceId, epoch };
   }
 
   // --- the loop ----------------------------------------------------------------------------------

@@ -13,14 +13,20 @@ export class StaleLeaseError extends Error {
     readonly current: { owner: string; epoch: number } | null,
   ) {
     const now = current ? `${current.owner} at epoch ${current.epoch}` : 'nobody';
-    super(`stale lease: ${fence.owner} wrote session "${fence.key.sessionName}" at epoch ${fence.epoch}, but it is held by ${now}`);
+    const as = fence.epoch === 0 ? 'without its lease' : `at epoch ${fence.epoch}`;
+    super(`stale lease: ${fence.owner} wrote session "${fence.key.sessionName}" ${as}, but it is held by ${now}`);
     this.name = 'StaleLeaseError';
   }
 }
 
-/** Throws unless the lease row (read in the write's transaction) still matches the fence. */
+/** Throws unless the lease row (`owner, epoch, expires_at`, read in the write's transaction) allows the fenced write. */
 export function assertFence(fence: LeaseFence, row: Record<string, unknown> | undefined): void {
   const current = row ? { owner: String(row.owner), epoch: Number(row.epoch) } : null;
+  if (fence.epoch === 0) {
+    // Never held here: fine unless someone else runs the session right now.
+    if (current && current.owner !== fence.owner && Number(row!.expires_at) > (fence.now ?? 0)) throw new StaleLeaseError(fence, current);
+    return;
+  }
   if (!current || current.owner !== fence.owner || current.epoch !== fence.epoch) throw new StaleLeaseError(fence, current);
 }
 

@@ -40,7 +40,7 @@ export class PostgresLeases {
    */
   async check(fence: LeaseFence | undefined, client: Queryable): Promise<void> {
     if (!fence) return;
-    const { rows } = await client.query('SELECT owner, epoch FROM session_leases WHERE tenant_id = $1 AND session_name = $2 FOR SHARE', leaseKeyValues(fence.key));
+    const { rows } = await client.query('SELECT owner, epoch, expires_at FROM session_leases WHERE tenant_id = $1 AND session_name = $2 FOR SHARE', leaseKeyValues(fence.key));
     assertFence(fence, rows[0]);
   }
 }

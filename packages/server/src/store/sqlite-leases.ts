@@ -36,6 +36,6 @@ export class SqliteLeases {
   /** Call inside the write's transaction (SQLite serialises writers, so the row cannot move under it). */
   check(fence: LeaseFence | undefined): void {
     if (!fence) return;
-    assertFence(fence, this.db.prepare('SELECT owner, epoch FROM session_leases WHERE tenant_id = ? AND session_name = ?').get(...leaseKeyValues(fence.key)) as Row | undefined);
+    assertFence(fence, this.db.prepare('SELECT owner, epoch, expires_at FROM session_leases WHERE tenant_id = ? AND session_name = ?').get(...leaseKeyValues(fence.key)) as Row | undefined);
   }
 }

@@ -125,14 +125,17 @@ export interface SessionLease {
 }
 
 /**
- * A write made on behalf of a lease holder: the store refuses it (`StaleLeaseError`, nothing
- * written) unless `key`'s lease row still names `owner` with `epoch`, checked in the write's own
- * transaction. Absent: the write is not fenced (single mode, or a session this instance never ran).
+ * A write made in cluster mode, checked in the write's own transaction; a refused one throws
+ * `StaleLeaseError` and writes nothing. `epoch` ≥ 1: made under that lease, refused unless `key`'s
+ * lease row still names `owner` with `epoch`. `epoch` 0: `owner` never held the lease, refused
+ * while another owner holds it unexpired at `now`. Absent: not fenced (single mode).
  */
 export interface LeaseFence {
   key: AuthStateKey;
   owner: string;
   epoch: number;
+  /** For `epoch` 0: the writer's clock, to tell a live lease from an expired one. */
+  now?: number;
 }
 
 /** Baileys' auth state (creds + signal keys, BufferJSON text) and the engines' own settings. */

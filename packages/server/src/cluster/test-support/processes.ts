@@ -2,6 +2,8 @@
 // emulator in its own process (TITAN_EMULATOR_URL) and server instances started from main.ts
 // exactly as an operator would (env only), on one Postgres and one Redis.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const serverDir = fileURLToPath(new URL('../../../', import.meta.url));
@@ -81,6 +83,8 @@ export async function startInstance(id: string, env: ClusterEnv): Promise<Instan
     },
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // CLUSTER_TEST_LOG_DIR: each instance's log in <dir>/<id>.log (with CLUSTER_TEST_LOG_LEVEL=info).
+  if (process.env.CLUSTER_TEST_LOG_DIR) child.stdout!.pipe(createWriteStream(join(process.env.CLUSTER_TEST_LOG_DIR, `${id}.log`), { flags: 'a' }));
   const match = await waitForLine(child, /listening on port (\d+)/, `instance ${id}`);
   return { id, base: `http://127.0.0.1:${match[1]}`, child, exited };
 }

@@ -90,6 +90,17 @@ export function runLeaseContract(name: string, open: () => Promise<StoreHarness>
       assert.equal(await store.readCreds(KEY), 'plain');
     });
 
+    test('a writer that never held the lease (epoch 0) is refused while another owner holds it, allowed once it has expired', async () => {
+      const outsider = (now: number): LeaseFence => ({ key: KEY, owner: 'c', epoch: 0, now });
+      await store.writeCreds(KEY, 'before any lease', outsider(0));
+      await store.acquireLease(KEY, 'a', TTL, 1_000);
+      await assert.rejects(store.writeCreds(KEY, 'x', outsider(2_000)), (e: unknown) => e instanceof StaleLeaseError && e.current?.owner === 'a');
+      await assert.rejects(store.commitLinkChange({ waSession: { tenantId: 'acme', name: 'main', patch: { status: 'DISCONNECTED' } } }, outsider(2_000)), StaleLeaseError);
+      await store.writeCreds(KEY, 'the holder itself', { key: KEY, owner: 'a', epoch: 0, now: 2_000 });
+      await store.writeCreds(KEY, 'after expiry', outsider(1_000 + TTL));
+      assert.equal(await store.readCreds(KEY), 'after expiry');
+    });
+
     test('two owners racing for a free session: exactly one wins', async () => {
       const results = await Promise.all(['a', 'b', 'c', 'd'].map((owner) => store.acquireLease(KEY, owner, TTL, 100)));
       assert.equal(results.filter((r) => r !== null).length, 1);
