@@ -66,7 +66,7 @@ describe('cluster ownership (Postgres + Redis)', { skip }, () => {
   /** An instance: its own pool and Redis connection, the loop's timer parked (tests call `tick`). */
   async function instance(id: string, leaseTtlMs: number, runner = new FakeRunner()) {
     const store = await PostgresStore.open(db.url, { max: 2 });
-    const ownership = new ClusterOwnership({ store, redis: newRedis(), instanceId: id, prefix: redisPrefix.prefix, leaseTtlMs, clock: systemClock, logger, tickMs: 2_000_000_000 });
+    const ownership = new ClusterOwnership({ store, redis: newRedis(), instanceId: id, prefix: redisPrefix.prefix, leaseTtlMs, clock: systemClock, logger, manual: true });
     opened.push({ ownership, store });
     await ownership.join(runner);
     return { ownership, runner, store };
@@ -147,6 +147,19 @@ describe('cluster ownership (Postgres + Redis)', { skip }, () => {
     assert.equal(b.ownership.holds(key!), false);
     assert.deepEqual(changes, [false]);
     assert.deepEqual(b.ownership.fenceFor(key!), { key: { tenantId: 'acme', sessionName: key!.name }, owner: 'titan-b', epoch: 1 }, 'its writes stay fenced at the old epoch');
+  });
+
+  test('the database unreachable: sessions keep running until their leases could have run out, then stop here', async () => {
+    const [key] = await linkedSessions(1, { status: 'DISCONNECTED' });
+    const b = await instance('titan-b', 600);
+    await b.ownership.acquire(key!);
+    b.runner.running.add(sessionKeyId(key!));
+    await b.store.close(); // every query now fails
+    await b.ownership.tick();
+    assert.deepEqual(b.runner.dropped, [], 'one failed renewal: the lease still has most of its TTL');
+    await sleep(450);
+    await b.ownership.tick();
+    assert.deepEqual(b.runner.dropped, [key!.name], 'stopped before the lease could expire and be taken');
   });
 
   test('leave (SIGTERM): the leaving instance stops and releases everything; the others take over at once, not after the TTL', async () => {

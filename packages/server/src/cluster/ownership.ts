@@ -30,8 +30,8 @@ export interface ClusterOwnershipOptions {
   leaseTtlMs: number;
   clock: Clock;
   logger: Logger;
-  /** How often the loop runs; default the smaller of 1 s and a third of the TTL. */
-  tickMs?: number;
+  /** Tests step the loop themselves (`tick`): no timer. */
+  manual?: boolean;
 }
 
 /**
@@ -77,6 +77,11 @@ export class ClusterOwnership implements Ownership, ClusterStatusSource {
     this.lastRenewal = this.startedAt;
   }
 
+  /** Tick period: at most a second, and at least three renewals per TTL. */
+  private get every(): number {
+    return Math.min(1_000, Math.floor(this.leaseTtlMs / 3));
+  }
+
   private get memberKey(): string {
     return `${this.keyPrefix}instances:${this.instanceId}`;
   }
@@ -88,11 +93,11 @@ export class ClusterOwnership implements Ownership, ClusterStatusSource {
   async join(runner: SessionRunner): Promise<void> {
     this.runner = runner;
     await this.heartbeat(this.o.clock.now());
-    const every = this.o.tickMs ?? Math.min(1_000, Math.floor(this.leaseTtlMs / 3));
+    if (this.o.manual) return;
     this.timer = setInterval(() => {
       if (this.ticking) return; // a slow tick (database latency) is never run twice at once
       this.ticking = this.tick().finally(() => (this.ticking = null));
-    }, every);
+    }, this.every);
     this.timer.unref();
   }
 
@@ -161,21 +166,42 @@ export class ClusterOwnership implements Ownership, ClusterStatusSource {
 
   // --- the loop ----------------------------------------------------------------------------------
 
-  /** One round: heartbeat, renew (dropping what was lost), take over orphans. Exposed for tests. */
+  /**
+   * One round: renew (dropping what was lost), heartbeat, take over orphans. The leases live in
+   * the database and the membership in Redis: without Redis this instance keeps and renews what it
+   * runs and only stops taking sessions over. Exposed for tests.
+   */
   async tick(): Promise<void> {
     if (this.leaving) return;
     const now = this.o.clock.now();
     try {
-      await this.heartbeat(now);
       await this.renew(now);
-      await this.takeOver(now);
     } catch (err) {
-      this.o.logger.warn({ err }, 'cluster: ownership round failed; retrying next tick');
-      // Cut off from the database for a whole TTL: our leases may be someone else's now.
-      if (this.o.clock.now() - this.lastRenewal >= this.leaseTtlMs) {
+      this.warnOnce('renew', err);
+      // Our leases run out before the next tick could renew them: stop now, before another
+      // instance may take them (never two sockets for one device).
+      if (this.o.clock.now() + this.every >= this.lastRenewal + this.leaseTtlMs) {
         for (const held of [...this.held.values()]) await this.lose(held.key, 'could not renew the lease in time');
       }
+      return;
     }
+    try {
+      await this.heartbeat(now);
+      await this.takeOver(now);
+    } catch (err) {
+      this.warnOnce('membership', err);
+      return;
+    }
+    this.lastWarning = '';
+  }
+
+  private lastWarning = '';
+
+  /** A failing round says so once per distinct failure, not every second. */
+  private warnOnce(what: string, err: unknown): void {
+    const line = `${what}: ${(err as Error).message}`;
+    if (line !== this.lastWarning) this.o.logger.warn({ err }, `cluster: ${what} failed; retrying every tick`);
+    this.lastWarning = line;
   }
 
   private async heartbeat(now: number): Promise<void> {
