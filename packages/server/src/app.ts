@@ -1,8 +1,8 @@
 // `createApp(deps)` builds the Express app and never listens: `main.ts` listens, tests drive the
 // app with supertest. The order of `use` calls below is the request pipeline.
 import express, { type Express, type Router } from 'express';
-import { SingleInstanceStatus } from './cluster/single.js';
-import type { ClusterStatusSource } from './cluster/types.js';
+import { SingleInstance } from './cluster/single.js';
+import type { ClusterStatusSource, Ownership } from './cluster/types.js';
 import type { AppDeps } from './deps.js';
 import { createLinking, type Linking } from './linking/index.js';
 import { requestLogger } from './logger.js';
@@ -40,8 +40,11 @@ export interface CreateAppOptions extends AppDeps {
   sessionNamer?: SessionNamer;
   /** Abuse limits (SECURITY.md lists them); the store is where cluster mode plugs a shared one. */
   limits?: { widgetSessions?: WidgetSessionLimitOptions; streams?: StreamLimitOptions };
-  /** What `GET /api/cluster` shows: cluster mode's ownership; absent, this one instance. */
-  cluster?: ClusterStatusSource;
+  /**
+   * Who runs which session: cluster mode's `ClusterOwnership` (main.ts); absent, this instance
+   * alone (`SingleInstance`). `GET /api/cluster` shows it; `app.locals.ownership` holds it.
+   */
+  ownership?: Ownership & ClusterStatusSource;
 }
 
 /**
@@ -61,16 +64,17 @@ export function apiRouters(
 }
 
 export function createApp(options: CreateAppOptions): Express {
-  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, cluster: givenCluster, ...deps } = options;
+  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, ownership: givenOwnership, ...deps } = options;
   const linking = givenLinking ?? createLinking(deps);
   // Routes call these services; the services call the store, the linking layer and the engine.
   const widgetSessions = new WidgetSessions(deps, linking, sessionNamer);
   const sessions = new Sessions(deps, linking);
-  const cluster = givenCluster ?? new SingleInstanceStatus({ ...deps, instanceId: deps.config.instanceId ?? 'single' });
+  const ownership = givenOwnership ?? new SingleInstance({ ...deps, instanceId: deps.config.instanceId ?? 'single' });
   const app = express();
   // main.ts resumes and closes the linking; tests reach it and the services here too.
   app.locals.linking = linking;
   app.locals.widgetSessions = widgetSessions;
+  app.locals.ownership = ownership;
 
   app.disable('x-powered-by');
   // API responses are never revalidated (no-store pages, fresh sessions): hashing every body
@@ -88,7 +92,7 @@ export function createApp(options: CreateAppOptions): Express {
   // The API's description is public (it holds no secret), so it comes before the key check.
   app.use(apiDocsRouter(deps));
   app.use('/api', apiKeyAuth(deps), jsonBody());
-  for (const [path, router] of apiRouters(deps, { widgetSessions, sessions, cluster }, limits)) app.use(path, router);
+  for (const [path, router] of apiRouters(deps, { widgetSessions, sessions, cluster: ownership }, limits)) app.use(path, router);
 
   // The hosted page, then the widget's JSON/SSE API (CORS before auth so preflights and auth
   // errors are readable cross-origin; origin check once the token named the session).

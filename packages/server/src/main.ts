@@ -113,7 +113,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
     const printedApiKey = await bootstrapKeys(config, store, systemClock.now(), log);
     const localEngine = await createEngine(config, store, log);
     const engine = ownership ? new LeasedEngine(localEngine, ownership) : localEngine;
-    const app = createApp({ config, store, engine, clock: systemClock, logger: log, cluster: ownership ?? undefined });
+    const app = createApp({ config, store, engine, clock: systemClock, logger: log, ownership: ownership ?? undefined });
     const appLinking = (linking = app.locals.linking as Linking);
     logDemoReach(config, engine.virtualPhone !== null, log);
     if (ownership && engine instanceof LeasedEngine) {

@@ -12,7 +12,7 @@ export { fencedStore, type FenceSource } from './fenced-store.js';
 export { LeasedEngine, NotOwnerError } from './leased-engine.js';
 export { ClusterOwnership, orphaned, type SessionRunner } from './ownership.js';
 export { rendezvousOwner } from './rendezvous.js';
-export { SingleInstanceStatus } from './single.js';
+export { SingleInstance } from './single.js';
 
 /** Redis could not be reached at start; the message is one line naming the variable. */
 export class ClusterStartError extends Error {
