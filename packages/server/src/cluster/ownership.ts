@@ -238,6 +238,9 @@ export class ClusterOwnership implements Ownership, ClusterStatusSource {
     const members = (await this.instances()).map((i) => i.id);
     if (!members.includes(this.instanceId)) members.push(this.instanceId);
     for (const wa of wanted) {
+      // Many orphans (a big instance died): the rest wait for the next tick, so this loop never
+      // holds up the renewal of the leases we already have.
+      if (this.o.clock.now() - now > this.leaseTtlMs / 3) break;
       const key = { tenantId: wa.tenantId, name: wa.name };
       const id = sessionKeyId(key);
       if (!orphaned(wa, leases.get(id), now) || (this.idleUntil.get(id) ?? 0) > now) continue;
