@@ -95,6 +95,9 @@ describe('cluster mode: three instances, one emulator, kill -9 and SIGTERM', { s
     assert.ok(Date.now() - killedAt <= 10_000, `re-owned and sending ${Date.now() - killedAt} ms after the kill`);
     const session = await api(instances.get(newOwner!)!.base, 'GET', '/api/sessions/failover');
     assert.equal(session.body.data.status, 'CONNECTED');
+    const cluster = await api(instances.get(newOwner!)!.base, 'GET', '/api/cluster');
+    const lease = cluster.body.data.instances.flatMap((i: { sessions: { session: string; epoch: number }[] }) => i.sessions).find((l: { session: string }) => l.session === 'failover');
+    assert.equal(lease.epoch, 2, 'a new owner, a new fencing epoch');
     console.log(`  kill -9 → sending again through ${newOwner} after ${Date.now() - killedAt} ms (${tookMs} ms of polling)`);
 
     // The widget mid-link: a fresh QR cycle on its new owner; scanning it is all the user does.
