@@ -142,6 +142,7 @@ const BAD: [string, Record<string, string>][] = [
   ['TITAN_LEASE_TTL_MS', { TITAN_LEASE_TTL_MS: '100' }],
   ['TITAN_LEASE_TTL_MS', { TITAN_LEASE_TTL_MS: '2.5' }],
   ['TITAN_LEASE_TTL_MS', { TITAN_LEASE_TTL_MS: 'soon' }],
+  ['TITAN_EMULATOR_URL', { ...PG, TITAN_REDIS_URL: 'redis://cache', TITAN_ENGINE: 'emulated' }],
 ];
 
 test('a bad value throws one line naming the variable', async () => {

@@ -197,14 +197,22 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   if (!/^v\d{1,3}\.\d{1,3}$/.test(graphVersion)) throw new ConfigError('META_GRAPH_VERSION', `"${graphVersion}" is not like v21.0`);
 
   const database = databaseUrl(env);
+  const clustered = cluster(env, database);
+  const engine = oneOf(env, 'TITAN_ENGINE', ENGINES, 'baileys');
+  const emulatorUrl = read(env, 'TITAN_EMULATOR_URL') === undefined ? null : httpUrl(env, 'TITAN_EMULATOR_URL', '');
+  // An in-process emulator is one instance's WhatsApp: a session moved to another instance would
+  // find an edge that never heard of its device.
+  if (clustered.redisUrl && engine === 'emulated' && !emulatorUrl) {
+    throw new ConfigError('TITAN_EMULATOR_URL', 'is required in cluster mode with TITAN_ENGINE=emulated (every instance must use one shared emulator)');
+  }
   return {
     port: listenPort,
     publicUrl,
     dbPath,
     databaseUrl: database,
-    ...cluster(env, database),
+    ...clustered,
     secret,
-    engine: oneOf(env, 'TITAN_ENGINE', ENGINES, 'baileys'),
+    engine,
     simSpeed,
     bootstrapApiKey,
     meta: {
@@ -221,7 +229,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     // Without a login the demo backend and the virtual phone are for this machine only, unless
     // the operator says otherwise in so many words.
     demoPublic: read(env, 'TITAN_DEMO')?.toLowerCase() === 'public',
-    emulatorUrl: read(env, 'TITAN_EMULATOR_URL') === undefined ? null : httpUrl(env, 'TITAN_EMULATOR_URL', ''),
+    emulatorUrl,
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   };
 }
