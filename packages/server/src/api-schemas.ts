@@ -3,6 +3,7 @@
 // the one the server enforces cannot drift apart.
 import { z } from 'zod';
 import {
+  type ClusterInfo,
   type CloudApiFinishRequest,
   type CreateWidgetSessionRequest,
   type CreateWidgetSessionResponse,
@@ -116,3 +117,23 @@ export const widgetSessionResult = z.object({
   phone: z.string().nullable(),
   completedAt: z.string().nullable(),
 }) satisfies z.ZodType<WidgetSessionResult>;
+
+export const clusterInfo = z.object({
+  mode: z.enum(['single', 'cluster']).describe('cluster when TITAN_REDIS_URL is set.'),
+  instanceId: z.string().describe('The instance that answered.'),
+  instances: z.array(
+    z.object({
+      id: z.string(),
+      startedAt: z.string(),
+      seenAt: z.string().describe('Its last heartbeat.'),
+      sessions: z.array(
+        z.object({
+          session: z.string(),
+          tenant: z.string(),
+          leaseAgeMs: z.number().int().nullable().describe('How long it has held the lease; null in single mode.'),
+          epoch: z.number().int().nullable().describe('The lease fencing epoch; null in single mode.'),
+        }),
+      ),
+    }),
+  ),
+}) satisfies z.ZodType<ClusterInfo>;

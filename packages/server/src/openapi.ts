@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { API_SCOPES, SESSION_NAME_PATTERN } from '@titan-connect/protocol';
 import {
+  clusterInfo,
   createWidgetSessionBody,
   createWidgetSessionResponse,
   errorBody,
@@ -148,6 +149,17 @@ export function openApiDocument(publicUrl: string): Json {
           },
         },
       },
+      '/api/cluster': {
+        get: {
+          operationId: 'getCluster',
+          summary: 'The instances and the WhatsApp sessions each runs, with lease ages (scope *)',
+          ...scope('*'),
+          responses: {
+            '200': { description: 'The cluster', content: json({ type: 'object', required: ['success', 'data'], properties: { success: { const: true }, data: ref('Cluster') } }) },
+            ...errors(401, 403),
+          },
+        },
+      },
     },
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: titan_sk_<id>_<secret>' } },
@@ -157,6 +169,7 @@ export function openApiDocument(publicUrl: string): Json {
         SendMessageRequest: input(sendMessageBody),
         WhatsAppSession: output(whatsAppSessionInfo),
         WidgetSessionResult: output(widgetSessionResult),
+        Cluster: output(clusterInfo),
         Error: output(errorBody),
       },
       responses: Object.fromEntries(

@@ -79,6 +79,18 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX rate_limits_expiry ON rate_limits(expires_at);
   CREATE INDEX widget_sessions_expiry ON widget_sessions(expires_at);
   `,
+  /* 3: cluster mode's session leases (one owner per WhatsApp session; epoch = fencing token) */ `
+  CREATE TABLE session_leases (
+    tenant_id    TEXT NOT NULL,
+    session_name TEXT NOT NULL,
+    owner        TEXT NOT NULL,
+    epoch        BIGINT NOT NULL,
+    acquired_at  BIGINT NOT NULL,
+    expires_at   BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, session_name)
+  );
+  CREATE INDEX session_leases_owner ON session_leases(owner);
+  `,
 ];
 
 /**

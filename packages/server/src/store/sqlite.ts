@@ -3,13 +3,16 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SessionStatus } from '@titan-connect/protocol';
 import { MIGRATIONS } from './migrations.js';
+import { SqliteLeases } from './sqlite-leases.js';
 import type {
   ApiKeyRecord,
   AuthStateKey,
   CreateWidgetSessionResult,
+  LeaseFence,
   LinkChange,
   RateLimitBucket,
   RateLimitResult,
+  SessionLease,
   Store,
   StoredWidgetSession,
   WaSessionPatch,
@@ -27,6 +30,7 @@ import { countsByStatus, type Row, toApiKey, toWaSession, toWidgetSession, WA_CO
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
+  private readonly leases: SqliteLeases;
 
   constructor(readonly path: string) {
     if (path !== ':memory:') {
@@ -43,6 +47,7 @@ export class SqliteStore implements Store {
     // moved out of the database or a credential sealed in place must not stay readable there.
     this.db.pragma('secure_delete = ON');
     this.migrate();
+    this.leases = new SqliteLeases(this.db);
   }
 
   /** Schema version after migrating. */
@@ -325,8 +330,9 @@ export class SqliteStore implements Store {
     ).map(toWidgetSession);
   }
 
-  async commitLinkChange(change: LinkChange): Promise<void> {
+  async commitLinkChange(change: LinkChange, fence?: LeaseFence): Promise<void> {
     this.db.transaction(() => {
+      this.leases.check(fence);
       if (change.waSession) this.patchWaSession(change.waSession.tenantId, change.waSession.name, change.waSession.patch);
       for (const { id, patch } of change.widgetSessions ?? []) this.patchWidgetSession(id, patch);
     })();
@@ -362,13 +368,16 @@ export class SqliteStore implements Store {
     return row ? String(row.creds) : null;
   }
 
-  async writeCreds(key: AuthStateKey, creds: string): Promise<void> {
-    this
-      .prepare(
-        `INSERT INTO wa_auth_creds (tenant_id, session_name, creds) VALUES (?, ?, ?)
-         ON CONFLICT(tenant_id, session_name) DO UPDATE SET creds = excluded.creds`,
-      )
-      .run(key.tenantId, key.sessionName, creds);
+  async writeCreds(key: AuthStateKey, creds: string, fence?: LeaseFence): Promise<void> {
+    this.db.transaction(() => {
+      this.leases.check(fence);
+      this
+        .prepare(
+          `INSERT INTO wa_auth_creds (tenant_id, session_name, creds) VALUES (?, ?, ?)
+           ON CONFLICT(tenant_id, session_name) DO UPDATE SET creds = excluded.creds`,
+        )
+        .run(key.tenantId, key.sessionName, creds);
+    })();
   }
 
   async readKeys(key: AuthStateKey, type: string, ids: readonly string[]): Promise<Map<string, string>> {
@@ -381,13 +390,14 @@ export class SqliteStore implements Store {
     return found;
   }
 
-  async writeKeys(key: AuthStateKey, entries: readonly { type: string; id: string; value: string | null }[]): Promise<void> {
+  async writeKeys(key: AuthStateKey, entries: readonly { type: string; id: string; value: string | null }[], fence?: LeaseFence): Promise<void> {
     const upsert = this.prepare(
       `INSERT INTO wa_auth_keys (tenant_id, session_name, type, id, value) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(tenant_id, session_name, type, id) DO UPDATE SET value = excluded.value`,
     );
     const remove = this.prepare('DELETE FROM wa_auth_keys WHERE tenant_id = ? AND session_name = ? AND type = ? AND id = ?');
     this.db.transaction(() => {
+      this.leases.check(fence);
       for (const e of entries) {
         if (e.value === null) remove.run(key.tenantId, key.sessionName, e.type, e.id);
         else upsert.run(key.tenantId, key.sessionName, e.type, e.id, e.value);
@@ -399,8 +409,29 @@ export class SqliteStore implements Store {
     return (await this.readCreds(key)) !== null;
   }
 
-  async deleteAuthState(key: AuthStateKey): Promise<void> {
-    this.removeAuthState(key);
+  async deleteAuthState(key: AuthStateKey, fence?: LeaseFence): Promise<void> {
+    this.db.transaction(() => (this.leases.check(fence), this.removeAuthState(key)))();
+  }
+
+  // --- cluster mode's session leases (sqlite-leases.ts) ---------------------------------------------
+  async acquireLease(key: AuthStateKey, owner: string, ttlMs: number, now: number): Promise<{ epoch: number } | null> {
+    return this.leases.acquire(key, owner, ttlMs, now);
+  }
+
+  async renewLeases(owner: string, now: number, ttlMs: number): Promise<SessionLease[]> {
+    return this.leases.renew(owner, now, ttlMs);
+  }
+
+  async releaseLease(key: AuthStateKey, owner: string): Promise<boolean> {
+    return this.leases.release(key, owner);
+  }
+
+  async getLease(key: AuthStateKey): Promise<SessionLease | null> {
+    return this.leases.get(key);
+  }
+
+  async listLeases(): Promise<SessionLease[]> {
+    return this.leases.list();
   }
 
   async rewriteAuthState(transform: (value: string) => string | null): Promise<number> {
