@@ -60,9 +60,6 @@ test('every variable is read', async () => {
     TITAN_EMULATOR_URL: 'http://127.0.0.1:7777/',
     TITAN_METRICS_TOKEN: 'scrape-0123456789abcdef',
     TITAN_TRUST_PROXY: 'loopback, 172.18.0.0/16,fd00::1',
-  });
-  assert.deepEqual(config.trustProxy, ['loopback', '172.18.0.0/16', 'fd00::1']);
-  assert.equal(config.metricsToken, 'scrape-0123456789abcdef');
     TITAN_REDIS_URL: 'redis://:pw@cache.internal:6379/2',
     TITAN_INSTANCE_ID: 'titan-a.1',
     TITAN_LEASE_TTL_MS: '1500',
@@ -72,6 +69,8 @@ test('every variable is read', async () => {
   assert.equal(config.instanceId, 'titan-a.1');
   assert.equal(config.leaseTtlMs, 1500);
   assert.equal(config.redisPrefix, 'prod');
+  assert.deepEqual(config.trustProxy, ['loopback', '172.18.0.0/16', 'fd00::1']);
+  assert.equal(config.metricsToken, 'scrape-0123456789abcdef');
   assert.equal(config.port, 8080);
   assert.equal(config.emulatorUrl, 'http://127.0.0.1:7777');
   assert.equal(config.publicUrl, 'https://connect.example.com', 'trailing slash dropped');
