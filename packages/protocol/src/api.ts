@@ -109,3 +109,31 @@ export const WIDGET_PATHS = {
   assets: '/widget/assets/',
   loader: '/widget/loader.js',
 } as const;
+
+/** One session an instance runs, in `GET /api/cluster`. */
+export interface ClusterSessionInfo {
+  session: string;
+  tenant: string;
+  /** How long this instance has held the session's lease; null in single mode (no leases). */
+  leaseAgeMs: number | null;
+  /** The lease's fencing epoch; null in single mode. */
+  epoch: number | null;
+}
+
+/** One live instance in `GET /api/cluster`. */
+export interface ClusterInstanceInfo {
+  id: string;
+  /** ISO 8601. */
+  startedAt: string;
+  /** ISO 8601: its last heartbeat. */
+  seenAt: string;
+  sessions: ClusterSessionInfo[];
+}
+
+/** `GET /api/cluster` data (scope `*`): the instances and the sessions each runs. */
+export interface ClusterInfo {
+  mode: 'single' | 'cluster';
+  /** The instance that answered. */
+  instanceId: string;
+  instances: ClusterInstanceInfo[];
+}

@@ -3,6 +3,7 @@
 // the one the server enforces cannot drift apart.
 import { z } from 'zod';
 import {
+  type ClusterInfo,
   type CloudApiFinishRequest,
   type CreatedWebhookEndpoint,
   type CreateWebhookEndpointRequest,
@@ -178,3 +179,23 @@ export const webhookDeliveryInfo = z.object({
   failedAt: z.string().nullable(),
   createdAt: z.string(),
 }) satisfies z.ZodType<WebhookDeliveryInfo>;
+
+export const clusterInfo = z.object({
+  mode: z.enum(['single', 'cluster']).describe('cluster when TITAN_REDIS_URL is set.'),
+  instanceId: z.string().describe('The instance that answered.'),
+  instances: z.array(
+    z.object({
+      id: z.string(),
+      startedAt: z.string(),
+      seenAt: z.string().describe('Its last heartbeat.'),
+      sessions: z.array(
+        z.object({
+          session: z.string(),
+          tenant: z.string(),
+          leaseAgeMs: z.number().int().nullable().describe('How long it has held the lease; null in single mode.'),
+          epoch: z.number().int().nullable().describe('The lease fencing epoch; null in single mode.'),
+        }),
+      ),
+    }),
+  ),
+}) satisfies z.ZodType<ClusterInfo>;

@@ -1,6 +1,8 @@
 // `createApp(deps)` builds the Express app and never listens: `main.ts` listens, tests drive the
 // app with supertest. The order of `use` calls below is the request pipeline.
 import express, { type Express, type Router } from 'express';
+import { SingleInstance } from './cluster/single.js';
+import type { ClusterStatusSource, Ownership } from './cluster/types.js';
 import type { AppDeps } from './deps.js';
 import { createLinking, type Linking } from './linking/index.js';
 import { requestLogger } from './logger.js';
@@ -18,6 +20,7 @@ import { widgetTokenAuth } from './middleware/widget-auth.js';
 import { apiDocsRouter } from './routes/api-docs.js';
 import { assetsRouter, type AssetDirs } from './routes/assets.js';
 import { cloudApiRouter } from './routes/cloud-api.js';
+import { clusterRouter } from './routes/cluster.js';
 import { demoRouter } from './routes/demo.js';
 import { devSimulatorRouter } from './routes/dev-simulator.js';
 import { metaWebhooksRouter } from './routes/meta-webhooks.js';
@@ -54,6 +57,11 @@ export interface CreateAppOptions extends AppDeps {
   webhooks?: WebhookPublisher;
   /** What `/readyz` checks besides the store (cluster mode: its Redis bus). */
   readiness?: ReadinessCheck[];
+  /**
+   * Who runs which session: cluster mode's `ClusterOwnership` (main.ts); absent, this instance
+   * alone (`SingleInstance`). `GET /api/cluster` shows it; `app.locals.ownership` holds it.
+   */
+  ownership?: Ownership & ClusterStatusSource;
 }
 
 /**
@@ -62,18 +70,19 @@ export interface CreateAppOptions extends AppDeps {
  */
 export function apiRouters(
   deps: Pick<AppDeps, 'logger'>,
-  services: { widgetSessions: WidgetSessions; sessions: Sessions; webhooks: Webhooks },
+  services: { widgetSessions: WidgetSessions; sessions: Sessions; webhooks: Webhooks; cluster: ClusterStatusSource },
   limits: NonNullable<CreateAppOptions['limits']> = {},
 ): [string, Router][] {
   return [
     ['/api', widgetSessionsRouter(deps, services.widgetSessions, widgetSessionRateLimit(limits.widgetSessions))],
     ['/api/sessions', sessionsRouter(services.sessions)],
     ['/api/webhooks', webhooksRouter(services.webhooks)],
+    ['/api/cluster', clusterRouter(services.cluster)],
   ];
 }
 
 export function createApp(options: CreateAppOptions): Express {
-  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, webhookPublished, webhooks: givenPublisher, readiness, ...deps } = options;
+  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, webhookPublished, webhooks: givenPublisher, readiness, ownership: givenOwnership, ...deps } = options;
   const linking = givenLinking ?? createLinking(deps);
   // titan_linking_duration_seconds, from the engine's own qr → connected events.
   observeLinkingDurations(deps.engine, deps.clock);
@@ -81,6 +90,7 @@ export function createApp(options: CreateAppOptions): Express {
   const widgetSessions = new WidgetSessions(deps, linking, sessionNamer);
   const sessions = new Sessions(deps, linking);
   const webhooks = new Webhooks(deps, webhookPublished);
+  const ownership = givenOwnership ?? new SingleInstance({ ...deps, instanceId: deps.config.instanceId ?? 'single' });
   const app = express();
   // main.ts resumes and closes the linking; tests reach it and the services here too.
   app.locals.linking = linking;
@@ -89,6 +99,7 @@ export function createApp(options: CreateAppOptions): Express {
   // Messages are not link changes: they reach the outbox through the publisher, as they arrive.
   const publisher = givenPublisher ?? webhooks;
   app.locals.inboundMessages = publishInboundMessages(deps.engine, publisher, deps.logger);
+  app.locals.ownership = ownership;
 
   app.disable('x-powered-by');
   // API responses are never revalidated (no-store pages, fresh sessions): hashing every body
@@ -115,7 +126,7 @@ export function createApp(options: CreateAppOptions): Express {
   // The API's description is public (it holds no secret), so it comes before the key check.
   app.use(apiDocsRouter(deps));
   app.use('/api', apiKeyAuth(deps), jsonBody());
-  for (const [path, router] of apiRouters(deps, { widgetSessions, sessions, webhooks }, limits)) app.use(path, router);
+  for (const [path, router] of apiRouters(deps, { widgetSessions, sessions, webhooks, cluster: ownership }, limits)) app.use(path, router);
 
   // The hosted page, then the widget's JSON/SSE API (CORS before auth so preflights and auth
   // errors are readable cross-origin; origin check once the token named the session).

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, DEFAULT_GRAPH_VERSION, loadConfig, resolveSecret, SECRET_FILE, SECRET_SETTING } from './config.js';
 
@@ -23,6 +24,10 @@ test('defaults follow DESIGN.md', async () => {
   assert.deepEqual(config.webhooks, { allowPrivate: false, retrySchedule: [5, 300, 1800, 7200, 18000, 36000, 36000] });
   assert.equal(config.metricsToken, null, '/metrics answers loopback clients only');
   assert.deepEqual(config.trustProxy, ['loopback'], 'X-Forwarded-* believed from a proxy on this machine only');
+  assert.equal(config.redisUrl, null, 'one instance unless TITAN_REDIS_URL is set');
+  assert.equal(config.instanceId, `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64));
+  assert.equal(config.leaseTtlMs, 5_000);
+  assert.equal(config.redisPrefix, 'default');
   assert.deepEqual(config.meta, {
     appId: null,
     configId: null,
@@ -58,8 +63,16 @@ test('every variable is read', async () => {
     TITAN_WEBHOOK_RETRY_SCHEDULE: '1, 2,30',
     TITAN_METRICS_TOKEN: 'scrape-0123456789abcdef',
     TITAN_TRUST_PROXY: 'loopback, 172.18.0.0/16,fd00::1',
+    TITAN_REDIS_URL: 'redis://:pw@cache.internal:6379/2',
+    TITAN_INSTANCE_ID: 'titan-a.1',
+    TITAN_LEASE_TTL_MS: '1500',
+    TITAN_REDIS_PREFIX: 'prod',
   });
   assert.deepEqual(config.webhooks, { allowPrivate: true, retrySchedule: [1, 2, 30] });
+  assert.equal(config.redisUrl, 'redis://:pw@cache.internal:6379/2');
+  assert.equal(config.instanceId, 'titan-a.1');
+  assert.equal(config.leaseTtlMs, 1500);
+  assert.equal(config.redisPrefix, 'prod');
   assert.deepEqual(config.trustProxy, ['loopback', '172.18.0.0/16', 'fd00::1']);
   assert.equal(config.metricsToken, 'scrape-0123456789abcdef');
   assert.equal(config.port, 8080);
@@ -104,6 +117,7 @@ test('PUBLIC_URL defaults to the configured port', async () => {
 });
 
 const META = { META_APP_ID: '1', META_CONFIG_ID: '2', META_APP_SECRET: '3' };
+const PG = { TITAN_DATABASE_URL: 'postgres://u@db/titan' };
 const BAD: [string, Record<string, string>][] = [
   ['PORT', { PORT: 'abc' }],
   ['PORT', { PORT: '70000' }],
@@ -146,6 +160,16 @@ const BAD: [string, Record<string, string>][] = [
   ['TITAN_TRUST_PROXY', { TITAN_TRUST_PROXY: '10.0.0.0/33' }],
   ['TITAN_TRUST_PROXY', { TITAN_TRUST_PROXY: 'loopback,proxy.internal' }],
   ['TITAN_TRUST_PROXY', { TITAN_TRUST_PROXY: '10.0.0.0/8/1' }],
+  ['TITAN_REDIS_URL', { TITAN_REDIS_URL: 'redis://127.0.0.1:6379' }],
+  ['TITAN_REDIS_URL', { ...PG, TITAN_REDIS_URL: 'http://127.0.0.1:6379' }],
+  ['TITAN_REDIS_URL', { ...PG, TITAN_REDIS_URL: 'localhost:6379' }],
+  ['TITAN_INSTANCE_ID', { TITAN_INSTANCE_ID: 'has space' }],
+  ['TITAN_INSTANCE_ID', { TITAN_INSTANCE_ID: 'x'.repeat(65) }],
+  ['TITAN_REDIS_PREFIX', { TITAN_REDIS_PREFIX: 'a:b' }],
+  ['TITAN_LEASE_TTL_MS', { TITAN_LEASE_TTL_MS: '100' }],
+  ['TITAN_LEASE_TTL_MS', { TITAN_LEASE_TTL_MS: '2.5' }],
+  ['TITAN_LEASE_TTL_MS', { TITAN_LEASE_TTL_MS: 'soon' }],
+  ['TITAN_EMULATOR_URL', { ...PG, TITAN_REDIS_URL: 'redis://cache', TITAN_ENGINE: 'emulated' }],
 ];
 
 test('a bad value throws one line naming the variable', async () => {
@@ -182,6 +206,12 @@ test('META_VERIFY_TOKEN: optional, kept as given, never echoed in its error', ()
   assert.equal(loadConfig({ META_VERIFY_TOKEN: '  s3cr3t-Verify_tok3n!  ' }).meta.verifyToken, 's3cr3t-Verify_tok3n!');
   assert.equal(loadConfig({ META_VERIFY_TOKEN: '' }).meta.verifyToken, null);
   assert.throws(() => loadConfig({ META_VERIFY_TOKEN: 'my secret token' }), (e: Error) => !e.message.includes('secret token'));
+});
+
+test('TITAN_REDIS_URL: cluster mode on SQLite stops start-up with one line; the URL (it may hold a password) is never echoed', () => {
+  assert.throws(() => loadConfig({ TITAN_REDIS_URL: 'redis://:hunter2@cache:6379' }), (e: Error) => /needs TITAN_DATABASE_URL/.test(e.message) && !e.message.includes('hunter2'));
+  assert.throws(() => loadConfig({ ...PG, TITAN_REDIS_URL: 'memcached://:hunter2@cache' }), (e: Error) => !e.message.includes('hunter2'));
+  assert.equal(loadConfig({ ...PG, TITAN_REDIS_URL: 'rediss://cache:6380' }).redisUrl, 'rediss://cache:6380');
 });
 
 test('blank values count as unset', async () => {

@@ -2,6 +2,7 @@
 // here, once, at start-up: a bad value throws `ConfigError` whose message is one line naming the
 // variable, and `main.ts` prints that line and exits.
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -154,6 +155,46 @@ function trustProxy(env: Env): string[] {
   return entries;
 }
 
+/** Cluster mode's lease TTL: a killed owner's sessions move within it (plus a reconcile tick). */
+export const DEFAULT_LEASE_TTL_MS = 5_000;
+const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * `TITAN_REDIS_URL` (cluster mode) and what goes with it. Instances share their sessions through
+ * the database, so cluster mode needs Postgres: a SQLite file is one machine's. The URL may hold a
+ * password, so errors never echo it.
+ */
+function cluster(env: Env, databaseUrl: string | null) {
+  const raw = read(env, 'TITAN_REDIS_URL');
+  let redisUrl: string | null = null;
+  if (raw !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError('TITAN_REDIS_URL', 'is not a URL (expected redis://[:password@]host:6379[/db])');
+    }
+    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError('TITAN_REDIS_URL', `must be a redis:// or rediss:// URL (got ${url.protocol}//…)`);
+    if (!url.hostname) throw new ConfigError('TITAN_REDIS_URL', 'has no host (expected redis://host:6379)');
+    if (databaseUrl === null) {
+      throw new ConfigError('TITAN_REDIS_URL', 'cluster mode needs TITAN_DATABASE_URL (Postgres): instances cannot share a SQLite file');
+    }
+    redisUrl = raw;
+  }
+  const instanceId = read(env, 'TITAN_INSTANCE_ID') ?? `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
+  if (!NAME.test(instanceId)) throw new ConfigError('TITAN_INSTANCE_ID', 'must be 1-64 letters, digits, ".", "_" or "-"');
+  const redisPrefix = read(env, 'TITAN_REDIS_PREFIX') ?? 'default';
+  if (!NAME.test(redisPrefix)) throw new ConfigError('TITAN_REDIS_PREFIX', 'must be 1-64 letters, digits, ".", "_" or "-"');
+  const ttlRaw = read(env, 'TITAN_LEASE_TTL_MS');
+  const leaseTtlMs = ttlRaw === undefined ? DEFAULT_LEASE_TTL_MS : Number(ttlRaw);
+  // Below 300 ms a renewal (every third) competes with ordinary database latency; above a minute
+  // failover stops meaning anything.
+  if (!Number.isInteger(leaseTtlMs) || leaseTtlMs < 300 || leaseTtlMs > 60_000) {
+    throw new ConfigError('TITAN_LEASE_TTL_MS', `"${ttlRaw}" is not a whole number of milliseconds from 300 to 60000`);
+  }
+  return { redisUrl, instanceId, redisPrefix, leaseTtlMs };
+}
+
 /**
  * Reads and validates the environment. Relative `TITAN_DB` paths resolve against `INIT_CWD`
  * (the directory `pnpm` was run from), because `pnpm start` and `pnpm titan` run the server
@@ -209,13 +250,23 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   const graphVersion = read(env, 'META_GRAPH_VERSION') ?? DEFAULT_GRAPH_VERSION;
   if (!/^v\d{1,3}\.\d{1,3}$/.test(graphVersion)) throw new ConfigError('META_GRAPH_VERSION', `"${graphVersion}" is not like v21.0`);
 
+  const database = databaseUrl(env);
+  const clustered = cluster(env, database);
+  const engine = oneOf(env, 'TITAN_ENGINE', ENGINES, 'baileys');
+  const emulatorUrl = read(env, 'TITAN_EMULATOR_URL') === undefined ? null : httpUrl(env, 'TITAN_EMULATOR_URL', '');
+  // An in-process emulator is one instance's WhatsApp: a session moved to another instance would
+  // find an edge that never heard of its device.
+  if (clustered.redisUrl && engine === 'emulated' && !emulatorUrl) {
+    throw new ConfigError('TITAN_EMULATOR_URL', 'is required in cluster mode with TITAN_ENGINE=emulated (every instance must use one shared emulator)');
+  }
   return {
     port: listenPort,
     publicUrl,
     dbPath,
-    databaseUrl: databaseUrl(env),
+    databaseUrl: database,
+    ...clustered,
     secret,
-    engine: oneOf(env, 'TITAN_ENGINE', ENGINES, 'baileys'),
+    engine,
     simSpeed,
     bootstrapApiKey,
     meta: {
@@ -233,9 +284,9 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     // Without a login the demo backend and the virtual phone are for this machine only, unless
     // the operator says otherwise in so many words.
     demoPublic: read(env, 'TITAN_DEMO')?.toLowerCase() === 'public',
-    emulatorUrl: read(env, 'TITAN_EMULATOR_URL') === undefined ? null : httpUrl(env, 'TITAN_EMULATOR_URL', ''),
     metricsToken: metricsToken(env),
     trustProxy: trustProxy(env),
+    emulatorUrl,
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     webhooks: webhooks(env),
   };

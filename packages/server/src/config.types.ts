@@ -35,6 +35,14 @@ export interface AppConfig {
    * (its own process) instead of starting one in this process. Null: in process.
    */
   emulatorUrl?: string | null;
+  /** `TITAN_REDIS_URL`: cluster mode (needs Postgres). Null or absent: one instance. */
+  redisUrl?: string | null;
+  /** `TITAN_INSTANCE_ID` (default hostname-pid): this instance in leases, logs and `/api/cluster`. */
+  instanceId?: string;
+  /** Cluster mode's lease on a session: held this long unless renewed (every third of it). */
+  leaseTtlMs?: number;
+  /** `TITAN_REDIS_PREFIX`: Redis keys are `titan:<prefix>:…`, so clusters (or tests) can share one Redis. */
+  redisPrefix?: string;
   /**
    * `TITAN_DEMO=public`: the demo and the virtual phone answer every client, not only loopback
    * ones. Absent means false.

@@ -227,6 +227,8 @@ test('bad configuration: the process prints one line naming the variable and exi
     [{ TITAN_SECRET: 'short' }, 'TITAN_SECRET'],
     [{ TITAN_ENGINE: 'nope' }, 'TITAN_ENGINE'],
     [{ TITAN_BOOTSTRAP_API_KEY: 'letmein' }, 'TITAN_BOOTSTRAP_API_KEY'],
+    // Cluster mode on SQLite: instances cannot share a file.
+    [{ TITAN_REDIS_URL: 'redis://127.0.0.1:6379' }, 'TITAN_REDIS_URL'],
   ];
   for (const [bad, variable] of CASES) {
     const run = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', file], {

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { createApiKey, ensureApiKey } from './api-keys.js';
 import { createApp } from './app.js';
 import { systemClock } from './clock.js';
+import { ClusterStartError, fencedStore, LeasedEngine, openCluster, type ClusterOwnership } from './cluster/index.js';
 import { ConfigError, DEFAULT_WEBHOOK_CONFIG, loadConfig, resolveSecret } from './config.js';
 import type { AppConfig } from './config.types.js';
 import type { Linking } from './linking/index.js';
@@ -86,6 +87,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
   const rawStore = await openStore(loaded);
   let linking: Linking | null = null;
   let webhookWorker: WebhookWorker | null = null;
+  let ownership: ClusterOwnership | null = null;
   const server = createServer({ ...HTTP_TIMEOUTS });
   server.maxConnections = MAX_CONNECTIONS;
   // 503 SERVICE_UNAVAILABLE with Retry-After until the app is built and linking has resumed.
@@ -104,17 +106,28 @@ export async function startServer(env: Record<string, string | undefined> = proc
     const config: AppConfig = { ...loaded, port, publicUrl, secret: await resolveSecret(loaded, rawStore, log) };
     // From here on every reader and writer of WhatsApp credentials sees them sealed at rest;
     // rows from before sealing are sealed now rather than on their first read.
-    const store = withSealedAuthState(rawStore, config.secret);
+    const sealed = withSealedAuthState(rawStore, config.secret);
     await sealLegacyAuthState(rawStore, config.secret, log);
+    // Cluster mode: writes about a session carry this instance's lease epoch (stale ones are
+    // refused), and the engine runs only sessions whose lease it holds.
+    ownership = config.redisUrl ? await openCluster(config, sealed, systemClock, log) : null;
+    const store = ownership ? fencedStore(sealed, ownership) : sealed;
     const printedApiKey = await bootstrapKeys(config, store, systemClock.now(), log);
-    const engine = await createEngine(config, store, log);
+    const localEngine = await createEngine(config, store, log);
+    const engine = ownership ? new LeasedEngine(localEngine, ownership) : localEngine;
     // Webhook deliveries: the worker looks at the outbox right after any commit that put events in it.
     const worker = (webhookWorker = new WebhookWorker({ store, clock: systemClock, logger: log, secret: config.secret, config: config.webhooks ?? DEFAULT_WEBHOOK_CONFIG }));
     const wake = () => worker.wake();
-    const app = createApp({ config, store: withWebhookWakeups(store, wake), engine, clock: systemClock, logger: log, webhookPublished: wake });
-    linking = app.locals.linking as Linking;
+    const app = createApp({ config, store: withWebhookWakeups(store, wake), engine, clock: systemClock, logger: log, ownership: ownership ?? undefined, webhookPublished: wake });
+    const appLinking = (linking = app.locals.linking as Linking);
     logDemoReach(config, engine.virtualPhone !== null, log);
-    await linking.resume();
+    if (ownership && engine instanceof LeasedEngine) {
+      // Not `resume`: which instance reconnects which session is the ownership loop's to decide.
+      await ownership.join({ adopt: (key) => appLinking.adopt(key), drop: (key) => engine.drop(key), isRunning: (key) => engine.isRunning(key) });
+      log.info({ instance: ownership.instanceId, leaseTtlMs: ownership.leaseTtlMs }, 'cluster mode: joined');
+    } else {
+      await linking.resume();
+    }
     // Expired widget sessions are deleted after their retention (docs/server.md).
     const purge = startWidgetSessionPurge({ store, clock: systemClock, logger: log });
     const webhookPurge = startWebhookEventPurge({ store, clock: systemClock, logger: log });
@@ -126,15 +139,19 @@ export async function startServer(env: Record<string, string | undefined> = proc
       config,
       printedApiKey,
       close: async () => {
-        // Stop taking requests, then linking (SSE streams, timers), the engine (sockets), the store.
+        // Stop taking requests; hand this instance's sessions over (cluster mode: leave the
+        // membership, stop each session, release its lease); then linking (SSE streams, timers),
+        // the engine (sockets), Redis, the store.
         purge.stop();
         webhookPurge.stop();
         await Promise.all([purge.firstRun, webhookPurge.firstRun]);
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        await ownership?.leave();
         await linking?.close();
         await engine.close();
         await worker.stop();
+        await ownership?.close();
         await rawStore.close();
       },
     };
@@ -142,6 +159,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
   } catch (error) {
     await linking?.close().catch(() => {});
     await webhookWorker?.stop().catch(() => {});
+    await ownership?.close().catch(() => {});
     if (server.listening) server.close();
     await rawStore.close();
     throw error;
@@ -174,7 +192,7 @@ async function main(): Promise<void> {
       process.stderr.write(`titan-connect: invalid configuration: ${error.message}\n`);
       process.exit(1);
     }
-    if (error instanceof StoreOpenError) {
+    if (error instanceof StoreOpenError || error instanceof ClusterStartError) {
       process.stderr.write(`titan-connect: ${error.message}\n`);
       process.exit(1);
     }

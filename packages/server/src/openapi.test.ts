@@ -4,6 +4,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import type { Router } from 'express';
 import request from 'supertest';
 import { apiRouters } from './app.js';
+import type { ClusterStatusSource } from './cluster/types.js';
 import type { Sessions } from './services/sessions.js';
 import type { Webhooks } from './services/webhooks.js';
 import type { WidgetSessions } from './services/widget-sessions.js';
@@ -33,7 +34,7 @@ function operationsOf(prefix: string, router: Router): string[] {
 }
 
 test('every /api route of the app is in the document, and the document names no other', () => {
-  const routers = apiRouters({ logger: {} as never }, { widgetSessions: {} as WidgetSessions, sessions: {} as Sessions, webhooks: {} as Webhooks });
+  const routers = apiRouters({ logger: {} as never }, { widgetSessions: {} as WidgetSessions, sessions: {} as Sessions, webhooks: {} as Webhooks, cluster: {} as ClusterStatusSource });
   const inApp = routers.flatMap(([prefix, router]) => operationsOf(prefix, router)).sort();
   const paths = openApiDocument('https://x').paths as Record<string, Record<string, unknown>>;
   const inDocument = Object.entries(paths)

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { API_SCOPES, SESSION_NAME_PATTERN } from '@titan-connect/protocol';
 import {
+  clusterInfo,
   createdWebhookEndpoint,
   createWebhookBody,
   createWidgetSessionBody,
@@ -234,6 +235,17 @@ export function openApiDocument(publicUrl: string): Json {
           },
         },
       },
+      '/api/cluster': {
+        get: {
+          operationId: 'getCluster',
+          summary: 'The instances and the WhatsApp sessions each runs, with lease ages (scope *)',
+          ...scope('*'),
+          responses: {
+            '200': { description: 'The cluster', content: json({ type: 'object', required: ['success', 'data'], properties: { success: { const: true }, data: ref('Cluster') } }) },
+            ...errors(401, 403),
+          },
+        },
+      },
       ...webhookPaths(),
     },
     components: {
@@ -249,6 +261,7 @@ export function openApiDocument(publicUrl: string): Json {
         WebhookEndpoint: output(webhookEndpointInfo),
         CreatedWebhookEndpoint: output(createdWebhookEndpoint),
         WebhookDelivery: output(webhookDeliveryInfo),
+        Cluster: output(clusterInfo),
         Error: output(errorBody),
       },
       responses: Object.fromEntries(

@@ -228,7 +228,8 @@ export class Edge extends EventEmitter implements SessionHost {
     await session.send(node('ib', { from: SERVER_JID }, [node('offline', { count: '0' })]));
     // As the real edge does: routing info the client echoes in the intro of its next connection.
     await session.send(node('ib', { from: SERVER_JID }, [node('edge_routing', {}, [node('routing_info', {}, ROUTING_INFO)])]));
-    this.emit('login', { jid: found.device.jid, sessionId: session.id, routingInfo: session.routingInfo });
+    // `replaced`: another socket of this device was still logged in (two at once; logins.ts counts it).
+    this.emit('login', { jid: found.device.jid, sessionId: session.id, routingInfo: session.routingInfo, replaced: previous !== undefined && previous !== session });
   }
 
   async onNode(session: EdgeSession, n: BinaryNode): Promise<void> {

@@ -177,8 +177,13 @@ describe('after linking', () => {
   it('a second connection for the same device replaces the first (440)', async () => {
     const auth = await linkWithQr();
     const first = await loginOpen(auth);
+    const jid = auth.state.creds.me!.id;
+    assert.deepEqual(emulator.logins.stats().devices[jid], { logins: 1, concurrent: 0 });
     await loginOpen(auth);
     assert.equal((await first.closed()).statusCode, DisconnectReason.connectionReplaced);
+    // Counted, and served over HTTP (a cluster test asserts it stays 0).
+    const stats = (await (await fetch(`${emulator.controlUrl}/phone/logins`)).json()) as { devices: Record<string, unknown> };
+    assert.deepEqual(stats.devices[jid], { logins: 2, concurrent: 1 });
   });
 
   it('a rejected login fails with the given reason', async () => {

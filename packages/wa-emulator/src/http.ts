@@ -2,6 +2,7 @@
 // runs in another process. Loopback only: it has no authentication, like the phone in your hand.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PhoneError } from './edge.js';
+import type { LoginStats } from './logins.js';
 import type { VirtualPhone } from './phone.js';
 
 const MAX_BODY = 16 * 1024;
@@ -42,10 +43,12 @@ export const handleControlRequest = async (
   req: IncomingMessage,
   res: ServerResponse,
   edgeInfo?: () => EdgeInfo,
+  logins?: () => LoginStats,
 ): Promise<void> => {
   const path = new URL(req.url ?? '/', 'http://emulator').pathname;
   try {
     if (req.method === 'GET' && path === '/edge' && edgeInfo) return send(res, 200, edgeInfo());
+    if (req.method === 'GET' && path === '/phone/logins' && logins) return send(res, 200, logins());
     if (req.method === 'GET' && path === '/phone/devices') {
       const phoneNumber = new URL(req.url ?? '/', 'http://emulator').searchParams.get('phoneNumber') ?? undefined;
       return send(res, 200, { devices: phone.devices(phoneNumber) });

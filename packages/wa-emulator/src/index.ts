@@ -8,3 +8,4 @@ export type { EdgePersistence } from './persistence.js';
 export type { EdgeInfo } from './http.js';
 export { DEFAULT_CONTACT } from './messaging.js';
 export type { SentMessage, ReceiptDelays } from './messaging.js';
+export { LoginWatch, type LoginStats } from './logins.js';

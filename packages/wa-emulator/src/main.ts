@@ -57,7 +57,7 @@ const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.
 console.log(`WhatsApp edge emulator
   waWebSocketUrl  ${emulator.url}
   root key        ${emulator.rootPublicKey.toString('hex')}  (trustEmulatorRoot / WA_CERT_DETAILS.PUBLIC_KEY)
-  phone API       ${emulator.controlUrl}/phone/{scan,enter-code,send,unlink,offline,online,reject-login,accept-login,devices}
+  phone API       ${emulator.controlUrl}/phone/{scan,enter-code,send,unlink,offline,online,reject-login,accept-login,devices,logins}
   state           ${statePath ?? 'in memory (lost on exit)'}
 Servers: TITAN_ENGINE=emulated TITAN_EMULATOR_URL=${emulator.controlUrl}`);
 if (!loopback) {

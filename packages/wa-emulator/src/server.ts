@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import { Edge } from './edge.js';
 import type { EdgeOptions } from './edge.js';
 import { handleControlRequest } from './http.js';
+import { LoginWatch } from './logins.js';
 import type { EdgeInfo } from './http.js';
 import { VirtualPhone } from './phone.js';
 import { EdgeSession } from './session.js';
@@ -33,6 +34,8 @@ export interface WaEmulator {
   readonly rootPublicKey: Buffer;
   readonly edge: Edge;
   readonly phone: VirtualPhone;
+  /** Logins per device, and any made while another socket of that device was live. */
+  readonly logins: LoginWatch;
   close(): Promise<void>;
 }
 
@@ -41,11 +44,12 @@ export const WS_PATH = '/ws/chat';
 export const startEmulator = async (options: EmulatorOptions = {}): Promise<WaEmulator> => {
   const edge = new Edge(options);
   const phone = new VirtualPhone(edge);
+  const logins = new LoginWatch(edge);
   const wss = new WebSocketServer({ noServer: true });
   const sockets = new Set<Socket>();
   let info: EdgeInfo | null = null;
   const http = createServer((req, res) => {
-    handleControlRequest(phone, req, res, () => info!).catch(() => {
+    handleControlRequest(phone, req, res, () => info!, () => logins.stats()).catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
@@ -77,6 +81,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<WaEm
     rootPublicKey: edge.ca.rootPublicKey,
     edge,
     phone,
+    logins,
     close: async () => {
       edge.dropAll();
       wss.close();

@@ -1,6 +1,7 @@
 // Cluster mode's seams (TITAN_REDIS_URL): who owns a WhatsApp session, and how instances talk.
 // ownership.ts (leases with a fencing epoch) implements `Ownership`; linking.ts (forwarding and
 // the event bus) uses it.
+import type { ClusterInfo } from '@titan-connect/protocol';
 import type { SessionKey } from '../whatsapp/engine.js';
 
 export interface ClusterInstance {
@@ -22,4 +23,9 @@ export interface Ownership {
   instances(): Promise<ClusterInstance[]>;
   /** Calls `listener` when this instance gains or loses a session (failover, hand-over). */
   onChange(listener: (change: { key: SessionKey; owned: boolean }) => void): () => void;
+}
+
+/** What `GET /api/cluster` shows; cluster mode's ownership and single mode each provide one. */
+export interface ClusterStatusSource {
+  status(): Promise<ClusterInfo>;
 }

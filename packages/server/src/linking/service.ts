@@ -189,24 +189,13 @@ export class LinkingService implements Linking {
   }
 
   async resume(): Promise<void> {
-    const { store, engine, logger } = this.deps;
+    const { store, engine } = this.deps;
     const candidates = [
       ...(await store.listWaSessionsByStatus('CONNECTED')),
       ...(await store.listWaSessionsByStatus('CONNECTING')).filter((s) => s.statusReason === 'AUTO_RECONNECT'),
     ].filter((s) => s.method !== 'cloud-api');
-    for (const wa of candidates) {
-      if (!(await store.hasAuthState({ tenantId: wa.tenantId, sessionName: wa.name }))) continue;
-      this.linked.add(keyId({ tenantId: wa.tenantId, name: wa.name }));
-      await engine.start({ tenantId: wa.tenantId, name: wa.name }).catch((err: unknown) => {
-        logger.error({ err, session: wa.name }, 'could not reconnect a linked session');
-      });
-    }
-    for (const record of await store.listLiveWidgetSessions(this.now())) {
-      if (record.mode === 'cloud-api') continue;
-      // The old QR or pairing code died with the old socket (load dropped them): a fresh QR cycle.
-      const rt = await this.load(record.id);
-      if (LINKING_PHASES.has(rt.snapshot.phase)) await this.begin(rt);
-    }
+    for (const wa of candidates) await this.reconnect(wa.tenantId, wa.name);
+    for (const record of await store.listLiveWidgetSessions(this.now())) await this.resumeLinking(record);
     // Linking that nobody resumed (its widget sessions ran out while the server was down) ended.
     for (const wa of await store.listWaSessionsByStatus('CONNECTING')) {
       const key = { tenantId: wa.tenantId, name: wa.name };
@@ -214,6 +203,34 @@ export class LinkingService implements Linking {
       this.setWaStatus(key, { status: 'DISCONNECTED', statusReason: wa.statusReason === 'AUTO_RECONNECT' ? 'FAILED' : 'QR_TIMEOUT' });
     }
     await Promise.all(this.writes.values());
+  }
+
+  async adopt(key: SessionKey): Promise<void> {
+    const wa = await this.deps.store.getWaSession(key.tenantId, key.name);
+    if (!wa || wa.method === 'cloud-api') return;
+    if (wa.status === 'CONNECTED' || wa.statusReason === 'AUTO_RECONNECT') return this.reconnect(key.tenantId, key.name);
+    const live = (await this.deps.store.listWidgetSessionsFor(key.tenantId, key.name)).filter((r) => r.expiresAt > this.now());
+    for (const record of live.reverse()) await this.resumeLinking(record);
+    // Mid-link when its owner went, and no widget is left to finish it: it ended (as in `resume`).
+    if (wa.status === 'CONNECTING' && !this.deps.engine.isRunning(key)) this.setWaStatus(key, { status: 'DISCONNECTED', statusReason: 'QR_TIMEOUT' });
+    await this.settled(key);
+  }
+
+  /** A linked session reconnects from its stored creds (none: nothing to reconnect). */
+  private async reconnect(tenantId: string, name: string): Promise<void> {
+    if (!(await this.deps.store.hasAuthState({ tenantId, sessionName: name }))) return;
+    // A linked number: if it stops for good now, that is session.disconnected news.
+    this.linked.add(keyId({ tenantId, name }));
+    await this.deps.engine.start({ tenantId, name }).catch((err: unknown) => {
+      this.deps.logger.error({ err, session: name }, 'could not reconnect a linked session');
+    });
+  }
+
+  /** A widget session that was mid-link: the old QR or pairing code died with the old socket (load dropped them), so a fresh QR cycle. */
+  private async resumeLinking(record: StoredWidgetSession): Promise<void> {
+    if (record.mode === 'cloud-api' || !LINKING_PHASES.has(record.phase)) return;
+    const rt = await this.load(record.id);
+    if (LINKING_PHASES.has(rt.snapshot.phase)) await this.begin(rt);
   }
 
   async close(): Promise<void> {

@@ -34,5 +34,11 @@ export interface Linking {
   sessionDeleted(key: SessionKey): Promise<void>;
   /** On start-up: reconnect CONNECTED sessions, resume widget sessions that were mid-linking. */
   resume(): Promise<void>;
+  /**
+   * Cluster mode: this instance has just taken `key` over (its owner died or left). As `resume`
+   * for one session: a linked one reconnects from its creds; one mid-link gets a fresh QR cycle on
+   * each live widget session; one mid-link with no widget left ends (DISCONNECTED).
+   */
+  adopt(key: SessionKey): Promise<void>;
   close(): Promise<void>;
 }

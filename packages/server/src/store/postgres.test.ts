@@ -6,30 +6,29 @@ import { MIGRATIONS } from './migrations.js';
 import { PG_MIGRATIONS } from './postgres-migrations.js';
 import { PostgresStore } from './postgres.js';
 import { createTestDatabase, postgresUnavailable, type TestDatabase } from './test-support/postgres.js';
+import { runLeaseContract } from './test-support/lease-contract.js';
 import { runStoreContract, widgetSession } from './test-support/store-contract.js';
 
 const skip = (await postgresUnavailable()) ?? undefined;
 
-runStoreContract(
-  'Postgres',
-  async () => {
-    const db = await createTestDatabase();
-    let store = await PostgresStore.open(db.url);
-    return {
-      store,
-      reopen: async () => {
-        await store.close();
-        store = await PostgresStore.open(db.url);
-        return store;
-      },
-      destroy: async () => {
-        await store.close();
-        await db.drop();
-      },
-    };
-  },
-  { skip },
-);
+const openPostgres = async () => {
+  const db = await createTestDatabase();
+  let store = await PostgresStore.open(db.url);
+  return {
+    store,
+    reopen: async () => {
+      await store.close();
+      store = await PostgresStore.open(db.url);
+      return store;
+    },
+    destroy: async () => {
+      await store.close();
+      await db.drop();
+    },
+  };
+};
+runStoreContract('Postgres', openPostgres, { skip });
+runLeaseContract('Postgres', openPostgres, { skip });
 
 /** Tables and their columns, as `table.column` lines, sorted. */
 const sqliteColumns = (): string[] => {

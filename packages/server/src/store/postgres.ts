@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { SessionStatus } from '@titan-connect/protocol';
+import { PostgresLeases } from './postgres-leases.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { lastWriteWins, setClause } from './postgres-rows.js';
 import { countsByStatus, type Row, toApiKey, toWaSession, toWidgetSession, WA_COLUMNS, WIDGET_COLUMNS } from './sqlite-rows.js';
@@ -7,9 +8,11 @@ import type {
   ApiKeyRecord,
   AuthStateKey,
   CreateWidgetSessionResult,
+  LeaseFence,
   LinkChange,
   RateLimitBucket,
   RateLimitResult,
+  SessionLease,
   Store,
   StoredWidgetSession,
   WaSessionPatch,
@@ -44,6 +47,7 @@ export class PostgresStore implements Store {
   private linkQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly webhooks: PostgresWebhooks;
+  private readonly leases: PostgresLeases;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -51,6 +55,7 @@ export class PostgresStore implements Store {
     readonly appliedMigrations: readonly number[],
   ) {
     this.webhooks = new PostgresWebhooks(pool, (work) => this.transaction(work));
+    this.leases = new PostgresLeases(pool);
   }
 
   /** Connects, migrates (under the advisory lock), and returns the store. */
@@ -313,9 +318,10 @@ export class PostgresStore implements Store {
    * order and an older status could win. A queue makes each change start after the previous one
    * has committed (or failed): the order of the calls is the order of the commits.
    */
-  commitLinkChange(change: LinkChange): Promise<void> {
+  commitLinkChange(change: LinkChange, fence?: LeaseFence): Promise<void> {
     const run = this.linkQueue.then(() =>
       this.transaction(async (client) => {
+        await this.leases.check(fence, client);
         if (change.waSession) await this.patchWaSession(change.waSession.tenantId, change.waSession.name, change.waSession.patch, client);
         for (const { id, patch } of change.widgetSessions ?? []) await this.patchWidgetSession(id, patch, client);
         // The transactional outbox: the events commit with the change that caused them, or not at all.
@@ -389,12 +395,16 @@ export class PostgresStore implements Store {
     return row ? String(row.creds) : null;
   }
 
-  async writeCreds(key: AuthStateKey, creds: string): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO wa_auth_creds (tenant_id, session_name, creds) VALUES ($1, $2, $3)
-       ON CONFLICT (tenant_id, session_name) DO UPDATE SET creds = excluded.creds`,
-      [key.tenantId, key.sessionName, creds],
-    );
+  async writeCreds(key: AuthStateKey, creds: string, fence?: LeaseFence): Promise<void> {
+    const write = (on: Queryable) =>
+      on.query(
+        `INSERT INTO wa_auth_creds (tenant_id, session_name, creds) VALUES ($1, $2, $3)
+         ON CONFLICT (tenant_id, session_name) DO UPDATE SET creds = excluded.creds`,
+        [key.tenantId, key.sessionName, creds],
+      );
+    // Unfenced, one statement needs no transaction; fenced, the check and the write share one.
+    if (!fence) await write(this.pool);
+    else await this.transaction(async (client) => (await this.leases.check(fence, client), write(client)));
   }
 
   /** One round trip for the whole batch of ids Baileys asks for. */
@@ -416,11 +426,12 @@ export class PostgresStore implements Store {
    * pre-keys at once): the deletions, then every upsert as one multi-row INSERT from arrays.
    * A value that is neither text nor null fails the NOT NULL column and rolls back the batch.
    */
-  async writeKeys(key: AuthStateKey, entries: readonly { type: string; id: string; value: string | null }[]): Promise<void> {
+  async writeKeys(key: AuthStateKey, entries: readonly { type: string; id: string; value: string | null }[], fence?: LeaseFence): Promise<void> {
     const effective = lastWriteWins(entries);
     const removals = effective.filter((e) => e.value === null);
     const upserts = effective.filter((e) => e.value !== null);
     await this.transaction(async (client) => {
+      await this.leases.check(fence, client);
       if (removals.length > 0) {
         await client.query(
           `DELETE FROM wa_auth_keys k USING unnest($3::text[], $4::text[]) AS r(type, id)
@@ -443,8 +454,29 @@ export class PostgresStore implements Store {
     return (await this.readCreds(key)) !== null;
   }
 
-  async deleteAuthState(key: AuthStateKey): Promise<void> {
-    await this.transaction((client) => this.removeAuthState(key, client));
+  async deleteAuthState(key: AuthStateKey, fence?: LeaseFence): Promise<void> {
+    await this.transaction(async (client) => (await this.leases.check(fence, client), this.removeAuthState(key, client)));
+  }
+
+  // --- cluster mode's session leases (postgres-leases.ts) -------------------------------------------
+  acquireLease(key: AuthStateKey, owner: string, ttlMs: number, now: number): Promise<{ epoch: number } | null> {
+    return this.leases.acquire(key, owner, ttlMs, now);
+  }
+
+  renewLeases(owner: string, now: number, ttlMs: number): Promise<SessionLease[]> {
+    return this.leases.renew(owner, now, ttlMs);
+  }
+
+  releaseLease(key: AuthStateKey, owner: string): Promise<boolean> {
+    return this.leases.release(key, owner);
+  }
+
+  getLease(key: AuthStateKey): Promise<SessionLease | null> {
+    return this.leases.get(key);
+  }
+
+  listLeases(): Promise<SessionLease[]> {
+    return this.leases.list();
   }
 
   async rewriteAuthState(transform: (value: string) => string | null): Promise<number> {

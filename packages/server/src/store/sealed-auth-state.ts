@@ -24,14 +24,15 @@ export function withSealedAuthState<S extends Store>(store: S, secret: string): 
       if (!SecretBox.isSealed(stored)) await store.writeCreds(key, box.seal(stored));
       return open(stored);
     },
-    writeCreds: (key, creds) => store.writeCreds(key, box.seal(creds)),
+    // A lease fence (cluster mode) passes through to the store's own check.
+    writeCreds: (key, creds, fence) => store.writeCreds(key, box.seal(creds), fence),
     async readKeys(key, type, ids) {
       const stored = await store.readKeys(key, type, ids);
       const plain = [...stored].filter(([, v]) => !SecretBox.isSealed(v));
       if (plain.length > 0) await store.writeKeys(key, plain.map(([id, value]) => ({ type, id, value: box.seal(value) })));
       return new Map([...stored].map(([id, value]) => [id, open(value)]));
     },
-    writeKeys: (key, entries) => store.writeKeys(key, entries.map((e) => ({ ...e, value: e.value === null ? null : box.seal(e.value) }))),
+    writeKeys: (key, entries, fence) => store.writeKeys(key, entries.map((e) => ({ ...e, value: e.value === null ? null : box.seal(e.value) })), fence),
   };
   return new Proxy(store, {
     get(target, prop) {

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteStore } from './sqlite.js';
+import { runLeaseContract } from './test-support/lease-contract.js';
 import { runStoreContract, widgetSession } from './test-support/store-contract.js';
 
-runStoreContract('SQLite', async () => {
+const openSqlite = async () => {
   const dir = mkdtempSync(join(tmpdir(), 'titan-store-'));
   const path = join(dir, 'titan.db');
   let store = new SqliteStore(path);
@@ -24,7 +25,9 @@ runStoreContract('SQLite', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+};
+runStoreContract('SQLite', openSqlite);
+runLeaseContract('SQLite', openSqlite);
 
 let dir: string;
 let path: string;

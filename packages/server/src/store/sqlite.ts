@@ -3,13 +3,16 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SessionStatus } from '@titan-connect/protocol';
 import { MIGRATIONS } from './migrations.js';
+import { SqliteLeases } from './sqlite-leases.js';
 import type {
   ApiKeyRecord,
   AuthStateKey,
   CreateWidgetSessionResult,
+  LeaseFence,
   LinkChange,
   RateLimitBucket,
   RateLimitResult,
+  SessionLease,
   Store,
   StoredWidgetSession,
   WaSessionPatch,
@@ -35,6 +38,7 @@ import { SqliteWebhooks } from './sqlite-webhooks.js';
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
+  private readonly leases: SqliteLeases;
 
   constructor(readonly path: string) {
     if (path !== ':memory:') {
@@ -52,6 +56,7 @@ export class SqliteStore implements Store {
     this.db.pragma('secure_delete = ON');
     this.migrate();
     this.webhooks = new SqliteWebhooks(this.db, (sql) => this.prepare(sql));
+    this.leases = new SqliteLeases(this.db);
   }
 
   private readonly webhooks: SqliteWebhooks;
@@ -336,8 +341,9 @@ export class SqliteStore implements Store {
     ).map(toWidgetSession);
   }
 
-  async commitLinkChange(change: LinkChange): Promise<void> {
+  async commitLinkChange(change: LinkChange, fence?: LeaseFence): Promise<void> {
     this.db.transaction(() => {
+      this.leases.check(fence);
       if (change.waSession) this.patchWaSession(change.waSession.tenantId, change.waSession.name, change.waSession.patch);
       for (const { id, patch } of change.widgetSessions ?? []) this.patchWidgetSession(id, patch);
       // The transactional outbox: the events commit with the change that caused them, or not at all.
@@ -427,13 +433,16 @@ export class SqliteStore implements Store {
     return row ? String(row.creds) : null;
   }
 
-  async writeCreds(key: AuthStateKey, creds: string): Promise<void> {
-    this
-      .prepare(
-        `INSERT INTO wa_auth_creds (tenant_id, session_name, creds) VALUES (?, ?, ?)
-         ON CONFLICT(tenant_id, session_name) DO UPDATE SET creds = excluded.creds`,
-      )
-      .run(key.tenantId, key.sessionName, creds);
+  async writeCreds(key: AuthStateKey, creds: string, fence?: LeaseFence): Promise<void> {
+    this.db.transaction(() => {
+      this.leases.check(fence);
+      this
+        .prepare(
+          `INSERT INTO wa_auth_creds (tenant_id, session_name, creds) VALUES (?, ?, ?)
+           ON CONFLICT(tenant_id, session_name) DO UPDATE SET creds = excluded.creds`,
+        )
+        .run(key.tenantId, key.sessionName, creds);
+    })();
   }
 
   async readKeys(key: AuthStateKey, type: string, ids: readonly string[]): Promise<Map<string, string>> {
@@ -446,13 +455,14 @@ export class SqliteStore implements Store {
     return found;
   }
 
-  async writeKeys(key: AuthStateKey, entries: readonly { type: string; id: string; value: string | null }[]): Promise<void> {
+  async writeKeys(key: AuthStateKey, entries: readonly { type: string; id: string; value: string | null }[], fence?: LeaseFence): Promise<void> {
     const upsert = this.prepare(
       `INSERT INTO wa_auth_keys (tenant_id, session_name, type, id, value) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(tenant_id, session_name, type, id) DO UPDATE SET value = excluded.value`,
     );
     const remove = this.prepare('DELETE FROM wa_auth_keys WHERE tenant_id = ? AND session_name = ? AND type = ? AND id = ?');
     this.db.transaction(() => {
+      this.leases.check(fence);
       for (const e of entries) {
         if (e.value === null) remove.run(key.tenantId, key.sessionName, e.type, e.id);
         else upsert.run(key.tenantId, key.sessionName, e.type, e.id, e.value);
@@ -464,8 +474,29 @@ export class SqliteStore implements Store {
     return (await this.readCreds(key)) !== null;
   }
 
-  async deleteAuthState(key: AuthStateKey): Promise<void> {
-    this.removeAuthState(key);
+  async deleteAuthState(key: AuthStateKey, fence?: LeaseFence): Promise<void> {
+    this.db.transaction(() => (this.leases.check(fence), this.removeAuthState(key)))();
+  }
+
+  // --- cluster mode's session leases (sqlite-leases.ts) ---------------------------------------------
+  async acquireLease(key: AuthStateKey, owner: string, ttlMs: number, now: number): Promise<{ epoch: number } | null> {
+    return this.leases.acquire(key, owner, ttlMs, now);
+  }
+
+  async renewLeases(owner: string, now: number, ttlMs: number): Promise<SessionLease[]> {
+    return this.leases.renew(owner, now, ttlMs);
+  }
+
+  async releaseLease(key: AuthStateKey, owner: string): Promise<boolean> {
+    return this.leases.release(key, owner);
+  }
+
+  async getLease(key: AuthStateKey): Promise<SessionLease | null> {
+    return this.leases.get(key);
+  }
+
+  async listLeases(): Promise<SessionLease[]> {
+    return this.leases.list();
   }
 
   async rewriteAuthState(transform: (value: string) => string | null): Promise<number> {

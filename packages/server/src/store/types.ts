@@ -198,6 +198,33 @@ export interface RateLimitBucket {
 /** `takeRateLimit`'s answer: allowed (and counted), or the first full bucket and when it frees. */
 export type RateLimitResult = { allowed: true } | { allowed: false; key: string; retryAfterMs: number };
 
+/**
+ * Cluster mode: the lease row that says which instance runs a WhatsApp session. `epoch` grows
+ * each time the owner changes (a fencing token); `expiresAt` 0 means released.
+ */
+export interface SessionLease {
+  key: AuthStateKey;
+  owner: string;
+  epoch: number;
+  /** When `owner` took it (ms). */
+  acquiredAt: number;
+  expiresAt: number;
+}
+
+/**
+ * A write made in cluster mode, checked in the write's own transaction; a refused one throws
+ * `StaleLeaseError` and writes nothing. `epoch` ≥ 1: made under that lease, refused unless `key`'s
+ * lease row still names `owner` with `epoch`. `epoch` 0: `owner` never held the lease, refused
+ * while another owner holds it unexpired at `now`. Absent: not fenced (single mode).
+ */
+export interface LeaseFence {
+  key: AuthStateKey;
+  owner: string;
+  epoch: number;
+  /** For `epoch` 0: the writer's clock, to tell a live lease from an expired one. */
+  now?: number;
+}
+
 /** Baileys' auth state (creds + signal keys, BufferJSON text) and the engines' own settings. */
 export interface AuthStateStore {
   getSetting(key: string): Promise<string | null>;
@@ -205,12 +232,12 @@ export interface AuthStateStore {
   /** Removes a setting (e.g. the generated secret, once it moved to its own file). */
   deleteSetting(key: string): Promise<void>;
   readCreds(key: AuthStateKey): Promise<string | null>;
-  writeCreds(key: AuthStateKey, creds: string): Promise<void>;
+  writeCreds(key: AuthStateKey, creds: string, fence?: LeaseFence): Promise<void>;
   readKeys(key: AuthStateKey, type: string, ids: readonly string[]): Promise<Map<string, string>>;
   /** One transaction: every entry is written (value) or deleted (null), or none is. */
-  writeKeys(key: AuthStateKey, entries: readonly { type: string; id: string; value: string | null }[]): Promise<void>;
+  writeKeys(key: AuthStateKey, entries: readonly { type: string; id: string; value: string | null }[], fence?: LeaseFence): Promise<void>;
   hasAuthState(key: AuthStateKey): Promise<boolean>;
-  deleteAuthState(key: AuthStateKey): Promise<void>;
+  deleteAuthState(key: AuthStateKey, fence?: LeaseFence): Promise<void>;
   /**
    * Rewrites every stored creds and key value of every session through `transform` (null leaves
    * a value as it is), in one transaction; returns how many changed. For the start-up pass that
@@ -276,7 +303,21 @@ export interface Store extends AuthStateStore {
    * Writes one linking change atomically. Changes are applied in the order of the calls (the
    * last status wins), even when the database could run the queries concurrently.
    */
-  commitLinkChange(change: LinkChange): Promise<void>;
+  commitLinkChange(change: LinkChange, fence?: LeaseFence): Promise<void>;
+
+  /**
+   * Cluster mode's session leases (store/leases.ts has the rules). Takes `key` for `owner` until
+   * `now + ttlMs` when it is free, expired or already `owner`'s; the epoch grows when the owner
+   * changes. Null: another owner holds it unexpired.
+   */
+  acquireLease(key: AuthStateKey, owner: string, ttlMs: number, now: number): Promise<{ epoch: number } | null>;
+  /** Extends every unexpired lease of `owner` to `now + ttlMs`; returns them (the ones still ours). */
+  renewLeases(owner: string, now: number, ttlMs: number): Promise<SessionLease[]>;
+  /** Lets `key` go at once if `owner` holds it (the row and its epoch stay); false otherwise. */
+  releaseLease(key: AuthStateKey, owner: string): Promise<boolean>;
+  getLease(key: AuthStateKey): Promise<SessionLease | null>;
+  /** Every lease row, released and expired ones included. */
+  listLeases(): Promise<SessionLease[]>;
 
   /**
    * Abuse limits that must survive a restart and hold across instances (pairing codes per phone

@@ -213,9 +213,10 @@ export function withWebhookWakeups<S extends Store>(store: S, wake: () => void):
   return new Proxy(store, {
     get(target, prop, receiver) {
       if (prop === 'commitLinkChange') {
-        return async (change: Parameters<Store['commitLinkChange']>[0]) => {
-          await target.commitLinkChange(change);
-          if (change.webhookEvents?.length) wake();
+        // Every argument passes through (cluster mode adds its lease fence).
+        return async (...args: Parameters<Store['commitLinkChange']>) => {
+          await target.commitLinkChange(...args);
+          if (args[0].webhookEvents?.length) wake();
         };
       }
       if (prop === 'appendWebhookEvents' || prop === 'retryWebhookDelivery') {
