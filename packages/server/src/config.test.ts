@@ -20,6 +20,7 @@ test('defaults follow DESIGN.md', async () => {
   assert.equal(config.demo, false, "the demo backend needs no login: off unless TITAN_DEMO=1 (pnpm start sets it)");
   assert.equal(config.logLevel, 'info');
   assert.equal(config.emulatorUrl, null);
+  assert.equal(config.redisUrl, null, 'one instance unless TITAN_REDIS_URL is set');
   assert.deepEqual(config.meta, {
     appId: null,
     configId: null,
@@ -119,6 +120,8 @@ const BAD: [string, Record<string, string>][] = [
   ['META_SDK_URL', { META_SDK_URL: 'javascript:alert(1)' }],
   ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
   ['TITAN_EMULATOR_URL', { TITAN_EMULATOR_URL: 'ws://127.0.0.1:7777' }],
+  ['TITAN_REDIS_URL', { TITAN_REDIS_URL: '127.0.0.1:6379' }],
+  ['TITAN_REDIS_URL', { TITAN_REDIS_URL: 'http://127.0.0.1:6379' }],
 ];
 
 test('a bad value throws one line naming the variable', async () => {

@@ -106,6 +106,23 @@ function databaseUrl(env: Env): string | null {
   return raw;
 }
 
+/** `TITAN_REDIS_URL`: a redis:// or rediss:// URL with a host; errors never echo it (a password). */
+function redisUrl(env: Env): string | null {
+  const raw = read(env, 'TITAN_REDIS_URL');
+  if (raw === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('TITAN_REDIS_URL', 'is not a URL (expected redis://host:6379)');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError('TITAN_REDIS_URL', `must be a redis:// or rediss:// URL (got ${url.protocol}//…)`);
+  }
+  if (!url.hostname) throw new ConfigError('TITAN_REDIS_URL', 'has no host (expected redis://host:6379)');
+  return raw;
+}
+
 /**
  * Reads and validates the environment. Relative `TITAN_DB` paths resolve against `INIT_CWD`
  * (the directory `pnpm` was run from), because `pnpm start` and `pnpm titan` run the server
@@ -160,6 +177,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     publicUrl,
     dbPath,
     databaseUrl: databaseUrl(env),
+    redisUrl: redisUrl(env),
     secret,
     engine: oneOf(env, 'TITAN_ENGINE', ENGINES, 'baileys'),
     simSpeed,

@@ -31,6 +31,11 @@ export interface AppConfig {
    */
   emulatorUrl?: string | null;
   /**
+   * `TITAN_REDIS_URL`: a redis:// (or rediss://) URL turns on cluster mode (several instances on
+   * one database). Null or absent: one instance.
+   */
+  redisUrl?: string | null;
+  /**
    * `TITAN_DEMO=public`: the demo and the virtual phone answer every client, not only loopback
    * ones. Absent means false.
    */

@@ -16,7 +16,7 @@ import type { LinkChange, StoredWidgetSession, WaSessionPatch } from '../store/i
 import type { EngineEvent, SessionKey } from '../whatsapp/engine.js';
 import { sessionKeyId as keyId } from '../whatsapp/engine.js';
 import { EventRing } from './event-ring.js';
-import type { Linking, SequencedEvent, UnstampedEvent } from './types.js';
+import type { Linking, LinkingObserver, SequencedEvent, UnstampedEvent } from './types.js';
 import { methodsFor, pairingCodePayload, parseSnapshot, qrPayload, redirectUrl, widgetState, type LinkSnapshot } from './snapshot.js';
 
 type Send = (event: SequencedEvent) => void;
@@ -47,7 +47,11 @@ export class LinkingService implements Linking {
   private readonly writes = new Map<string, Promise<void>>();
   private readonly unsubscribeEngine: () => void;
 
-  constructor(private readonly deps: AppDeps) {
+  constructor(
+    private readonly deps: AppDeps,
+    /** Sees every event as streams do (cluster mode publishes them to the other instances). */
+    private readonly observer: LinkingObserver | null = null,
+  ) {
     this.unsubscribeEngine = deps.engine.subscribe((event) => this.onEngineEvent(event));
   }
 
@@ -315,7 +319,9 @@ export class LinkingService implements Linking {
     // Loaded from the store means after a restart: a stored QR or pairing code belonged to a
     // socket that is gone, so only the engine's live ones count.
     if (LINKING_PHASES.has(snapshot.phase)) Object.assign(snapshot, this.current.get(keyId(key)) ?? { qr: null, pairingCode: null });
-    const rt: Runtime = { record, key, snapshot, lastEventId: record.lastEventId, ring: new EventRing(record.lastEventId, snapshot), subscribers: new Map(), expiryTimer: null };
+    // Another instance may have sent events it had not stored yet when it died: number on after them.
+    const lastEventId = Math.max(record.lastEventId, (await this.observer?.lastPublishedId?.(widgetSessionId)) ?? 0);
+    const rt: Runtime = { record, key, snapshot, lastEventId, ring: new EventRing(lastEventId, snapshot), subscribers: new Map(), expiryTimer: null };
     this.runtimes.set(widgetSessionId, rt);
     const ids = this.byKey.get(keyId(key)) ?? new Set<string>();
     ids.add(widgetSessionId);
@@ -349,6 +355,7 @@ export class LinkingService implements Linking {
         this.setWaStatus(rt.key, { status: 'DISCONNECTED', statusReason: 'QR_TIMEOUT' });
       }
     }
+    this.observer?.ended(rt.record.id, rt.lastEventId);
     this.runtimes.delete(rt.record.id);
     this.byKey.get(keyId(rt.key))?.delete(rt.record.id);
     // The token died with it, so its streams end too (the `expired` event above went out first):
@@ -424,6 +431,7 @@ export class LinkingService implements Linking {
     const sequenced = { event: event.event, data, id: rt.lastEventId } as SequencedEvent;
     this.persist(rt);
     rt.ring.push(sequenced, rt.snapshot);
+    this.observer?.event(rt.record.id, sequenced, widgetState(this.deps.config, rt.record, rt.snapshot));
     for (const send of rt.subscribers.keys()) {
       try {
         send(sequenced);

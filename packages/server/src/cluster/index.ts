@@ -1,0 +1,58 @@
+// Cluster mode's cross-instance half, built from one Redis URL and the instance's `Ownership`:
+// the forwarding linking layer, the virtual phone that reaches every instance, and the shared
+// rate-limit store. main.ts passes these to `createApp` (`linking`, `virtualPhone`,
+// `limits.widgetSessions.store`) and closes the cluster after the app.
+import { Redis } from 'ioredis';
+import { RedisStore } from 'rate-limit-redis';
+import type { Store as RateLimitStore } from 'express-rate-limit';
+import type { AppDeps } from '../deps.js';
+import { clusterKeys, type ClusterKeys } from './keys.js';
+import { ClusterLinking } from './linking.js';
+import type { Ownership } from './types.js';
+
+export type * from './types.js';
+export { clusterKeys, type ClusterKeys } from './keys.js';
+export { ClusterLinking } from './linking.js';
+
+export interface ClusterOptions {
+  redisUrl: string;
+  ownership: Ownership;
+  /** Key namespace (default `titan`); tests use their own. */
+  namespace?: string;
+  rpcTimeoutMs?: number;
+}
+
+export interface Cluster {
+  redis: Redis;
+  keys: ClusterKeys;
+  linking: ClusterLinking;
+  /** For `limits.widgetSessions.store`: every instance counts against one budget per key. */
+  widgetSessionLimitStore: RateLimitStore;
+  /** After the app's linking closed (ClusterLinking.close): the shared connection. */
+  close(): Promise<void>;
+}
+
+/** Redis's answer to a command, as rate-limit-redis types it. */
+type Reply = boolean | number | string | (boolean | number | string)[];
+
+/** Connects to Redis (failing fast when it is unreachable) and builds the cluster parts. */
+export async function startCluster(deps: AppDeps, options: ClusterOptions): Promise<Cluster> {
+  const keys = clusterKeys(options.namespace);
+  // `lazyConnect` + `connect()` so start-up fails with the real reason instead of queueing.
+  const redis = new Redis(options.redisUrl, { lazyConnect: true, connectionName: `titan:${options.ownership.instanceId}` });
+  await redis.connect();
+  const linking = new ClusterLinking(deps, { redis, keys, ownership: options.ownership, rpcTimeoutMs: options.rpcTimeoutMs });
+  const widgetSessionLimitStore = new RedisStore({
+    prefix: `${keys.rateLimit}widget-sessions:`,
+    sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<Reply>,
+  });
+  return {
+    redis,
+    keys,
+    linking,
+    widgetSessionLimitStore,
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
