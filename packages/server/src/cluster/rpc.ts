@@ -102,6 +102,8 @@ export class Rpc {
       }, timeoutMs);
       this.pending.set(request.id, { resolve, reject, timer });
     });
+    // It may settle (timeout, close) while the push below is awaited: handled by our caller then.
+    reply.catch(() => {});
     const key = keys.rpc(instanceId);
     try {
       // Expires unless someone keeps sending: requests to an instance that died go away.

@@ -1,0 +1,80 @@
+// Redis for cluster tests: the server of `TITAN_TEST_REDIS_URL`, a key namespace per test deleted
+// at the end (CI runs against the server as the last session left it), and an `Ownership` the
+// test decides.
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { clusterKeys, type ClusterKeys } from '../keys.js';
+import type { ClusterInstance, Ownership } from '../types.js';
+import type { SessionKey } from '../../whatsapp/engine.js';
+
+export const TEST_REDIS_URL = process.env.TITAN_TEST_REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
+
+/** Null when Redis answers; otherwise the reason to skip, naming the variable to set. */
+export async function redisUnavailable(): Promise<string | null> {
+  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await redis.connect();
+    await redis.ping();
+    return null;
+  } catch (error) {
+    return `Redis unreachable at TITAN_TEST_REDIS_URL=${TEST_REDIS_URL} (${(error as Error).message}); start it or set TITAN_TEST_REDIS_URL`;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export interface TestRedis {
+  redis: Redis;
+  keys: ClusterKeys;
+  /** Deletes every key of the namespace and disconnects. */
+  drop(): Promise<void>;
+}
+
+export async function testRedis(): Promise<TestRedis> {
+  const keys = clusterKeys(`titan-test-${randomBytes(6).toString('hex')}`);
+  const redis = new Redis(TEST_REDIS_URL);
+  return {
+    redis,
+    keys,
+    async drop() {
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', `${keys.namespace}:*`, 'COUNT', 500);
+        if (found.length > 0) await redis.del(...found);
+        cursor = next;
+      } while (cursor !== '0');
+      await redis.quit();
+    },
+  };
+}
+
+/** Who owns what, as every instance of a test cluster sees it (one object shared by all). */
+export interface FakeClusterView {
+  /** Owns every session not in `owners`. */
+  owner: string;
+  /** Per session name. */
+  owners: Map<string, string>;
+  members: string[];
+}
+
+export const fakeClusterView = (members: string[], owner = members[0]!): FakeClusterView => ({ owner, owners: new Map(), members });
+
+/** An `Ownership` whose answers the test sets through the shared view. */
+export class FakeOwnership implements Ownership {
+  constructor(
+    readonly instanceId: string,
+    readonly view: FakeClusterView,
+  ) {}
+
+  async ownerOf(key: SessionKey): Promise<string> {
+    return this.view.owners.get(key.name) ?? this.view.owner;
+  }
+
+  async instances(): Promise<ClusterInstance[]> {
+    return this.view.members.map((id) => ({ id, seenAt: Date.now(), startedAt: 0 }));
+  }
+
+  onChange(): () => void {
+    return () => {};
+  }
+}
