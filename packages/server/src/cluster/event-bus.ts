@@ -271,7 +271,11 @@ export class EventBus implements LinkingObserver {
       const widgetSessionId = topic.channel.slice(keys.live('').length);
       try {
         const entries = (await redis.xrange(keys.events(widgetSessionId), `(${topic.lastId}-0`, '+')) as Entry[];
-        for (const parsed of entries.map(parseEntry)) this.fanOut(topic, parsed === 'end' ? { end: topic.lastId } : parsed.event);
+        const parsed = entries.map(parseEntry);
+        const first = parsed.find((p) => p !== 'end');
+        // More was missed than the stream keeps: end the streams, so each resumes at the current state.
+        if (first && first.event.id > topic.lastId + 1) parsed.splice(0, parsed.length, 'end');
+        for (const p of parsed) this.fanOut(topic, p === 'end' ? { end: topic.lastId } : p.event);
       } catch (err) {
         logger.error({ err, widgetSession: widgetSessionId }, 'cluster bus: could not catch up after a reconnect');
       }
