@@ -35,6 +35,13 @@ export interface Cluster {
 /** Redis's answer to a command, as rate-limit-redis types it. */
 type Reply = boolean | number | string | (boolean | number | string)[];
 
+/** express-rate-limit's counts in Redis (rate-limit-redis: INCR and PEXPIRE in one script). */
+export const widgetSessionLimitStore = (redis: Redis, keys: ClusterKeys): RateLimitStore =>
+  new RedisStore({
+    prefix: `${keys.rateLimit}widget-sessions:`,
+    sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<Reply>,
+  });
+
 /** Connects to Redis (failing fast when it is unreachable) and builds the cluster parts. */
 export async function startCluster(deps: AppDeps, options: ClusterOptions): Promise<Cluster> {
   const keys = clusterKeys(options.namespace);
@@ -42,15 +49,11 @@ export async function startCluster(deps: AppDeps, options: ClusterOptions): Prom
   const redis = new Redis(options.redisUrl, { lazyConnect: true, connectionName: `titan:${options.ownership.instanceId}` });
   await redis.connect();
   const linking = new ClusterLinking(deps, { redis, keys, ownership: options.ownership, rpcTimeoutMs: options.rpcTimeoutMs });
-  const widgetSessionLimitStore = new RedisStore({
-    prefix: `${keys.rateLimit}widget-sessions:`,
-    sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<Reply>,
-  });
   return {
     redis,
     keys,
     linking,
-    widgetSessionLimitStore,
+    widgetSessionLimitStore: widgetSessionLimitStore(redis, keys),
     close: async () => {
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -45,7 +45,7 @@ export interface TestClusterOptions {
   speed?: number;
   rpcTimeoutMs?: number;
   /** Per node (e.g. a shared rate-limit store). */
-  limits?: (id: string) => CreateAppOptions['limits'];
+  limits?: (id: string, redis: TestRedis) => CreateAppOptions['limits'];
 }
 
 export async function testCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
@@ -63,7 +63,7 @@ export async function testCluster(options: TestClusterOptions = {}): Promise<Tes
     const engine = new SimulatorEngine({ store, clock, speed: options.speed ?? 1, logger: logger.child({ instance: id }) });
     const deps = { config, store, engine, clock, logger: logger.child({ instance: id }) };
     const linking = new ClusterLinking(deps, { redis: redis.redis, keys: redis.keys, ownership: new FakeOwnership(id, view), rpcTimeoutMs: options.rpcTimeoutMs });
-    const app = createApp({ ...deps, linking, virtualPhone: linking.virtualPhone, logRequests: false, limits: options.limits?.(id) });
+    const app = createApp({ ...deps, linking, virtualPhone: linking.virtualPhone, logRequests: false, limits: options.limits?.(id, redis) });
     await linking.resume();
     const server = http.createServer(app);
     servers.push(server);
