@@ -129,4 +129,37 @@ describe('cluster mode: any instance serves any widget route', { skip }, () => {
       await cluster.close();
     }
   });
+
+  test('the session moves to b mid-link and back to a: the stream on b goes on, no id lost or repeated', async () => {
+    const cluster = await testCluster({ speed: 20 });
+    const [a, b] = cluster.nodes as [NonNullable<(typeof cluster.nodes)[0]>, NonNullable<(typeof cluster.nodes)[0]>];
+    try {
+      const ws = await cluster.widgetSession(a, { sessionName: 'shop' });
+      const key = { tenantId: 'acme', name: 'shop' };
+      const tab = stream(b.port, ws.token);
+      await tab.waitForEvent('qr');
+      // What failover does around the linking layer: the old owner's socket stops, the new owner
+      // picks up widget sessions mid-link (resume) with a fresh QR cycle.
+      for (const [from, to] of [[a, b], [b, a]] as const) {
+        const before = Number(tab.lastId);
+        cluster.view.move(key, to.id);
+        await from.engine.stop(key);
+        await to.linking.resume();
+        const qr = await tab.waitFor((f) => f.event === 'qr' && Number(f.id) > before);
+        const next = tab.frames.find((f) => Number(f.id) === before + 1)!;
+        assert.deepEqual([next.event, next.json.phase], ['state', 'starting'], `${to.id}'s fresh cycle, right after ${from.id}'s last event`);
+        assert.equal(to.engine.isRunning(key), true);
+        assert.equal(from.engine.isRunning(key), false);
+        assert.equal((await b.linking.state(ws.id)).qr?.qr, qr.json.qr, `${to.id} answers with the QR it shows`);
+      }
+      const last = tab.frames.filter((f) => f.event === 'qr').at(-1)!;
+      assert.equal((await cluster.post(b, '/dev/simulator/scan', { qr: last.json.qr })).status, 200);
+      await tab.waitForEvent('connected');
+      const ids = idsOf(tab.frames);
+      assert.deepEqual(ids, ids.map((_, i) => ids[0]! + i), 'one stream, every id once');
+      tab.destroy();
+    } finally {
+      await cluster.close();
+    }
+  });
 });

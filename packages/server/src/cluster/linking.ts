@@ -38,6 +38,7 @@ export class ClusterLinking implements Linking {
   private readonly keys = new Map<string, SessionKey>();
   /** Starts in flight: a thousand tabs opening at once ask the owner once. */
   private readonly starting = new Map<string, Promise<void>>();
+  private readonly stopWatching: () => void;
 
   constructor(
     private readonly deps: AppDeps,
@@ -49,6 +50,10 @@ export class ClusterLinking implements Linking {
     this.rpc = new Rpc({ redis, keys, instanceId: ownership.instanceId, logger: deps.logger, timeoutMs: options.rpcTimeoutMs, handler: (method, args) => this.serve(method, args) });
     const phone: VirtualPhone | null = deps.engine.virtualPhone;
     this.virtualPhone = phone ? new ClusterVirtualPhone(phone, ownership, this.rpc) : null;
+    // A session that moved away leaves no stale runtime behind to number events from if it comes back.
+    this.stopWatching = ownership.onChange(({ key, owned }) => {
+      if (!owned) this.local.forget(key);
+    });
   }
 
   ensureStarted(widgetSessionId: string): Promise<void> {
@@ -96,6 +101,7 @@ export class ClusterLinking implements Linking {
   }
 
   async close(): Promise<void> {
+    this.stopWatching();
     await this.rpc.close();
     await this.local.close();
     await this.bus.close();

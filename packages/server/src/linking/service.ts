@@ -179,6 +179,21 @@ export class LinkingService implements Linking {
     await this.settled(key);
   }
 
+  /**
+   * This instance no longer runs `key` (cluster hand-over or failover): drop its widget sessions'
+   * runtimes, so that if it runs `key` again it loads them afresh (state and ids as the other
+   * owner left them) instead of numbering on from stale ones.
+   */
+  forget(key: SessionKey): void {
+    this.current.delete(keyId(key));
+    for (const rt of this.runtimesOf(key)) {
+      if (rt.expiryTimer) clearTimeout(rt.expiryTimer);
+      this.runtimes.delete(rt.record.id);
+      this.endStreams(rt);
+    }
+    this.byKey.delete(keyId(key));
+  }
+
   async resume(): Promise<void> {
     const { store, engine, logger } = this.deps;
     const candidates = [

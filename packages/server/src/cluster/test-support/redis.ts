@@ -49,22 +49,42 @@ export async function testRedis(): Promise<TestRedis> {
 }
 
 /** Who owns what, as every instance of a test cluster sees it (one object shared by all). */
-export interface FakeClusterView {
-  /** Owns every session not in `owners`. */
-  owner: string;
-  /** Per session name. */
-  owners: Map<string, string>;
-  members: string[];
+export class FakeClusterView {
+  /** Per session name; the others belong to `owner`. */
+  readonly owners = new Map<string, string>();
+  readonly instances: FakeOwnership[] = [];
+
+  constructor(
+    public members: string[],
+    /** Owns every session not in `owners`. */
+    public owner = members[0]!,
+  ) {}
+
+  /** Hands `key` to `to`, telling the instance that loses it and the one that gains it. */
+  move(key: SessionKey, to: string): void {
+    const from = this.owners.get(key.name) ?? this.owner;
+    this.owners.set(key.name, to);
+    for (const instance of this.instances) {
+      if (instance.instanceId === from) instance.notify({ key, owned: false });
+      if (instance.instanceId === to) instance.notify({ key, owned: true });
+    }
+  }
 }
 
-export const fakeClusterView = (members: string[], owner = members[0]!): FakeClusterView => ({ owner, owners: new Map(), members });
+export const fakeClusterView = (members: string[], owner = members[0]!): FakeClusterView => new FakeClusterView(members, owner);
+
+type ChangeListener = (change: { key: SessionKey; owned: boolean }) => void;
 
 /** An `Ownership` whose answers the test sets through the shared view. */
 export class FakeOwnership implements Ownership {
+  private readonly listeners = new Set<ChangeListener>();
+
   constructor(
     readonly instanceId: string,
     readonly view: FakeClusterView,
-  ) {}
+  ) {
+    view.instances.push(this);
+  }
 
   async ownerOf(key: SessionKey): Promise<string> {
     return this.view.owners.get(key.name) ?? this.view.owner;
@@ -74,7 +94,12 @@ export class FakeOwnership implements Ownership {
     return this.view.members.map((id) => ({ id, seenAt: Date.now(), startedAt: 0 }));
   }
 
-  onChange(): () => void {
-    return () => {};
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  notify(change: { key: SessionKey; owned: boolean }): void {
+    for (const listener of this.listeners) listener(change);
   }
 }
