@@ -23,7 +23,7 @@ test(`${WIDGET_SESSIONS * TABS_EACH} streams on b for ${WIDGET_SESSIONS} widget 
     await Promise.all(tabs.flat().map((tab) => tab.waitFor((f) => f.event === 'qr' || (f.event === 'state' && f.json.phase === 'qr'), 30_000)));
     assert.equal(b.linking.bus.streamCount, WIDGET_SESSIONS * TABS_EACH);
     // Every session links (the phone scans on the owner); every tab must see it.
-    for (const ws of sessions) await a.engine.virtualPhone.scan((await a.linking.state(ws.id)).qr!.qr);
+    for (const ws of sessions) await a.engine.virtualPhone!.scan((await a.linking.state(ws.id)).qr!.qr);
     for (const [i, group] of tabs.entries()) {
       const connected = await Promise.all(group.map((tab) => tab.waitForEvent('connected', 30_000)));
       assert.equal(new Set(connected.map((f) => f.id)).size, 1, `one id for connected across the tabs of ${sessions[i]!.session}`);

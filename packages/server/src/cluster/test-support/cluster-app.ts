@@ -7,12 +7,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Express } from 'express';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import request from 'supertest';
 import { createApiKey } from '../../api-keys.js';
 import { createApp, type CreateAppOptions } from '../../app.js';
 import { SqliteStore } from '../../store/index.js';
 import { manualClock, testConfig, type ManualClock } from '../../test-support/server.js';
+import type { LinkingEngine } from '../../whatsapp/engine.js';
 import { SimulatorEngine } from '../../whatsapp/simulator/engine.js';
 import { ClusterLinking } from '../linking.js';
 import { FakeOwnership, fakeClusterView, testRedis, type FakeClusterView, type TestRedis } from './redis.js';
@@ -21,7 +22,7 @@ export interface ClusterNode {
   id: string;
   app: Express;
   store: SqliteStore;
-  engine: SimulatorEngine;
+  engine: LinkingEngine;
   linking: ClusterLinking;
   port: number;
 }
@@ -44,6 +45,8 @@ export interface TestClusterOptions {
   ids?: string[];
   speed?: number;
   rpcTimeoutMs?: number;
+  /** Each instance's engine; default the simulator at `speed`. */
+  engine?: (deps: { store: SqliteStore; clock: ManualClock; logger: Logger }) => Promise<LinkingEngine>;
   /** Per node (e.g. a shared rate-limit store). */
   limits?: (id: string, redis: TestRedis) => CreateAppOptions['limits'];
 }
@@ -60,7 +63,10 @@ export async function testCluster(options: TestClusterOptions = {}): Promise<Tes
   const nodes: ClusterNode[] = [];
   for (const id of ids) {
     const store = new SqliteStore(config.dbPath);
-    const engine = new SimulatorEngine({ store, clock, speed: options.speed ?? 1, logger: logger.child({ instance: id }) });
+    const engineLogger = logger.child({ instance: id });
+    const engine = options.engine
+      ? await options.engine({ store, clock, logger: engineLogger })
+      : new SimulatorEngine({ store, clock, speed: options.speed ?? 1, logger: engineLogger });
     const deps = { config, store, engine, clock, logger: logger.child({ instance: id }) };
     const linking = new ClusterLinking(deps, { redis: redis.redis, keys: redis.keys, ownership: new FakeOwnership(id, view), rpcTimeoutMs: options.rpcTimeoutMs });
     const app = createApp({ ...deps, linking, virtualPhone: linking.virtualPhone, logRequests: false, limits: options.limits?.(id, redis) });

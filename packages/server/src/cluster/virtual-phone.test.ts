@@ -1,0 +1,41 @@
+// The virtual phone through an instance that does not run the session: with one WhatsApp edge
+// emulator shared by the instances (TITAN_EMULATOR_URL), the real Baileys engine on each.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startEmulator } from '@titan-connect/wa-emulator';
+import { SseClient } from '../routes/test-support/sse-client.js';
+import { createRemoteEmulatedEngine } from '../whatsapp/emulated.js';
+import { redisUnavailable } from './test-support/redis.js';
+import { testCluster } from './test-support/cluster-app.js';
+
+const skip = (await redisUnavailable()) ?? undefined;
+
+describe('cluster mode: the virtual phone reaches the owner', { skip }, () => {
+  test('a QR scanned through b links the session a runs on the shared emulator', async () => {
+    const emulator = await startEmulator({});
+    const cluster = await testCluster({
+      engine: ({ store, logger }) => createRemoteEmulatedEngine({ store, logger, emulatorUrl: emulator.controlUrl, connectTimeoutMs: 5_000 }),
+    });
+    const [a, b] = cluster.nodes as [NonNullable<(typeof cluster.nodes)[0]>, NonNullable<(typeof cluster.nodes)[0]>];
+    try {
+      const ws = await cluster.widgetSession(a, { sessionName: 'shop' });
+      const tab = new SseClient(b.port, `/widget/api/events?token=${ws.token}`);
+      const qr = await tab.waitFor((f) => f.event === 'qr' || (f.event === 'state' && f.json.phase === 'qr'), 15_000);
+      const shown = qr.event === 'qr' ? qr.json.qr : qr.json.qr.qr;
+      const stale = await cluster.post(b, '/dev/simulator/scan', { qr: 'https://wa.me/settings/linked_devices#2@x,a,b,c,1' });
+      assert.deepEqual([stale.status, stale.body.code], [400, 'BAD_REQUEST'], 'no instance shows it: the answer of one instance');
+      const scan = await cluster.post(b, '/dev/simulator/scan', { qr: shown, phoneNumber: '5511900000091' });
+      assert.deepEqual([scan.status, scan.body.data?.session], [200, 'shop'], JSON.stringify(scan.body));
+      const connected = await tab.waitForEvent('connected', 15_000);
+      assert.equal(connected.json.phone, '5511900000091');
+      const key = { tenantId: 'acme', name: 'shop' };
+      assert.equal(a.engine.isRunning(key), true);
+      assert.equal(b.engine.isRunning(key), false, 'one socket for the device: the owner\'s');
+      assert.equal(emulator.phone.devices('5511900000091').length, 1);
+      tab.destroy();
+    } finally {
+      await cluster.close();
+      await emulator.close();
+    }
+  });
+});
