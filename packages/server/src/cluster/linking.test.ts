@@ -138,13 +138,12 @@ describe('cluster mode: any instance serves any widget route', { skip }, () => {
       const key = { tenantId: 'acme', name: 'shop' };
       const tab = stream(b.port, ws.token);
       await tab.waitForEvent('qr');
-      // What failover does around the linking layer: the old owner's socket stops, the new owner
-      // picks up widget sessions mid-link (resume) with a fresh QR cycle.
+      // The old owner's socket stops (the leased engine's part, done by hand here); the new owner
+      // learns it gained the session and resumes its widget session mid-link with a fresh QR cycle.
       for (const [from, to] of [[a, b], [b, a]] as const) {
         const before = Number(tab.lastId);
         cluster.view.move(key, to.id);
         await from.engine.stop(key);
-        await to.linking.resume();
         const qr = await tab.waitFor((f) => f.event === 'qr' && Number(f.id) > before);
         const next = tab.frames.find((f) => Number(f.id) === before + 1)!;
         assert.deepEqual([next.event, next.json.phase], ['state', 'starting'], `${to.id}'s fresh cycle, right after ${from.id}'s last event`);
@@ -158,6 +157,10 @@ describe('cluster mode: any instance serves any widget route', { skip }, () => {
       const ids = idsOf(tab.frames);
       assert.deepEqual(ids, ids.map((_, i) => ids[0]! + i), 'one stream, every id once');
       tab.destroy();
+      // A start resumes only what the instance owns: b leaves a's linked number alone.
+      await b.linking.resume();
+      await a.linking.resume();
+      assert.deepEqual([a.engine.isRunning(key), b.engine.isRunning(key)], [true, false]);
     } finally {
       await cluster.close();
     }

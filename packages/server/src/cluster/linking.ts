@@ -10,13 +10,15 @@ import { HttpError } from '../errors.js';
 import { LinkingService } from '../linking/service.js';
 import type { Linking, SequencedEvent } from '../linking/types.js';
 import type { CloudApiConnection } from '../meta/embedded-signup.js';
-import type { SessionKey, VirtualPhone } from '../whatsapp/engine.js';
+import { sessionKeyId, type SessionKey, type VirtualPhone } from '../whatsapp/engine.js';
 import { EventBus } from './event-bus.js';
 import type { ClusterKeys } from './keys.js';
 import { Rpc } from './rpc.js';
 import type { Ownership } from './types.js';
 import { ClusterVirtualPhone } from './virtual-phone.js';
 
+/** Gains are gathered this long and resumed in one pass (a failover brings hundreds at once). */
+const GAIN_BATCH_MS = 50;
 /** Widget session → WhatsApp session, kept for this many widget sessions (a row read each otherwise). */
 const KEY_CACHE_SIZE = 10_000;
 
@@ -39,6 +41,11 @@ export class ClusterLinking implements Linking {
   /** Starts in flight: a thousand tabs opening at once ask the owner once. */
   private readonly starting = new Map<string, Promise<void>>();
   private readonly stopWatching: () => void;
+  /** Sessions this instance has resumed since it gained them (so a start and a gain resume once). */
+  private readonly resumed = new Set<string>();
+  /** Gained and not resumed yet: a failover hands over many at once, resumed in one pass. */
+  private gained = new Set<string>();
+  private gainTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly deps: AppDeps,
@@ -50,9 +57,12 @@ export class ClusterLinking implements Linking {
     this.rpc = new Rpc({ redis, keys, instanceId: ownership.instanceId, logger: deps.logger, timeoutMs: options.rpcTimeoutMs, handler: (method, args) => this.serve(method, args) });
     const phone: VirtualPhone | null = deps.engine.virtualPhone;
     this.virtualPhone = phone ? new ClusterVirtualPhone(phone, ownership, this.rpc) : null;
-    // A session that moved away leaves no stale runtime behind to number events from if it comes back.
     this.stopWatching = ownership.onChange(({ key, owned }) => {
-      if (!owned) this.local.forget(key);
+      if (owned) return this.gain(key);
+      // Leaves no stale runtime behind to number events from if the session comes back.
+      this.resumed.delete(sessionKeyId(key));
+      this.gained.delete(sessionKeyId(key));
+      this.local.forget(key);
     });
   }
 
@@ -96,18 +106,50 @@ export class ClusterLinking implements Linking {
     return this.onOwner(key, 'sessionDeleted', [key], () => this.local.sessionDeleted(key));
   }
 
+  /** At start: reconnect and resume what this instance owns; the owners of the rest do theirs. */
   resume(): Promise<void> {
-    return this.local.resume();
+    const { ownership } = this.options;
+    return this.resumeWhere(async (key) => (await ownership.ownerOf(key)) === ownership.instanceId);
   }
 
   async close(): Promise<void> {
     this.stopWatching();
+    if (this.gainTimer) clearTimeout(this.gainTimer);
     await this.rpc.close();
     await this.local.close();
     await this.bus.close();
   }
 
   // --- internals --------------------------------------------------------------------------------
+
+  /**
+   * This instance now runs `key` (failover, hand-over): its linked number reconnects from its
+   * stored creds and its widget sessions mid-link get a fresh QR cycle, as after a restart.
+   */
+  private gain(key: SessionKey): void {
+    this.gained.add(sessionKeyId(key));
+    this.gainTimer ??= setTimeout(() => {
+      this.gainTimer = null;
+      const batch = this.gained;
+      this.gained = new Set();
+      this.resumeWhere((k) => batch.has(sessionKeyId(k))).catch((err: unknown) => this.deps.logger.error({ err }, 'could not resume sessions this instance gained'));
+    }, GAIN_BATCH_MS);
+  }
+
+  /** `LinkingService.resume` for the sessions `test` picks, each once until this instance loses it. */
+  private async resumeWhere(test: (key: SessionKey) => boolean | Promise<boolean>): Promise<void> {
+    const decided = new Map<string, boolean>();
+    await this.local.resume(async (key) => {
+      const id = sessionKeyId(key);
+      let yes = decided.get(id);
+      if (yes === undefined) {
+        yes = (await test(key)) && !this.resumed.has(id);
+        decided.set(id, yes);
+        if (yes) this.resumed.add(id);
+      }
+      return yes;
+    });
+  }
 
   /** The WhatsApp session a widget session links; 404 like the single-instance service. */
   private async keyOf(widgetSessionId: string): Promise<SessionKey> {

@@ -194,20 +194,22 @@ export class LinkingService implements Linking {
     this.byKey.delete(keyId(key));
   }
 
-  async resume(): Promise<void> {
+  /** `owns`: in cluster mode only the sessions this instance runs (default: all of them). */
+  async resume(owns: (key: SessionKey) => boolean | Promise<boolean> = () => true): Promise<void> {
     const { store, engine, logger } = this.deps;
     const candidates = [
       ...(await store.listWaSessionsByStatus('CONNECTED')),
       ...(await store.listWaSessionsByStatus('CONNECTING')).filter((s) => s.statusReason === 'AUTO_RECONNECT'),
     ].filter((s) => s.method !== 'cloud-api');
     for (const wa of candidates) {
+      if (!(await owns({ tenantId: wa.tenantId, name: wa.name }))) continue;
       if (!(await store.hasAuthState({ tenantId: wa.tenantId, sessionName: wa.name }))) continue;
       await engine.start({ tenantId: wa.tenantId, name: wa.name }).catch((err: unknown) => {
         logger.error({ err, session: wa.name }, 'could not reconnect a linked session');
       });
     }
     for (const record of await store.listLiveWidgetSessions(this.now())) {
-      if (record.mode === 'cloud-api') continue;
+      if (record.mode === 'cloud-api' || !(await owns({ tenantId: record.tenantId, name: record.sessionName }))) continue;
       // The old QR or pairing code died with the old socket (load dropped them): a fresh QR cycle.
       const rt = await this.load(record.id);
       if (LINKING_PHASES.has(rt.snapshot.phase)) await this.begin(rt);
@@ -215,7 +217,7 @@ export class LinkingService implements Linking {
     // Linking that nobody resumed (its widget sessions ran out while the server was down) ended.
     for (const wa of await store.listWaSessionsByStatus('CONNECTING')) {
       const key = { tenantId: wa.tenantId, name: wa.name };
-      if (engine.isRunning(key)) continue;
+      if (engine.isRunning(key) || !(await owns(key))) continue;
       this.setWaStatus(key, { status: 'DISCONNECTED', statusReason: wa.statusReason === 'AUTO_RECONNECT' ? 'FAILED' : 'QR_TIMEOUT' });
     }
     await Promise.all(this.writes.values());
