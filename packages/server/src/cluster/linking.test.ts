@@ -165,4 +165,27 @@ describe('cluster mode: any instance serves any widget route', { skip }, () => {
       await cluster.close();
     }
   });
+
+  test('Cloud API: a stream on b starts from the owner\'s state (nothing published yet); the finish runs on a', async () => {
+    const meta = { appId: '1234', configId: '5678', appSecret: 'app-secret', graphUrl: 'http://127.0.0.1:9', graphVersion: 'v21.0', sdkUrl: 'https://connect.facebook.net/en_US/sdk.js' };
+    const cluster = await testCluster({ config: { meta } });
+    const [a, b] = cluster.nodes as [NonNullable<(typeof cluster.nodes)[0]>, NonNullable<(typeof cluster.nodes)[0]>];
+    try {
+      const ws = await cluster.widgetSession(a, { sessionName: 'shop', mode: 'cloud-api' });
+      const tab = stream(b.port, ws.token);
+      const state = await tab.waitForEvent('state');
+      assert.deepEqual([state.json.phase, state.json.methods], ['idle', ['cloud-api']]);
+      const connection = { phone: '15550001234', pushName: 'Shop', wabaId: '1111', phoneNumberId: '2222', stored: JSON.stringify({ wabaId: '1111' }) };
+      const payload = await b.linking.connectCloudApi(ws.id, connection);
+      assert.deepEqual([payload.method, payload.wabaId, payload.phoneNumberId], ['cloud-api', '1111', '2222']);
+      const connected = await tab.waitForEvent('connected');
+      assert.deepEqual(connected.json, { ...payload, state: connected.json.state });
+      assert.equal(Number(connected.id), Number(state.id) + 1);
+      const row = await a.store.getWaSession('acme', 'shop');
+      assert.deepEqual([row?.status, row?.method, row?.phone], ['CONNECTED', 'cloud-api', '15550001234']);
+      tab.destroy();
+    } finally {
+      await cluster.close();
+    }
+  });
 });

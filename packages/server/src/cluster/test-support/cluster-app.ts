@@ -11,6 +11,7 @@ import pino, { type Logger } from 'pino';
 import request from 'supertest';
 import { createApiKey } from '../../api-keys.js';
 import { createApp, type CreateAppOptions } from '../../app.js';
+import type { AppConfig } from '../../config.types.js';
 import { SqliteStore } from '../../store/index.js';
 import { manualClock, testConfig, type ManualClock } from '../../test-support/server.js';
 import type { LinkingEngine } from '../../whatsapp/engine.js';
@@ -45,6 +46,7 @@ export interface TestClusterOptions {
   ids?: string[];
   speed?: number;
   rpcTimeoutMs?: number;
+  config?: Partial<AppConfig>;
   /** Each instance's engine; default the simulator at `speed`. */
   engine?: (deps: { store: SqliteStore; clock: ManualClock; logger: Logger }) => Promise<LinkingEngine>;
   /** Per node (e.g. a shared rate-limit store). */
@@ -57,7 +59,7 @@ export async function testCluster(options: TestClusterOptions = {}): Promise<Tes
   const view = fakeClusterView(ids);
   const clock = manualClock();
   const dir = mkdtempSync(join(tmpdir(), 'titan-cluster-'));
-  const config = testConfig({ dbPath: join(dir, 'titan.db') });
+  const config = testConfig({ dbPath: join(dir, 'titan.db'), ...options.config });
   const logger = pino({ level: process.env.TITAN_TEST_LOG ?? 'silent' });
   const servers: http.Server[] = [];
   const nodes: ClusterNode[] = [];
