@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import type { WidgetState } from '@titan-connect/protocol';
 import type { SequencedEvent } from '../linking/types.js';
-import { EventBus } from './event-bus.js';
+import { EventBus, readState, storedState } from './event-bus.js';
 import { redisUnavailable, TEST_REDIS_URL, testRedis, type TestRedis } from './test-support/redis.js';
 
 const skip = (await redisUnavailable()) ?? undefined;
@@ -35,6 +35,26 @@ class Tab {
 const noCurrent = async (): Promise<never> => {
   throw new Error('the stream has entries: no call to the owner expected');
 };
+
+test('the state kept beside an event leaves out what the event holds, and reads back whole', () => {
+  const qr = { qr: 'https://wa.me/settings/linked_devices#ref,a,b,c,1', expiresAt: EXPIRES_AT, attempt: 2, maxAttempts: 6, svgPath: 'M0 0h7v7H0z'.repeat(500), modules: 33 };
+  const status = { phase: 'qr', status: 'CONNECTING', statusReason: 'SCAN_QR', methods: ['qr', 'pairing'] };
+  const state = { ...stateAt(1), qr } as unknown as WidgetState;
+  const older = { ...state, qr: { ...qr, attempt: 1, qr: 'older' } } as WidgetState;
+  const connected = { session: 'shop', method: 'qr', phone: '1555', pushName: null, redirectUrl: null, state: { ...status, phase: 'connected' } };
+  const CASES: [string, SequencedEvent, WidgetState, 'short' | 'full'][] = [
+    ['a state event is its own state', { id: 1, event: 'state', data: state } as SequencedEvent, state, 'short'],
+    ['a qr event holds the state\'s QR', { id: 2, event: 'qr', data: { ...qr, state: status } } as unknown as SequencedEvent, state, 'short'],
+    ['a qr event with another QR than the state\'s', { id: 3, event: 'qr', data: { ...qr, state: status } } as unknown as SequencedEvent, older, 'full'],
+    ['a connected event', { id: 4, event: 'connected', data: connected } as unknown as SequencedEvent, { ...state, qr: null }, 'full'],
+  ];
+  for (const [name, event, after, size] of CASES) {
+    const stored = storedState(event, after);
+    assert.equal(stored !== JSON.stringify(after), size === 'short', name);
+    if (size === 'short') assert.ok(stored.length < 1000, name);
+    assert.deepEqual(readState(JSON.parse(JSON.stringify(event)) as SequencedEvent, stored), JSON.parse(JSON.stringify(after)), name);
+  }
+});
 
 describe('the cluster event bus', { skip }, () => {
   let t: TestRedis;
@@ -90,7 +110,8 @@ describe('the cluster event bus', { skip }, () => {
       if (n % 10 === 0) {
         const tab = new Tab();
         tabs.push(tab);
-        opening.push(reader.subscribe('ws-race', null, tab.send, tab.end, noCurrent));
+        // Half of them resume from a few events back: replay and live overlap.
+        opening.push(reader.subscribe('ws-race', n % 20 === 0 ? n - 5 : null, tab.send, tab.end, noCurrent));
       }
       if (n % 50 === 0) await flushed();
     }
@@ -98,7 +119,7 @@ describe('the cluster event bus', { skip }, () => {
     for (const tab of tabs) {
       await tab.until(() => tab.ids.at(-1) === 300);
       const first = tab.ids[0]!;
-      assert.deepEqual(tab.ids, Array.from({ length: 301 - first }, (_, i) => first + i));
+      assert.deepEqual(tab.ids, Array.from({ length: 301 - first }, (_, i) => first + i), `from ${first}`);
       assert.equal(tab.got[0]!.event, 'state');
     }
     assert.equal(reader.streamCount, tabs.length);

@@ -68,11 +68,31 @@ export interface Start {
 
 type Entry = [id: string, fields: string[]];
 
+/**
+ * The state stored beside an event, without what the event already holds: a QR's drawn path is
+ * ~13 kB, and a QR cycle's entries would otherwise each keep it twice. `=` stands for "the same
+ * as in the event" (a `state` event's data is the state; a `qr` event's data is the state's QR).
+ */
+export function storedState(event: SequencedEvent, state: WidgetState): string {
+  if (event.event === 'state') return '=';
+  if (event.event === 'qr' && state.qr && state.qr.qr === event.data.qr && state.qr.attempt === event.data.attempt) return JSON.stringify({ ...state, qr: '=' });
+  return JSON.stringify(state);
+}
+
+export function readState(event: SequencedEvent, stored: string): WidgetState {
+  if (stored === '=') return event.data as WidgetState;
+  const state = JSON.parse(stored) as WidgetState | (Omit<WidgetState, 'qr'> & { qr: '=' });
+  if (state.qr !== '=' || event.event !== 'qr') return state as WidgetState;
+  const { state: _status, ...qr } = event.data;
+  return { ...state, qr };
+}
+
 /** A stream entry: an event with its state after it, or the end marker. */
 function parseEntry([, fields]: Entry): { event: SequencedEvent; state: WidgetState } | 'end' {
   const field = (name: string) => fields[fields.indexOf(name) + 1]!;
   if (fields.includes('end')) return 'end';
-  return { event: JSON.parse(field('e')) as SequencedEvent, state: JSON.parse(field('s')) as WidgetState };
+  const event = JSON.parse(field('e')) as SequencedEvent;
+  return { event, state: readState(event, field('s')) };
 }
 
 export interface EventBusOptions {
@@ -93,7 +113,9 @@ export class EventBus implements LinkingObserver {
 
   constructor(private readonly options: EventBusOptions) {
     this.ringSize = options.ringSize ?? RING_SIZE;
-    this.subscriber = options.redis.duplicate({ maxRetriesPerRequest: null });
+    // No ready check: its INFO would race the first SUBSCRIBE, and Redis refuses INFO from a
+    // subscribed connection (ioredis then drops and reopens it).
+    this.subscriber = options.redis.duplicate({ maxRetriesPerRequest: null, enableReadyCheck: false });
     this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     // Messages published while the connection is down are lost: hold live events from the
     // moment it drops, and on its return read what was missed from the streams first.
@@ -109,7 +131,7 @@ export class EventBus implements LinkingObserver {
     const { redis, keys, logger } = this.options;
     const ttl = this.streamTtl(state.expiresAt);
     redis
-      .eval(PUBLISH_EVENT, 2, keys.events(widgetSessionId), keys.live(widgetSessionId), `${event.id}-0`, JSON.stringify(event), JSON.stringify(state), this.ringSize, ttl)
+      .eval(PUBLISH_EVENT, 2, keys.events(widgetSessionId), keys.live(widgetSessionId), `${event.id}-0`, JSON.stringify(event), storedState(event, state), this.ringSize, ttl)
       .catch((err: unknown) => logger.error({ err, widgetSession: widgetSessionId, eventId: event.id }, 'cluster bus: could not publish a widget event'));
   }
 
@@ -154,7 +176,7 @@ export class EventBus implements LinkingObserver {
     }
     this.sendTo(listener, { id: start.id, event: 'state', data: start.state });
     listener.lastSent = start.id;
-    for (const event of start.events) this.sendTo(listener, event);
+    for (const event of start.events) this.deliver(topic, listener, event, true);
     this.scheduleExpiry(topic, start.state);
     if (start.ended) {
       this.finish(topic, listener);
@@ -240,8 +262,8 @@ export class EventBus implements LinkingObserver {
     for (const listener of [...topic.listeners]) this.deliver(topic, listener, live);
   }
 
-  private deliver(topic: Topic, listener: Listener, live: Live): void {
-    if (listener.held) {
+  private deliver(topic: Topic, listener: Listener, live: Live, replay = false): void {
+    if (listener.held && !replay) {
       listener.held.push(live);
       return;
     }
