@@ -47,7 +47,20 @@ export async function startCluster(deps: AppDeps, options: ClusterOptions): Prom
   const keys = clusterKeys(options.namespace);
   // `lazyConnect` + `connect()` so start-up fails with the real reason instead of queueing.
   const redis = new Redis(options.redisUrl, { lazyConnect: true, connectionName: `titan:${options.ownership.instanceId}` });
-  await redis.connect();
+  let reason = 'connection closed';
+  const noteReason = (error: Error) => void (reason = error.message);
+  redis.on('error', noteReason);
+  try {
+    await redis.connect();
+  } catch {
+    // ioredis would go on retrying in the background; a start that failed must leave nothing behind.
+    redis.disconnect();
+    // Never the URL: it may hold a password.
+    throw new Error(`TITAN_REDIS_URL: Redis is unreachable (${reason})`);
+  }
+  redis.off('error', noteReason);
+  // Later outages are retried by ioredis; each failed command is logged where it is used.
+  redis.on('error', (err: Error) => deps.logger.warn({ err }, 'Redis connection error'));
   const linking = new ClusterLinking(deps, { redis, keys, ownership: options.ownership, rpcTimeoutMs: options.rpcTimeoutMs });
   return {
     redis,
