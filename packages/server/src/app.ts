@@ -25,7 +25,6 @@ import { widgetPageRouter } from './routes/widget-page.js';
 import { widgetSessionsRouter } from './routes/widget-sessions.js';
 import { Sessions } from './services/sessions.js';
 import { WidgetSessions, type SessionNamer } from './services/widget-sessions.js';
-import type { VirtualPhone } from './whatsapp/engine.js';
 
 export interface CreateAppOptions extends AppDeps {
   /** The linking layer; built from the deps when absent (tests may pass a fake). */
@@ -36,8 +35,6 @@ export interface CreateAppOptions extends AppDeps {
   logRequests?: boolean;
   /** Names sessions created without `sessionName` (tests force collisions). */
   sessionNamer?: SessionNamer;
-  /** The virtual phone; default the engine's (cluster mode passes one that reaches every instance). */
-  virtualPhone?: VirtualPhone | null;
   /** Abuse limits (SECURITY.md lists them); the store is where cluster mode plugs a shared one. */
   limits?: { widgetSessions?: WidgetSessionLimitOptions; streams?: StreamLimitOptions };
 }
@@ -58,7 +55,7 @@ export function apiRouters(
 }
 
 export function createApp(options: CreateAppOptions): Express {
-  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, virtualPhone: givenPhone, ...deps } = options;
+  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, ...deps } = options;
   const linking = givenLinking ?? createLinking(deps);
   // Routes call these services; the services call the store, the linking layer and the engine.
   const widgetSessions = new WidgetSessions(deps, linking, sessionNamer);
@@ -95,9 +92,8 @@ export function createApp(options: CreateAppOptions): Express {
 
   // The virtual phone exists only for engines that have one; elsewhere it is an unknown route.
   // Loopback clients only unless TITAN_DEMO=public: it needs no credential.
-  const virtualPhone = givenPhone ?? deps.engine.virtualPhone;
-  if (virtualPhone) {
-    app.use('/dev/simulator', loopbackOnly(deps.config.demoPublic === true, 'The virtual phone'), jsonBody(), devSimulatorRouter(virtualPhone));
+  if (deps.engine.virtualPhone) {
+    app.use('/dev/simulator', loopbackOnly(deps.config.demoPublic === true, 'The virtual phone'), jsonBody(), devSimulatorRouter(deps.engine.virtualPhone));
   }
 
   app.use(assetsRouter(deps.logger, assets));

@@ -1,7 +1,9 @@
 // Cluster mode's cross-instance half, built from one Redis URL and the instance's `Ownership`:
-// the forwarding linking layer, the virtual phone that reaches every instance, and the shared
-// rate-limit store. main.ts passes these to `createApp` (`linking`, `virtualPhone`,
-// `limits.widgetSessions.store`) and closes the cluster after the app.
+// the forwarding linking layer, the forwarding engine (with the virtual phone that reaches every
+// instance) and the shared rate-limit store. main.ts passes them to `createApp`:
+//   createApp({ ...deps, engine: cluster.linking.engine, linking: cluster.linking,
+//               limits: { widgetSessions: { store: cluster.widgetSessionLimitStore } } })
+// and on shutdown closes the linking (as today), then `cluster.close()`.
 import { Redis } from 'ioredis';
 import { RedisStore } from 'rate-limit-redis';
 import type { Store as RateLimitStore } from 'express-rate-limit';
@@ -13,6 +15,7 @@ import type { Ownership } from './types.js';
 export type * from './types.js';
 export { clusterKeys, type ClusterKeys } from './keys.js';
 export { ClusterLinking } from './linking.js';
+export { ForwardingEngine } from './engine.js';
 
 export interface ClusterOptions {
   redisUrl: string;

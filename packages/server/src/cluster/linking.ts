@@ -13,7 +13,8 @@ import type { CloudApiConnection } from '../meta/embedded-signup.js';
 import { sessionKeyId, type SessionKey, type VirtualPhone } from '../whatsapp/engine.js';
 import { EventBus } from './event-bus.js';
 import type { ClusterKeys } from './keys.js';
-import { Rpc } from './rpc.js';
+import { ForwardingEngine, isEngineCall } from './engine.js';
+import { onOwner, Rpc } from './rpc.js';
 import type { Ownership } from './types.js';
 import { ClusterVirtualPhone } from './virtual-phone.js';
 
@@ -37,6 +38,8 @@ export class ClusterLinking implements Linking {
   readonly rpc: Rpc;
   /** The virtual phone reaching every instance's sessions (null when the engine has none). */
   readonly virtualPhone: ClusterVirtualPhone | null;
+  /** The engine for routes and services (`createApp`'s `engine`): sends and logouts reach the owner. */
+  readonly engine: ForwardingEngine;
   private readonly keys = new Map<string, SessionKey>();
   /** Starts in flight: a thousand tabs opening at once ask the owner once. */
   private readonly starting = new Map<string, Promise<void>>();
@@ -57,6 +60,7 @@ export class ClusterLinking implements Linking {
     this.rpc = new Rpc({ redis, keys, instanceId: ownership.instanceId, logger: deps.logger, timeoutMs: options.rpcTimeoutMs, handler: (method, args) => this.serve(method, args) });
     const phone: VirtualPhone | null = deps.engine.virtualPhone;
     this.virtualPhone = phone ? new ClusterVirtualPhone(phone, ownership, this.rpc) : null;
+    this.engine = new ForwardingEngine(deps.engine, ownership, this.rpc, this.virtualPhone);
     this.stopWatching = ownership.onChange(({ key, owned }) => {
       if (owned) return this.gain(key);
       // Leaves no stale runtime behind to number events from if the session comes back.
@@ -167,29 +171,13 @@ export class ClusterLinking implements Linking {
     return this.onOwner(await this.keyOf(widgetSessionId), method, args, here);
   }
 
-  /**
-   * Runs `here` if this instance owns `key`, else the same call on the owner. An owner that does
-   * not answer (or no longer owns it) is asked about once more: if ownership moved meanwhile
-   * (failover), the new owner gets the call; otherwise the 503 stands and the widget retries.
-   */
-  private async onOwner<T>(key: SessionKey, method: string, args: unknown[], here: () => Promise<T>): Promise<T> {
-    const { ownership } = this.options;
-    let owner = await ownership.ownerOf(key);
-    for (let attempt = 0; ; attempt++) {
-      if (owner === ownership.instanceId) return here();
-      try {
-        return (await this.rpc.call(owner, method, args)) as T;
-      } catch (error) {
-        if (attempt > 0 || !(error instanceof HttpError) || error.status !== 503) throw error;
-        const again = await ownership.ownerOf(key);
-        if (again === owner) throw error;
-        owner = again;
-      }
-    }
+  private onOwner<T>(key: SessionKey, method: string, args: unknown[], here: () => Promise<T>): Promise<T> {
+    return onOwner(this.options.ownership, this.rpc, key, method, args, here);
   }
 
   /** A call another instance forwarded: run it here if this instance still owns the session. */
   private async serve(method: string, args: unknown[]): Promise<unknown> {
+    if (isEngineCall(method)) return this.engine.serve(method, args);
     if (method.startsWith('phone.')) {
       if (!this.virtualPhone) throw new HttpError(404, 'NOT_FOUND', 'This engine has no virtual phone.');
       return this.virtualPhone.serve(method, args);

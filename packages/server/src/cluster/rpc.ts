@@ -9,7 +9,9 @@ import type { Logger } from 'pino';
 import type { ErrorCode } from '@titan-connect/protocol';
 import { HttpError } from '../errors.js';
 import { toHttpError } from '../middleware/error-handler.js';
+import type { SessionKey } from '../whatsapp/engine.js';
 import type { ClusterKeys } from './keys.js';
+import type { Ownership } from './types.js';
 
 /**
  * How long a caller waits for the owner. Above the slowest action (a pairing code from WhatsApp
@@ -184,5 +186,25 @@ export class Rpc {
       .pexpire(key, 60_000)
       .exec()
       .catch((error: unknown) => logger.error({ err: error }, 'cluster RPC: could not send a reply'));
+  }
+}
+
+/**
+ * Runs `here` if this instance owns `key`, else `method` on the owner. An owner that does not
+ * answer (or no longer owns it) is asked about once more: if ownership moved meanwhile
+ * (failover), the new owner gets the call; otherwise the 503 stands and the client retries.
+ */
+export async function onOwner<T>(ownership: Ownership, rpc: Rpc, key: SessionKey, method: string, args: unknown[], here: () => Promise<T>): Promise<T> {
+  let owner = await ownership.ownerOf(key);
+  for (let attempt = 0; ; attempt++) {
+    if (owner === ownership.instanceId) return here();
+    try {
+      return (await rpc.call(owner, method, args)) as T;
+    } catch (error) {
+      if (attempt > 0 || !(error instanceof HttpError) || error.status !== 503) throw error;
+      const again = await ownership.ownerOf(key);
+      if (again === owner) throw error;
+      owner = again;
+    }
   }
 }

@@ -71,7 +71,7 @@ export async function testCluster(options: TestClusterOptions = {}): Promise<Tes
       : new SimulatorEngine({ store, clock, speed: options.speed ?? 1, logger: engineLogger });
     const deps = { config, store, engine, clock, logger: logger.child({ instance: id }) };
     const linking = new ClusterLinking(deps, { redis: redis.redis, keys: redis.keys, ownership: new FakeOwnership(id, view), rpcTimeoutMs: options.rpcTimeoutMs });
-    const app = createApp({ ...deps, linking, virtualPhone: linking.virtualPhone, logRequests: false, limits: options.limits?.(id, redis) });
+    const app = createApp({ ...deps, engine: linking.engine, linking, logRequests: false, limits: options.limits?.(id, redis) });
     await linking.resume();
     const server = http.createServer(app);
     servers.push(server);
