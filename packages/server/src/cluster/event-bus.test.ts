@@ -215,4 +215,24 @@ describe('the cluster event bus', { skip }, () => {
     await reader.close();
     readerRedis.disconnect();
   });
+
+  test('a drop when nothing was missed: the stream goes on (an old, trimmed history is no gap)', async () => {
+    const owner = bus(t.redis, 10);
+    const name = `${t.keys.namespace}-reader3`;
+    const readerRedis = new Redis(TEST_REDIS_URL, { connectionName: name });
+    const reader = bus(readerRedis);
+    for (let n = 1; n <= 250; n++) owner.event('ws-quiet', eventAt(n), stateAt(n));
+    await flushed();
+    const tab = new Tab();
+    await reader.subscribe('ws-quiet', null, tab.send, tab.end, noCurrent);
+    await killSubscriber(name);
+    // The subscriber reconnects (ioredis retries after 50 ms) and catches up with nothing.
+    await new Promise((r) => setTimeout(r, 300));
+    owner.event('ws-quiet', eventAt(251), stateAt(251));
+    await tab.until(() => tab.ids.includes(251));
+    assert.deepEqual(tab.ids, [250, 251]);
+    assert.equal(tab.ended, false);
+    await reader.close();
+    readerRedis.disconnect();
+  });
 });

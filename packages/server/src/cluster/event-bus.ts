@@ -177,6 +177,9 @@ export class EventBus implements LinkingObserver {
     this.sendTo(listener, { id: start.id, event: 'state', data: start.state });
     listener.lastSent = start.id;
     for (const event of start.events) this.deliver(topic, listener, event, true);
+    // Read after the channel was subscribed: whatever comes later arrives live, so a catch-up
+    // after a reconnect starts here at the latest.
+    topic.lastId = Math.max(topic.lastId, start.events.at(-1)?.id ?? start.id);
     this.scheduleExpiry(topic, start.state);
     if (start.ended) {
       this.finish(topic, listener);
