@@ -12,7 +12,8 @@ describe('cluster RPC over Redis', { skip }, () => {
   let t: TestRedis;
   const rpcs: Rpc[] = [];
   const instance = (instanceId: string, handler: RpcHandler, timeoutMs?: number): Rpc => {
-    const rpc = new Rpc({ redis: t.redis, keys: t.keys, instanceId, logger, handler, timeoutMs });
+    // Clocks of one process agree: no allowance for skew, so a late request is plainly late.
+    const rpc = new Rpc({ redis: t.redis, keys: t.keys, instanceId, logger, handler, timeoutMs, clockSkewMs: 0 });
     rpcs.push(rpc);
     return rpc;
   };

@@ -20,6 +20,11 @@ import type { Ownership } from './types.js';
 export const RPC_TIMEOUT_MS = 10_000;
 /** Requests popped at once: a burst of streams opening is served in a few round trips. */
 const BATCH = 100;
+/**
+ * Deadlines are the caller's clock: an owner whose clock is ahead by up to this much still runs
+ * a request in time, rather than dropping every call of a badly synced peer.
+ */
+export const CLOCK_SKEW_MS = 5_000;
 
 /** An error as it crosses instances: the `HttpError` the owner would have answered with. */
 export interface RpcErrorBody {
@@ -75,6 +80,8 @@ export interface RpcOptions {
   logger: Logger;
   handler: RpcHandler;
   timeoutMs?: number;
+  /** Default `CLOCK_SKEW_MS`. */
+  clockSkewMs?: number;
 }
 
 export class Rpc {
@@ -171,7 +178,7 @@ export class Rpc {
       return;
     }
     // Nobody waits for it any more; doing it now would surprise whoever retried elsewhere.
-    if (Date.now() > request.deadline) return;
+    if (Date.now() > request.deadline + (this.options.clockSkewMs ?? CLOCK_SKEW_MS)) return;
     let reply: RpcReply;
     try {
       reply = { id: request.id, value: await handler(request.method, request.args) };
