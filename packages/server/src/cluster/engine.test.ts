@@ -10,7 +10,7 @@ const skip = (await redisUnavailable()) ?? undefined;
 
 test('send a text and delete the session through b; a runs it', { skip }, async () => {
   const cluster = await testCluster({ rpcTimeoutMs: 300 });
-  const [a, b] = cluster.nodes as [NonNullable<(typeof cluster.nodes)[0]>, NonNullable<(typeof cluster.nodes)[0]>];
+  const [a, b] = cluster.nodes;
   try {
     const ws = await cluster.widgetSession(b, { sessionName: 'shop' });
     const tab = new SseClient(b.port, `/widget/api/events?token=${ws.token}`);

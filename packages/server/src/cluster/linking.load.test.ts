@@ -13,7 +13,7 @@ test(`${WIDGET_SESSIONS * TABS_EACH} streams on b for ${WIDGET_SESSIONS} widget 
   const cluster = await testCluster({
     limits: () => ({ widgetSessions: { perMinute: 10_000 }, streams: { perWidgetSession: TABS_EACH, perIp: 100_000 } }),
   });
-  const [a, b] = cluster.nodes as [NonNullable<(typeof cluster.nodes)[0]>, NonNullable<(typeof cluster.nodes)[0]>];
+  const [a, b] = cluster.nodes;
   const tabs: SseClient[][] = [];
   try {
     const sessions = [];

@@ -16,7 +16,7 @@ describe('cluster mode: the virtual phone reaches the owner', { skip }, () => {
     const cluster = await testCluster({
       engine: ({ store, logger }) => createRemoteEmulatedEngine({ store, logger, emulatorUrl: emulator.controlUrl, connectTimeoutMs: 5_000 }),
     });
-    const [a, b] = cluster.nodes as [NonNullable<(typeof cluster.nodes)[0]>, NonNullable<(typeof cluster.nodes)[0]>];
+    const [a, b] = cluster.nodes;
     try {
       const ws = await cluster.widgetSession(a, { sessionName: 'shop' });
       const tab = new SseClient(b.port, `/widget/api/events?token=${ws.token}`);

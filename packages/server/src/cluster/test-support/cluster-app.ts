@@ -12,7 +12,8 @@ import request from 'supertest';
 import { createApiKey } from '../../api-keys.js';
 import { createApp, type CreateAppOptions } from '../../app.js';
 import type { AppConfig } from '../../config.types.js';
-import { SqliteStore } from '../../store/index.js';
+import { PostgresStore, SqliteStore, type Store } from '../../store/index.js';
+import { createTestDatabase, type TestDatabase } from '../../store/test-support/postgres.js';
 import { manualClock, testConfig, type ManualClock } from '../../test-support/server.js';
 import type { LinkingEngine } from '../../whatsapp/engine.js';
 import { SimulatorEngine } from '../../whatsapp/simulator/engine.js';
@@ -22,14 +23,15 @@ import { FakeOwnership, fakeClusterView, testRedis, type FakeClusterView, type T
 export interface ClusterNode {
   id: string;
   app: Express;
-  store: SqliteStore;
+  store: Store;
   engine: LinkingEngine;
   linking: ClusterLinking;
   port: number;
 }
 
 export interface TestCluster {
-  nodes: ClusterNode[];
+  /** In the order of `ids` (at least two). */
+  nodes: [ClusterNode, ClusterNode, ...ClusterNode[]];
   view: FakeClusterView;
   clock: ManualClock;
   redis: TestRedis;
@@ -47,8 +49,10 @@ export interface TestClusterOptions {
   speed?: number;
   rpcTimeoutMs?: number;
   config?: Partial<AppConfig>;
+  /** One SQLite file (default) or a fresh Postgres database, a connection (pool) per instance. */
+  store?: 'sqlite' | 'postgres';
   /** Each instance's engine; default the simulator at `speed`. */
-  engine?: (deps: { store: SqliteStore; clock: ManualClock; logger: Logger }) => Promise<LinkingEngine>;
+  engine?: (deps: { store: Store; clock: ManualClock; logger: Logger }) => Promise<LinkingEngine>;
   /** Per node (e.g. a shared rate-limit store). */
   limits?: (id: string, redis: TestRedis) => CreateAppOptions['limits'];
 }
@@ -63,8 +67,9 @@ export async function testCluster(options: TestClusterOptions = {}): Promise<Tes
   const logger = pino({ level: process.env.TITAN_TEST_LOG ?? 'silent' });
   const servers: http.Server[] = [];
   const nodes: ClusterNode[] = [];
+  const database: TestDatabase | null = options.store === 'postgres' ? await createTestDatabase() : null;
   for (const id of ids) {
-    const store = new SqliteStore(config.dbPath);
+    const store = database ? await PostgresStore.open(database.url) : new SqliteStore(config.dbPath);
     const engineLogger = logger.child({ instance: id });
     const engine = options.engine
       ? await options.engine({ store, clock, logger: engineLogger })
@@ -80,7 +85,7 @@ export async function testCluster(options: TestClusterOptions = {}): Promise<Tes
   }
   const key = async () => (await createApiKey(nodes[0]!.store, { tenantId: 'acme', scopes: ['*'], now: clock.now() })).key;
   return {
-    nodes,
+    nodes: nodes as TestCluster['nodes'],
     view,
     clock,
     redis,
@@ -109,6 +114,7 @@ export async function testCluster(options: TestClusterOptions = {}): Promise<Tes
         await node.engine.close();
         await node.store.close();
       }
+      await database?.drop();
       await redis.drop();
     },
   };
