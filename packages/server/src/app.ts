@@ -93,7 +93,7 @@ export function createApp(options: CreateAppOptions): Express {
   // The virtual phone exists only for engines that have one; elsewhere it is an unknown route.
   // Loopback clients only unless TITAN_DEMO=public: it needs no credential.
   if (deps.engine.virtualPhone) {
-    app.use('/dev/simulator', loopbackOnly(deps.config.demoPublic === true, 'The virtual phone'), jsonBody(), devSimulatorRouter(deps.engine.virtualPhone));
+    app.use('/dev/simulator', loopbackOnly(deps.config.demoPublic === true, 'The virtual phone'), jsonBody(), devSimulatorRouter(deps));
   }
 
   app.use(assetsRouter(deps.logger, assets));

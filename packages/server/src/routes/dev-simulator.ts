@@ -2,7 +2,8 @@
 // plays the user's phone: scan the QR on screen, or type the pairing code.
 import { Router } from 'express';
 import * as z from 'zod';
-import type { VirtualPhone } from '../whatsapp/engine.js';
+import type { AppDeps } from '../deps.js';
+import { HttpError } from '../errors.js';
 import { parseBody } from '../middleware/parse-body.js';
 
 // The phone that scans: E.164 digits (a "+", spaces and dashes are dropped); absent, a fresh
@@ -14,19 +15,22 @@ const PhoneNumber = z
 const ScanBody = z.strictObject({ qr: z.string().min(1).max(2048), phoneNumber: PhoneNumber.optional() });
 const CodeBody = z.strictObject({ code: z.string().min(1).max(32) });
 
-/** `virtualPhone`: the engine's, or in cluster mode one that reaches every instance's sessions. */
-export function devSimulatorRouter(virtualPhone: VirtualPhone): Router {
+export function devSimulatorRouter(deps: Pick<AppDeps, 'engine'>): Router {
   const router = Router();
+  const phone = () => {
+    if (!deps.engine.virtualPhone) throw new HttpError(404, 'NOT_FOUND', 'This engine has no virtual phone.');
+    return deps.engine.virtualPhone;
+  };
 
   router.post('/scan', parseBody(ScanBody), async (req, res) => {
     const { qr, phoneNumber } = req.body;
-    const key = await virtualPhone.scan(qr, phoneNumber);
+    const key = await phone().scan(qr, phoneNumber);
     res.json({ success: true, data: { session: key.name } });
   });
 
   router.post('/enter-code', parseBody(CodeBody), async (req, res) => {
     const { code } = req.body;
-    const key = await virtualPhone.enterCode(code);
+    const key = await phone().enterCode(code);
     res.json({ success: true, data: { session: key.name } });
   });
 
