@@ -38,4 +38,25 @@ describe('cluster mode: the virtual phone reaches the owner', { skip }, () => {
       await emulator.close();
     }
   });
+
+  test('three instances: created on a, streamed on b, scanned through a, run by c', async () => {
+    const cluster = await testCluster({ ids: ['a', 'b', 'c'], speed: 20 });
+    const [a, b] = cluster.nodes;
+    const c = cluster.nodes[2]!;
+    cluster.view.owner = 'c';
+    try {
+      const ws = await cluster.widgetSession(a, { sessionName: 'shop' });
+      const tab = new SseClient(b.port, `/widget/api/events?token=${ws.token}`);
+      const shown = await tab.waitFor((f) => f.event === 'qr' || (f.event === 'state' && f.json.phase === 'qr'));
+      // a does not know the QR; b answers 400 too; c links it.
+      const scan = await cluster.post(a, '/dev/simulator/scan', { qr: shown.event === 'qr' ? shown.json.qr : shown.json.qr.qr });
+      assert.deepEqual([scan.status, scan.body.data?.session], [200, 'shop'], JSON.stringify(scan.body));
+      assert.equal((await tab.waitForEvent('connected')).json.session, 'shop');
+      const key = { tenantId: 'acme', name: 'shop' };
+      assert.deepEqual([a, b, c].map((node) => node.engine.isRunning(key)), [false, false, true]);
+      tab.destroy();
+    } finally {
+      await cluster.close();
+    }
+  });
 });
