@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { createApiKey, ensureApiKey } from './api-keys.js';
 import { createApp } from './app.js';
 import { systemClock } from './clock.js';
-import { ClusterStartError, fencedStore, LeasedEngine, openCluster, type ClusterOwnership } from './cluster/index.js';
+import { ClusterStartError, fencedStore, LeasedEngine, openCluster, startCluster, type Cluster, type ClusterOwnership } from './cluster/index.js';
 import { ConfigError, loadConfig, resolveSecret } from './config.js';
 import type { AppConfig } from './config.types.js';
 import type { Linking } from './linking/index.js';
@@ -86,6 +86,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
   const rawStore = await openStore(loaded);
   let linking: Linking | null = null;
   let ownership: ClusterOwnership | null = null;
+  let cluster: Cluster | null = null;
   const server = createServer({ ...HTTP_TIMEOUTS });
   server.maxConnections = MAX_CONNECTIONS;
   // 503 SERVICE_UNAVAILABLE with Retry-After until the app is built and linking has resumed.
@@ -113,7 +114,23 @@ export async function startServer(env: Record<string, string | undefined> = proc
     const printedApiKey = await bootstrapKeys(config, store, systemClock.now(), log);
     const localEngine = await createEngine(config, store, log);
     const engine = ownership ? new LeasedEngine(localEngine, ownership) : localEngine;
-    const app = createApp({ config, store, engine, clock: systemClock, logger: log, ownership: ownership ?? undefined });
+    const deps = { config, store, engine, clock: systemClock, logger: log };
+    // Cluster mode's other half: widget actions and session calls reach the owner, events reach
+    // every instance's streams, and the creation limit is counted in Redis.
+    cluster = ownership
+      ? await startCluster(deps, { redisUrl: config.redisUrl!, ownership, namespace: ownership.keyPrefix.replace(/:$/, '') })
+      : null;
+    const redis = cluster?.redis;
+    const app = createApp({
+      ...deps,
+      ownership: ownership ?? undefined,
+      ...(cluster && {
+        engine: cluster.linking.engine,
+        linking: cluster.linking,
+        limits: { widgetSessions: { store: cluster.widgetSessionLimitStore } },
+        readiness: [{ name: 'redis', check: async () => void (await redis!.ping()) }],
+      }),
+    });
     const appLinking = (linking = app.locals.linking as Linking);
     logDemoReach(config, engine.virtualPhone !== null, log);
     if (ownership && engine instanceof LeasedEngine) {
@@ -140,6 +157,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await ownership?.leave();
         await linking?.close();
+        await cluster?.close();
         await engine.close();
         await ownership?.close();
         await rawStore.close();
@@ -148,6 +166,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
     return running;
   } catch (error) {
     await linking?.close().catch(() => {});
+    await cluster?.close().catch(() => {});
     await ownership?.close().catch(() => {});
     if (server.listening) server.close();
     await rawStore.close();
