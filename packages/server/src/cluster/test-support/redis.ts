@@ -38,6 +38,10 @@ export function testPrefix(): { prefix: string; cleanup(): Promise<void> } {
       } finally {
         redis.disconnect();
       }
+    },
+  };
+}
+
 export interface TestRedis {
   redis: Redis;
   keys: ClusterKeys;
@@ -64,6 +68,7 @@ export async function testRedis(): Promise<TestRedis> {
 }
 
 export const newRedis = (): Redis => new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+
 /** Who owns what, as every instance of a test cluster sees it (one object shared by all). */
 export class FakeClusterView {
   /** Per session name; the others belong to `owner`. */
