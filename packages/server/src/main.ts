@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { createApiKey, ensureApiKey } from './api-keys.js';
 import { createApp } from './app.js';
 import { systemClock } from './clock.js';
-import { ClusterStartError, fencedStore, LeasedEngine, openCluster, type ClusterOwnership } from './cluster/index.js';
+import { ClusterStartError, fencedStore, LeasedEngine, openCluster, startCluster, type Cluster, type ClusterOwnership } from './cluster/index.js';
 import { ConfigError, DEFAULT_WEBHOOK_CONFIG, loadConfig, resolveSecret } from './config.js';
 import type { AppConfig } from './config.types.js';
 import type { Linking } from './linking/index.js';
@@ -88,6 +88,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
   let linking: Linking | null = null;
   let webhookWorker: WebhookWorker | null = null;
   let ownership: ClusterOwnership | null = null;
+  let cluster: Cluster | null = null;
   const server = createServer({ ...HTTP_TIMEOUTS });
   server.maxConnections = MAX_CONNECTIONS;
   // 503 SERVICE_UNAVAILABLE with Retry-After until the app is built and linking has resumed.
@@ -118,7 +119,25 @@ export async function startServer(env: Record<string, string | undefined> = proc
     // Webhook deliveries: the worker looks at the outbox right after any commit that put events in it.
     const worker = (webhookWorker = new WebhookWorker({ store, clock: systemClock, logger: log, secret: config.secret, config: config.webhooks ?? DEFAULT_WEBHOOK_CONFIG }));
     const wake = () => worker.wake();
-    const app = createApp({ config, store: withWebhookWakeups(store, wake), engine, clock: systemClock, logger: log, ownership: ownership ?? undefined, webhookPublished: wake });
+    // The app and the cluster see the store that wakes the worker after a commit with events.
+    const deps = { config, store: withWebhookWakeups(store, wake), engine, clock: systemClock, logger: log };
+    // Cluster mode's other half: widget actions and session calls reach the owner, events reach
+    // every instance's streams, and the creation limit is counted in Redis.
+    cluster = ownership
+      ? await startCluster(deps, { redisUrl: config.redisUrl!, ownership, namespace: ownership.keyPrefix.replace(/:$/, '') })
+      : null;
+    const redis = cluster?.redis;
+    const app = createApp({
+      ...deps,
+      ownership: ownership ?? undefined,
+      webhookPublished: wake,
+      ...(cluster && {
+        engine: cluster.linking.engine,
+        linking: cluster.linking,
+        limits: { widgetSessions: { store: cluster.widgetSessionLimitStore } },
+        readiness: [{ name: 'redis', check: async () => void (await redis!.ping()) }],
+      }),
+    });
     const appLinking = (linking = app.locals.linking as Linking);
     logDemoReach(config, engine.virtualPhone !== null, log);
     if (ownership && engine instanceof LeasedEngine) {
@@ -149,6 +168,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await ownership?.leave();
         await linking?.close();
+        await cluster?.close();
         await engine.close();
         await worker.stop();
         await ownership?.close();
@@ -159,6 +179,7 @@ export async function startServer(env: Record<string, string | undefined> = proc
   } catch (error) {
     await linking?.close().catch(() => {});
     await webhookWorker?.stop().catch(() => {});
+    await cluster?.close().catch(() => {});
     await ownership?.close().catch(() => {});
     if (server.listening) server.close();
     await rawStore.close();

@@ -26,6 +26,12 @@ import {
   untilEvent,
 } from './test-support/processes.js';
 import { redisUnavailable, TEST_REDIS_URL, testPrefix } from './test-support/redis.js';
+import { rendezvousOwner } from './rendezvous.js';
+import { sessionKeyId } from '../whatsapp/engine.js';
+
+const IDS = ['titan-a', 'titan-b', 'titan-c'];
+/** The instance the spread gives a session of tenant `default` (the bootstrap key's) while all three live. */
+const spreadOwner = (name: string) => rendezvousOwner(IDS, sessionKeyId({ tenantId: 'default', name }));
 
 const eventually = async (check: () => Promise<boolean>, what: string, ms = 3_000) => {
   for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) if (await check()) return;
@@ -57,7 +63,7 @@ describe('cluster mode: three instances, one emulator, kill -9 and SIGTERM', { s
     emulator = await startEmulatorProcess(join(dir, 'edge.json'));
     const env = { databaseUrl: db.url, redisUrl: TEST_REDIS_URL, redisPrefix: prefix.prefix, emulatorUrl: emulator.url, leaseTtlMs: LEASE_TTL_MS };
     // One after the other: the first migrates, and three tsx start-ups at once would crowd a small CI box.
-    for (const id of ['titan-a', 'titan-b', 'titan-c']) instances.set(id, await startInstance(id, env));
+    for (const id of IDS) instances.set(id, await startInstance(id, env));
   });
 
   after(async () => {
@@ -68,30 +74,37 @@ describe('cluster mode: three instances, one emulator, kill -9 and SIGTERM', { s
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('all three instances are members; a session links on the instance that serves its widget', async () => {
+  test('all three instances are members; a session links on the owner the spread picks, whichever instance serves its widget', async () => {
     const a = instances.get('titan-a')!;
     const cluster = await api(a.base, 'GET', '/api/cluster');
     assert.equal(cluster.body.data.mode, 'cluster');
-    assert.deepEqual(cluster.body.data.instances.map((i: { id: string }) => i.id), ['titan-a', 'titan-b', 'titan-c']);
+    assert.deepEqual(cluster.body.data.instances.map((i: { id: string }) => i.id), IDS);
     await linkOn(a.base, emulator.url, 'failover', '15550170001');
-    assert.equal(await ownerOf(instances.get('titan-c')!.base, 'failover'), 'titan-a', 'every instance sees the same owner');
+    const owner = await ownerOf(a.base, 'failover');
+    assert.equal(owner, spreadOwner('failover'));
+    assert.equal(await ownerOf(instances.get('titan-c')!.base, 'failover'), owner, 'every instance sees the same owner');
+    // Through titan-a whoever owns it: a non-owner forwards the send to the owner's socket.
     await sendUntilAccepted(async () => a.base, 'failover', 10_000);
   });
 
   test('kill -9 of the owner: another instance owns the session and sends through it within 10 s; a widget mid-link gets a fresh QR there', async () => {
-    const a = instances.get('titan-a')!;
-    // A second number mid-link on titan-a: its QR is showing, nobody has scanned it yet.
-    const created = await api(a.base, 'POST', '/api/widget/sessions', { sessionName: 'midlink', mode: 'qr' });
+    const ownerId = (await ownerOf(instances.get('titan-a')!.base, 'failover'))!;
+    const owner = instances.get(ownerId)!;
+    const entry = [...instances.values()].find((i) => i !== owner)!;
+    // A second number mid-link on the same owner, its widget served by another instance: its QR
+    // is showing, nobody has scanned it yet.
+    const midlink = Array.from({ length: 60 }, (_, i) => `midlink-${i}`).find((name) => spreadOwner(name) === ownerId)!;
+    const created = await api(entry.base, 'POST', '/api/widget/sessions', { sessionName: midlink, mode: 'qr' });
     const token = created.body.data.widgetToken as string;
-    const firstQr = qrOf('qr', await untilEvent(a.base, token, (event, data) => Boolean(qrOf(event, data)) && event === 'qr'));
-    assert.equal(await ownerOf(a.base, 'midlink'), 'titan-a');
+    const firstQr = qrOf('qr', await untilEvent(entry.base, token, (event, data) => Boolean(qrOf(event, data)) && event === 'qr'));
+    assert.equal(await ownerOf(entry.base, midlink), ownerId);
 
     const killedAt = Date.now();
-    a.child.kill('SIGKILL');
-    await a.exited;
+    owner.child.kill('SIGKILL');
+    await owner.exited;
     const tookMs = await sendUntilAccepted(() => ownerBase('failover'), 'failover', 10_000);
     const newOwner = await ownerOf(alive()[0]!.base, 'failover');
-    assert.ok(newOwner === 'titan-b' || newOwner === 'titan-c', String(newOwner));
+    assert.ok(newOwner && newOwner !== ownerId, String(newOwner));
     assert.ok(Date.now() - killedAt <= 10_000, `re-owned and sending ${Date.now() - killedAt} ms after the kill`);
     const session = await api(instances.get(newOwner!)!.base, 'GET', '/api/sessions/failover');
     assert.equal(session.body.data.status, 'CONNECTED');
@@ -103,9 +116,9 @@ describe('cluster mode: three instances, one emulator, kill -9 and SIGTERM', { s
     // The widget mid-link: a fresh QR cycle on its new owner; scanning it is all the user does.
     let midOwner: string | null = null;
     for (const deadline = Date.now() + 10_000; !midOwner && Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
-      midOwner = await ownerOf(alive()[0]!.base, 'midlink');
+      midOwner = await ownerOf(alive()[0]!.base, midlink);
     }
-    assert.ok(midOwner && midOwner !== 'titan-a', `midlink re-owned (${midOwner})`);
+    assert.ok(midOwner && midOwner !== ownerId, `${midlink} re-owned (${midOwner})`);
     const base = instances.get(midOwner)!.base;
     let scanned: string | null = null;
     await untilEvent(base, token, (event, data) => {
@@ -118,7 +131,7 @@ describe('cluster mode: three instances, one emulator, kill -9 and SIGTERM', { s
     });
     assert.notEqual(scanned, firstQr, 'a fresh QR, not the dead socket\'s');
     // On Postgres the row follows the event by a few milliseconds (docs/scale-out.md).
-    await eventually(async () => (await api(base, 'GET', '/api/sessions/midlink')).body.data.status === 'CONNECTED', 'midlink CONNECTED in the store');
+    await eventually(async () => (await api(base, 'GET', `/api/sessions/${midlink}`)).body.data.status === 'CONNECTED', `${midlink} CONNECTED in the store`);
   });
 
   test('SIGTERM of an owner hands its sessions over at once, without waiting for the lease TTL', async () => {

@@ -17,7 +17,7 @@ import type { EngineEvent, SessionKey } from '../whatsapp/engine.js';
 import { sessionKeyId as keyId } from '../whatsapp/engine.js';
 import { EventRing } from './event-ring.js';
 import { sessionEvent, widgetSessionEvents } from './webhook-events.js';
-import type { Linking, SequencedEvent, UnstampedEvent } from './types.js';
+import type { Linking, LinkingObserver, SequencedEvent, UnstampedEvent } from './types.js';
 import { methodsFor, pairingCodePayload, parseSnapshot, qrPayload, redirectUrl, widgetState, type LinkSnapshot } from './snapshot.js';
 
 type Send = (event: SequencedEvent) => void;
@@ -58,7 +58,11 @@ export class LinkingService implements Linking {
   private readonly linked = new Set<string>();
   private readonly unsubscribeEngine: () => void;
 
-  constructor(private readonly deps: AppDeps) {
+  constructor(
+    private readonly deps: AppDeps,
+    /** Sees every event as streams do (cluster mode publishes them to the other instances). */
+    private readonly observer: LinkingObserver | null = null,
+  ) {
     this.unsubscribeEngine = deps.engine.subscribe((event) => this.onEngineEvent(event));
   }
 
@@ -188,18 +192,38 @@ export class LinkingService implements Linking {
     await this.settled(key);
   }
 
-  async resume(): Promise<void> {
+  /**
+   * This instance no longer runs `key` (cluster hand-over or failover): drop its widget sessions'
+   * runtimes, so that if it runs `key` again it loads them afresh (state and ids as the other
+   * owner left them) instead of numbering on from stale ones.
+   */
+  forget(key: SessionKey): void {
+    this.current.delete(keyId(key));
+    for (const rt of this.runtimesOf(key)) {
+      if (rt.expiryTimer) clearTimeout(rt.expiryTimer);
+      this.runtimes.delete(rt.record.id);
+      this.endStreams(rt);
+    }
+    this.byKey.delete(keyId(key));
+  }
+
+  /** `owns`: in cluster mode only the sessions this instance runs (default: all of them). */
+  async resume(owns: (key: SessionKey) => boolean | Promise<boolean> = () => true): Promise<void> {
     const { store, engine } = this.deps;
     const candidates = [
       ...(await store.listWaSessionsByStatus('CONNECTED')),
       ...(await store.listWaSessionsByStatus('CONNECTING')).filter((s) => s.statusReason === 'AUTO_RECONNECT'),
     ].filter((s) => s.method !== 'cloud-api');
-    for (const wa of candidates) await this.reconnect(wa.tenantId, wa.name);
-    for (const record of await store.listLiveWidgetSessions(this.now())) await this.resumeLinking(record);
+    for (const wa of candidates) {
+      if (await owns({ tenantId: wa.tenantId, name: wa.name })) await this.reconnect(wa.tenantId, wa.name);
+    }
+    for (const record of await store.listLiveWidgetSessions(this.now())) {
+      if (await owns({ tenantId: record.tenantId, name: record.sessionName })) await this.resumeLinking(record);
+    }
     // Linking that nobody resumed (its widget sessions ran out while the server was down) ended.
     for (const wa of await store.listWaSessionsByStatus('CONNECTING')) {
       const key = { tenantId: wa.tenantId, name: wa.name };
-      if (engine.isRunning(key)) continue;
+      if (engine.isRunning(key) || !(await owns(key))) continue;
       this.setWaStatus(key, { status: 'DISCONNECTED', statusReason: wa.statusReason === 'AUTO_RECONNECT' ? 'FAILED' : 'QR_TIMEOUT' });
     }
     await Promise.all(this.writes.values());
@@ -356,7 +380,9 @@ export class LinkingService implements Linking {
     // Loaded from the store means after a restart: a stored QR or pairing code belonged to a
     // socket that is gone, so only the engine's live ones count.
     if (LINKING_PHASES.has(snapshot.phase)) Object.assign(snapshot, this.current.get(keyId(key)) ?? { qr: null, pairingCode: null });
-    const rt: Runtime = { record, key, snapshot, lastEventId: record.lastEventId, ring: new EventRing(record.lastEventId, snapshot), subscribers: new Map(), expiryTimer: null };
+    // Another instance may have sent events it had not stored yet when it died: number on after them.
+    const lastEventId = Math.max(record.lastEventId, (await this.observer?.lastPublishedId?.(widgetSessionId)) ?? 0);
+    const rt: Runtime = { record, key, snapshot, lastEventId, ring: new EventRing(lastEventId, snapshot), subscribers: new Map(), expiryTimer: null };
     this.runtimes.set(widgetSessionId, rt);
     const ids = this.byKey.get(keyId(key)) ?? new Set<string>();
     ids.add(widgetSessionId);
@@ -390,6 +416,7 @@ export class LinkingService implements Linking {
         this.setWaStatus(rt.key, { status: 'DISCONNECTED', statusReason: 'QR_TIMEOUT' });
       }
     }
+    this.observer?.ended(rt.record.id, rt.lastEventId);
     this.runtimes.delete(rt.record.id);
     this.byKey.get(keyId(rt.key))?.delete(rt.record.id);
     // The token died with it, so its streams end too (the `expired` event above went out first):
@@ -468,6 +495,7 @@ export class LinkingService implements Linking {
     const sequenced = { event: event.event, data, id: rt.lastEventId } as SequencedEvent;
     this.persist(rt, widgetSessionEvents(rt.record, rt.snapshot, from, this.now()));
     rt.ring.push(sequenced, rt.snapshot);
+    this.observer?.event(rt.record.id, sequenced, widgetState(this.deps.config, rt.record, rt.snapshot));
     for (const send of rt.subscribers.keys()) {
       try {
         send(sequenced);

@@ -42,3 +42,13 @@ export interface Linking {
   adopt(key: SessionKey): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Watches a `LinkingService` from outside (cluster mode's event bus). Must not throw. */
+export interface LinkingObserver {
+  /** Every sequenced event of a widget session, with the full state after it. */
+  event(widgetSessionId: string, event: SequencedEvent, state: WidgetState): void;
+  /** The widget session expired: its streams end after `lastEventId`. */
+  ended(widgetSessionId: string, lastEventId: number): void;
+  /** The highest event id already sent for a widget session (by any instance); ids go on above it. */
+  lastPublishedId?(widgetSessionId: string): Promise<number>;
+}
