@@ -7,7 +7,7 @@ const AT = '1764590400'; // 2025-12-01T12:00:00Z
 const AT_ISO = '2025-12-01T12:00:00.000Z';
 const FROM = '16315551181';
 
-test('receivedMessage: text, captions of media, types by name, the rest as other', () => {
+test('receivedMessage: text, captions of media, a reaction\'s emoji, types by name, the rest as other', () => {
   const CASES: [string, unknown, object | null][] = [
     ['text', { from: FROM, id: 'wamid.1', timestamp: AT, type: 'text', text: { body: 'Olá! ✓' } }, { type: 'text', text: 'Olá! ✓' }],
     ['image with caption', { from: FROM, id: 'wamid.1', timestamp: AT, type: 'image', image: { caption: 'our shop', mime_type: 'image/jpeg', id: 'media1' } }, { type: 'image', text: 'our shop' }],
@@ -18,7 +18,9 @@ test('receivedMessage: text, captions of media, types by name, the rest as other
     ['sticker', { from: FROM, id: 'wamid.1', timestamp: AT, type: 'sticker', sticker: { id: 's' } }, { type: 'sticker' }],
     ['location', { from: FROM, id: 'wamid.1', timestamp: AT, type: 'location', location: { latitude: 1, longitude: 2 } }, { type: 'location' }],
     ['contacts', { from: FROM, id: 'wamid.1', timestamp: AT, type: 'contacts', contacts: [{ name: { formatted_name: 'A' } }] }, { type: 'contact' }],
-    ['reaction', { from: FROM, id: 'wamid.1', timestamp: AT, type: 'reaction', reaction: { message_id: 'wamid.0', emoji: '👍' } }, { type: 'reaction' }],
+    ['reaction', { from: FROM, id: 'wamid.1', timestamp: AT, type: 'reaction', reaction: { message_id: 'wamid.0', emoji: '👍' } }, { type: 'reaction', text: '👍' }],
+    // An empty emoji takes a reaction back: nothing was received (the Baileys engine agrees).
+    ['reaction removed', { from: FROM, id: 'wamid.1', timestamp: AT, type: 'reaction', reaction: { message_id: 'wamid.0', emoji: '' } }, null],
     ['interactive', { from: FROM, id: 'wamid.1', timestamp: AT, type: 'interactive', interactive: { type: 'button_reply' } }, { type: 'other' }],
     ['unsupported', { from: FROM, id: 'wamid.1', timestamp: AT, type: 'unsupported', errors: [{ code: 131051 }] }, { type: 'other' }],
     ['a caption that is not a string', { from: FROM, id: 'wamid.1', timestamp: AT, type: 'image', image: { caption: 5 } }, { type: 'image' }],

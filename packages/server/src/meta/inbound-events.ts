@@ -55,6 +55,11 @@ export function receivedMessage(session: string, message: unknown, now: number):
   const content = isRecord(message[String(message.type)]) ? (message[String(message.type)] as Record<string, unknown>) : null;
   if (type === 'text' && typeof content?.body === 'string') data.text = content.body;
   if (CAPTIONED.has(type) && typeof content?.caption === 'string') data.text = content.caption;
+  // A reaction's emoji is its text, as the Baileys engine reports it; an empty one takes it back.
+  if (type === 'reaction') {
+    if (typeof content?.emoji !== 'string' || content.emoji === '') return null;
+    data.text = content.emoji;
+  }
   return data;
 }
 
