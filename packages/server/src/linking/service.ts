@@ -259,11 +259,10 @@ export class LinkingService implements Linking {
 
   private onEngineEvent(event: EngineEvent): void {
     const { key } = event;
-    const cache = this.current.get(keyId(key)) ?? { qr: null, pairingCode: null };
-    this.current.set(keyId(key), cache);
     switch (event.type) {
       case 'qr': {
         const qr = qrPayload(event);
+        const cache = this.currentOf(key);
         cache.qr = qr;
         this.freshLinks.add(keyId(key));
         // Later QRs of the cycle change nothing in the row; skipping the write halves the I/O.
@@ -277,7 +276,7 @@ export class LinkingService implements Linking {
       }
       case 'pairing_code': {
         const pairingCode = pairingCodePayload(event);
-        cache.pairingCode = pairingCode;
+        this.currentOf(key).pairingCode = pairingCode;
         this.freshLinks.add(keyId(key));
         this.setWaStatus(key, { status: 'CONNECTING', statusReason: 'PAIRING_CODE' });
         for (const rt of this.runtimesOf(key)) {
@@ -336,7 +335,19 @@ export class LinkingService implements Linking {
     }
   }
 
+  /** The engine's latest QR and pairing code for `key`; null when none is cached (linked, ended, or never shown). */
+  linkCodesOf(key: SessionKey): LinkCodes | null {
+    return this.current.get(keyId(key)) ?? null;
+  }
+
   // --- internals --------------------------------------------------------------------------------
+
+  /** Only qr and pairing_code create the entry: a linked number's messages must not bring it back. */
+  private currentOf(key: SessionKey): LinkCodes {
+    let cache = this.current.get(keyId(key));
+    if (!cache) this.current.set(keyId(key), (cache = { qr: null, pairingCode: null }));
+    return cache;
+  }
 
   private now(): number {
     return this.deps.clock.now();
