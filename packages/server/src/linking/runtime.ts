@@ -1,7 +1,7 @@
 // One widget session held in memory while it lives: its snapshot, its event numbering and resume
 // ring, and its streams. The service (service.ts) decides what happens to it; the runtime applies
 // each change, persists it, keeps it for resume and sends it to every stream.
-import type { ConnectedPayload, LinkStatus } from '@titan-connect/protocol';
+import { WIDGET_TOKEN_TTL_SECONDS, type ConnectedPayload, type LinkStatus } from '@titan-connect/protocol';
 import type { AppDeps } from '../deps.js';
 import type { LinkChange, StoredWidgetSession, WebhookEventDraft } from '../store/index.js';
 import type { SessionKey } from '../whatsapp/engine.js';
@@ -18,7 +18,7 @@ export class Runtime {
   readonly ring: EventRing;
   /** Each stream's `send`, and how to end that stream when the widget session expires. */
   readonly subscribers = new Map<Send, () => void>();
-  expiryTimer: NodeJS.Timeout | null = null;
+  private expiryTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly record: StoredWidgetSession,
@@ -30,6 +30,19 @@ export class Runtime {
   ) {
     this.key = { tenantId: record.tenantId, name: record.sessionName };
     this.ring = new EventRing(lastEventId, snapshot);
+  }
+
+  /** Calls `onExpire` when the widget session's lifetime ends. */
+  scheduleExpiry(now: number, onExpire: () => void): void {
+    // Capped so a wrong clock can never overflow setTimeout's 32-bit delay.
+    const delay = Math.min(Math.max(0, this.record.expiresAt - now), WIDGET_TOKEN_TTL_SECONDS * 2000);
+    this.expiryTimer = setTimeout(onExpire, delay);
+    this.expiryTimer.unref();
+  }
+
+  cancelExpiry(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
   }
 
   connectedPayload(method: ConnectedPayload['method'], phone: string | null, pushName: string | null): ConnectedPayload {

@@ -1,7 +1,6 @@
 // The linking layer: each widget session's state machine (idle → starting → qr | pairing →
 // connected | failed | expired), fed by engine events, persisted, and fanned out to its streams.
 import {
-  WIDGET_TOKEN_TTL_SECONDS,
   type ConnectedPayload,
   type FailedPayload,
   type PairingCodePayload,
@@ -187,7 +186,7 @@ export class LinkingService implements Linking {
   forget(key: SessionKey): void {
     this.current.delete(keyId(key));
     for (const rt of this.runtimesOf(key)) {
-      if (rt.expiryTimer) clearTimeout(rt.expiryTimer);
+      rt.cancelExpiry();
       this.runtimes.delete(rt.record.id);
       rt.endStreams();
     }
@@ -248,7 +247,7 @@ export class LinkingService implements Linking {
     this.unsubscribeEngine();
     await this.writes.all();
     for (const rt of this.runtimes.values()) {
-      if (rt.expiryTimer) clearTimeout(rt.expiryTimer);
+      rt.cancelExpiry();
       rt.endStreams();
     }
     this.runtimes.clear();
@@ -381,7 +380,7 @@ export class LinkingService implements Linking {
     const ids = this.byKey.get(keyId(key)) ?? new Set<string>();
     ids.add(widgetSessionId);
     this.byKey.set(keyId(key), ids);
-    this.scheduleExpiry(rt);
+    rt.scheduleExpiry(this.now(), () => this.expire(rt));
     return rt;
   }
 
@@ -389,17 +388,10 @@ export class LinkingService implements Linking {
     return [...(this.byKey.get(keyId(key)) ?? [])].flatMap((id) => this.runtimes.get(id) ?? []);
   }
 
-  private scheduleExpiry(rt: Runtime): void {
-    // Capped so a wrong clock can never overflow setTimeout's 32-bit delay.
-    const delay = Math.min(Math.max(0, rt.record.expiresAt - this.now()), WIDGET_TOKEN_TTL_SECONDS * 2000);
-    rt.expiryTimer = setTimeout(() => this.expire(rt), delay);
-    rt.expiryTimer.unref();
-  }
 
   /** The widget session's 900 s ran out: tell its streams, stop linking nobody else waits for, forget it. */
   private expire(rt: Runtime): void {
-    if (rt.expiryTimer) clearTimeout(rt.expiryTimer);
-    rt.expiryTimer = null;
+    rt.cancelExpiry();
     if (LINKING_PHASES.has(rt.snapshot.phase) || rt.snapshot.phase === 'idle') {
       rt.emit({ event: 'expired', data: { reason: 'TOKEN_EXPIRED' } }, { phase: 'expired', expired: { reason: 'TOKEN_EXPIRED' }, qr: null, pairingCode: null });
       const othersLinking = this.runtimesOf(rt.key).some((o) => o !== rt && LINKING_PHASES.has(o.snapshot.phase) && this.now() < o.record.expiresAt);

@@ -6,14 +6,7 @@ import type pg from 'pg';
 import { changed, type Queryable, rows, setClause } from './postgres-rows.js';
 import type { PostgresTenants } from './postgres-tenants.js';
 import { countsByStatus, toWaSession, toWidgetSession, WA_COLUMNS, WIDGET_COLUMNS } from './sqlite-rows.js';
-import type {
-  CreateWidgetSessionResult,
-  StoredWidgetSession,
-  WaSessionPatch,
-  WaSessionRecord,
-  WidgetSessionPatch,
-  WidgetSessionRecord,
-} from './types.js';
+import type { CreateWidgetSessionResult, StoredWidgetSession, WaSessionPatch, WaSessionRecord, WidgetSessionPatch, WidgetSessionRecord } from './types.js';
 
 export class PostgresSessions {
   constructor(

@@ -39,10 +39,8 @@ export class PostgresTenants {
   }
 
   async listApiKeys(tenantId?: string): Promise<ApiKeyRecord[]> {
-    const found = tenantId
-      ? await rows(this.pool, 'SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY created_at', [tenantId])
-      : await rows(this.pool, 'SELECT * FROM api_keys ORDER BY tenant_id, created_at');
-    return found.map(toApiKey);
+    const sql = tenantId ? 'SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY created_at' : 'SELECT * FROM api_keys ORDER BY tenant_id, created_at';
+    return (await rows(this.pool, sql, tenantId ? [tenantId] : [])).map(toApiKey);
   }
 
   async revokeApiKey(id: string, now: number): Promise<boolean> {

@@ -5,14 +5,7 @@ import type { SessionStatus } from '@titan-connect/protocol';
 import type Database from 'better-sqlite3';
 import { countsByStatus, type Row, toWaSession, toWidgetSession, WA_COLUMNS, WIDGET_COLUMNS } from './sqlite-rows.js';
 import type { SqliteTenants } from './sqlite-tenants.js';
-import type {
-  CreateWidgetSessionResult,
-  StoredWidgetSession,
-  WaSessionPatch,
-  WaSessionRecord,
-  WidgetSessionPatch,
-  WidgetSessionRecord,
-} from './types.js';
+import type { CreateWidgetSessionResult, StoredWidgetSession, WaSessionPatch, WaSessionRecord, WidgetSessionPatch, WidgetSessionRecord } from './types.js';
 
 type Prepare = (sql: string) => Database.Statement;
 

@@ -40,10 +40,8 @@ export class SqliteTenants {
   }
 
   listApiKeys(tenantId?: string): ApiKeyRecord[] {
-    const rows = tenantId
-      ? this.prepare('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at').all(tenantId)
-      : this.prepare('SELECT * FROM api_keys ORDER BY tenant_id, created_at').all();
-    return (rows as Row[]).map(toApiKey);
+    const all = tenantId ? this.prepare('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at').all(tenantId) : this.prepare('SELECT * FROM api_keys ORDER BY tenant_id, created_at').all();
+    return (all as Row[]).map(toApiKey);
   }
 
   revokeApiKey(id: string, now: number): boolean {
