@@ -4,9 +4,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore, type WidgetSessionRecord } from '../store/index.js';
+import type { EngineEvent, EngineListener, LinkingEngine } from '../whatsapp/engine.js';
 import type { SimulatorFailure } from '../whatsapp/simulator/engine.js';
 import { Sessions } from '../services/sessions.js';
 import { createLinking, type Linking, type SequencedEvent } from './index.js';
+import { LinkingService } from './service.js';
 import { insertWidgetSession, makeDeps, ManualClock, testConfig, type TestDeps } from './test-support/fixtures.js';
 import { methodsFor, messageTargetOrigin, redirectUrl, widgetState } from './snapshot.js';
 
@@ -372,4 +374,32 @@ describe('widget state parts', () => {
     assert.equal(redirectUrl(null, 's', 'qr', 'ws_1'), null);
     assert.equal(redirectUrl('https://x.example/cb', 's 1', 'pairing', 'ws_1'), 'https://x.example/cb?session=s+1&status=connected&method=pairing&widgetSession=ws_1');
   });
+});
+
+describe('the QR / pairing code cache', () => {
+  /** A service fed by hand: the engine stub only hands over its listener. */
+  const fedByHand = () => {
+    const deps = makeDeps();
+    let listener: EngineListener = () => {};
+    const engine = { subscribe: (l: EngineListener) => ((listener = l), () => {}) } as unknown as LinkingEngine;
+    const linking = new LinkingService({ ...deps, engine });
+    return { deps, linking, feed: (event: EngineEvent) => listener(event) };
+  };
+  const key = { tenantId: 'default', name: 'long-linked' };
+  const CASES: [EngineEvent, boolean][] = [
+    [{ type: 'message', key, message: { id: 'm1', from: '15550001111', type: 'text', text: 'hi', timestamp: 1 } }, false],
+    [{ type: 'message_status', key, id: 'm1', status: 'delivered' }, false],
+    [{ type: 'disconnected', key, reason: 'AUTO_RECONNECT', code: 'WA_UNREACHABLE', message: 'x', retryable: true, reconnecting: true }, false],
+    [{ type: 'qr', key, qr: 'ref', expiresAt: 2, attempt: 1, maxAttempts: 5 }, true],
+    [{ type: 'pairing_code', key, code: 'ABCD1234', phoneNumber: '15550001111', expiresAt: 2 }, true],
+  ];
+  for (const [event, cached] of CASES) {
+    test(`a ${event.type} event ${cached ? 'caches' : 'leaves no'} entry for its session`, async () => {
+      const { deps, linking, feed } = fedByHand();
+      feed(event);
+      assert.equal(linking.linkCodesOf(key) !== null, cached);
+      await linking.close();
+      await deps.engine.close();
+    });
+  }
 });

@@ -1,12 +1,10 @@
 // The linking layer: each widget session's state machine (idle → starting → qr | pairing →
 // connected | failed | expired), fed by engine events, persisted, and fanned out to its streams.
 import {
-  WIDGET_TOKEN_TTL_SECONDS,
   type ConnectedPayload,
   type FailedPayload,
   type PairingCodePayload,
   type QrPayload,
-  type LinkStatus,
   type WidgetState,
 } from '@titan-connect/protocol';
 import type { AppDeps } from '../deps.js';
@@ -15,37 +13,24 @@ import type { CloudApiConnection } from '../meta/embedded-signup.js';
 import type { LinkChange, StoredWidgetSession, WaSessionPatch, WebhookEventDraft } from '../store/index.js';
 import type { EngineEvent, SessionKey } from '../whatsapp/engine.js';
 import { sessionKeyId as keyId } from '../whatsapp/engine.js';
-import { EventRing } from './event-ring.js';
-import { sessionEvent, widgetSessionEvents } from './webhook-events.js';
-import type { Linking, LinkingObserver, SequencedEvent, UnstampedEvent } from './types.js';
-import { methodsFor, pairingCodePayload, parseSnapshot, qrPayload, redirectUrl, widgetState, type LinkSnapshot } from './snapshot.js';
+import { LinkWrites } from './link-writes.js';
+import { Runtime, type Send } from './runtime.js';
+import { LINKING_PHASES, pairingCodePayload, qrPayload, restoredSnapshot, widgetState } from './snapshot.js';
+import type { Linking, LinkingObserver } from './types.js';
+import { linkedEvents, stoppedEvents } from './webhook-events.js';
 
-type Send = (event: SequencedEvent) => void;
-
-/** One widget session held in memory while it lives. */
-interface Runtime {
-  record: StoredWidgetSession;
-  key: SessionKey;
-  snapshot: LinkSnapshot;
-  lastEventId: number;
-  ring: EventRing;
-  /** Each stream's `send`, and how to end that stream when the widget session expires. */
-  subscribers: Map<Send, () => void>;
-  expiryTimer: NodeJS.Timeout | null;
-}
-
-const LINKING_PHASES = new Set(['starting', 'qr', 'pairing']);
+type LinkCodes = { qr: QrPayload | null; pairingCode: PairingCodePayload | null };
 
 export class LinkingService implements Linking {
   private readonly runtimes = new Map<string, Runtime>();
   /** Widget session ids per WhatsApp session: every one of them gets the engine's events. */
   private readonly byKey = new Map<string, Set<string>>();
   /** The engine's latest QR / pairing code per WhatsApp session, for widget sessions that join late. */
-  private readonly current = new Map<string, { qr: QrPayload | null; pairingCode: PairingCodePayload | null }>();
+  private readonly current = new Map<string, LinkCodes>();
   /** Loads in flight, so two requests of one widget session share one runtime. */
   private readonly loading = new Map<string, Promise<Runtime>>();
-  /** The last store write per WhatsApp session, for callers that answer only once it is in. */
-  private readonly writes = new Map<string, Promise<void>>();
+  /** The store writes, for callers that answer only once theirs is in. */
+  private readonly writes: LinkWrites;
   /**
    * WhatsApp sessions that showed a QR or pairing code in this process and have not connected or
    * stopped since: their `connected` is a fresh link (`session.connected`), not a reconnect.
@@ -63,6 +48,7 @@ export class LinkingService implements Linking {
     /** Sees every event as streams do (cluster mode publishes them to the other instances). */
     private readonly observer: LinkingObserver | null = null,
   ) {
+    this.writes = new LinkWrites(deps);
     this.unsubscribeEngine = deps.engine.subscribe((event) => this.onEngineEvent(event));
   }
 
@@ -78,19 +64,19 @@ export class LinkingService implements Linking {
   private async begin(rt: Runtime): Promise<void> {
     const wa = await this.deps.store.ensureWaSession(rt.key.tenantId, rt.key.name, this.now());
     if (wa.status === 'CONNECTED') {
-      const connected = this.connectedPayload(rt, wa.method ?? 'qr', wa.phone, wa.pushName);
-      this.emit(rt, { event: 'connected', data: connected }, { phase: 'connected', connected, status: 'CONNECTED', statusReason: null });
+      const connected = rt.connectedPayload(wa.method ?? 'qr', wa.phone, wa.pushName);
+      rt.emit({ event: 'connected', data: connected }, { phase: 'connected', connected, status: 'CONNECTED', statusReason: null });
       return;
     }
     // Another widget session may already be linking this name: join its QR rather than wait.
     const current = this.current.get(keyId(rt.key));
     if (current?.qr && this.deps.engine.isRunning(rt.key)) {
       const phase = current.pairingCode ? 'pairing' : 'qr';
-      this.emitState(rt, { phase, ...current, failure: null, expired: null, status: wa.status, statusReason: wa.statusReason });
+      rt.emitState({ phase, ...current, failure: null, expired: null, status: wa.status, statusReason: wa.statusReason });
       return;
     }
     this.setWaStatus(rt.key, { status: 'CONNECTING', statusReason: 'SCAN_QR' });
-    this.emitState(rt, { phase: 'starting', qr: null, pairingCode: null, failure: null, expired: null, status: 'CONNECTING', statusReason: 'SCAN_QR' });
+    rt.emitState({ phase: 'starting', qr: null, pairingCode: null, failure: null, expired: null, status: 'CONNECTING', statusReason: 'SCAN_QR' });
     await this.startEngine(rt);
   }
 
@@ -133,11 +119,11 @@ export class LinkingService implements Linking {
     if (rt.record.mode === 'cloud-api') {
       // No WhatsApp socket for a Cloud API widget: "try again" only clears the failure so the
       // panel can start a new Embedded Signup (a fresh code; the old one is spent).
-      this.emitState(rt, { phase: 'idle', failure: null, expired: null });
+      rt.emitState({ phase: 'idle', failure: null, expired: null });
       return;
     }
     this.setWaStatus(rt.key, { status: 'CONNECTING', statusReason: 'SCAN_QR' });
-    this.emitState(rt, { phase: 'starting', failure: null, expired: null, qr: null, pairingCode: null, status: 'CONNECTING', statusReason: 'SCAN_QR' });
+    rt.emitState({ phase: 'starting', failure: null, expired: null, qr: null, pairingCode: null, status: 'CONNECTING', statusReason: 'SCAN_QR' });
     if (this.deps.engine.isRunning(rt.key)) await this.deps.engine.restartQr(rt.key);
     else await this.startEngine(rt);
   }
@@ -148,7 +134,7 @@ export class LinkingService implements Linking {
     this.setWaStatus(
       rt.key,
       { status: 'CONNECTED', statusReason: null, method: 'cloud-api', phone: connection.phone, pushName: connection.pushName, cloudApi: connection.stored },
-      [sessionEvent(this.now(), rt.key, 'session.connected', { session: rt.key.name, method: 'cloud-api', phone: connection.phone, pushName: connection.pushName })],
+      linkedEvents(this.now(), rt.key, { method: 'cloud-api', phone: connection.phone, pushName: connection.pushName }, true),
     );
     this.freshLinks.delete(keyId(rt.key));
     this.linked.add(keyId(rt.key));
@@ -158,38 +144,38 @@ export class LinkingService implements Linking {
     let payload: ConnectedPayload | null = null;
     for (const other of this.runtimesOf(rt.key)) {
       const connected: ConnectedPayload = {
-        ...this.connectedPayload(other, 'cloud-api', connection.phone, connection.pushName),
+        ...other.connectedPayload('cloud-api', connection.phone, connection.pushName),
         wabaId: connection.wabaId,
         phoneNumberId: connection.phoneNumberId,
       };
       if (other === rt) payload = connected;
-      this.emit(other, { event: 'connected', data: connected }, {
+      other.emit({ event: 'connected', data: connected }, {
         phase: 'connected', connected, status: 'CONNECTED', statusReason: null, qr: null, pairingCode: null, failure: null,
       });
     }
-    await this.settled(rt.key);
+    await this.writes.settled(rt.key);
     return payload!;
   }
 
   async fail(widgetSessionId: string, failure: FailedPayload): Promise<void> {
     const rt = await this.load(widgetSessionId);
-    this.emit(rt, { event: 'failed', data: failure }, { phase: 'failed', failure });
+    rt.emit({ event: 'failed', data: failure }, { phase: 'failed', failure });
   }
 
   async sessionDeleted(key: SessionKey): Promise<void> {
     this.current.delete(keyId(key));
     this.freshLinks.delete(keyId(key));
     this.linked.delete(keyId(key));
-    this.commit(key, { webhookEvents: [sessionEvent(this.now(), key, 'session.disconnected', { session: key.name, statusReason: 'MANUAL_STOP', final: true })] });
+    this.writes.commit(key, { webhookEvents: stoppedEvents(this.now(), key, 'MANUAL_STOP', true) });
     const failure: FailedPayload = { code: 'SESSION_DELETED', message: 'The session was deleted.', retryable: false };
     for (const rt of this.runtimesOf(key)) {
       if (rt.snapshot.phase !== 'failed' && rt.snapshot.phase !== 'expired') {
-        this.emit(rt, { event: 'failed', data: failure }, {
+        rt.emit({ event: 'failed', data: failure }, {
           phase: 'failed', failure, status: 'DISCONNECTED', statusReason: 'MANUAL_STOP', qr: null, pairingCode: null, connected: null,
         });
       }
     }
-    await this.settled(key);
+    await this.writes.settled(key);
   }
 
   /**
@@ -200,9 +186,9 @@ export class LinkingService implements Linking {
   forget(key: SessionKey): void {
     this.current.delete(keyId(key));
     for (const rt of this.runtimesOf(key)) {
-      if (rt.expiryTimer) clearTimeout(rt.expiryTimer);
+      rt.cancelExpiry();
       this.runtimes.delete(rt.record.id);
-      this.endStreams(rt);
+      rt.endStreams();
     }
     this.byKey.delete(keyId(key));
   }
@@ -226,7 +212,7 @@ export class LinkingService implements Linking {
       if (engine.isRunning(key) || !(await owns(key))) continue;
       this.setWaStatus(key, { status: 'DISCONNECTED', statusReason: wa.statusReason === 'AUTO_RECONNECT' ? 'FAILED' : 'QR_TIMEOUT' });
     }
-    await Promise.all(this.writes.values());
+    await this.writes.all();
   }
 
   async adopt(key: SessionKey): Promise<void> {
@@ -237,7 +223,7 @@ export class LinkingService implements Linking {
     for (const record of live.reverse()) await this.resumeLinking(record);
     // Mid-link when its owner went, and no widget is left to finish it: it ended (as in `resume`).
     if (wa.status === 'CONNECTING' && !this.deps.engine.isRunning(key)) this.setWaStatus(key, { status: 'DISCONNECTED', statusReason: 'QR_TIMEOUT' });
-    await this.settled(key);
+    await this.writes.settled(key);
   }
 
   /** A linked session reconnects from its stored creds (none: nothing to reconnect). */
@@ -259,10 +245,10 @@ export class LinkingService implements Linking {
 
   async close(): Promise<void> {
     this.unsubscribeEngine();
-    await Promise.all(this.writes.values());
+    await this.writes.all();
     for (const rt of this.runtimes.values()) {
-      if (rt.expiryTimer) clearTimeout(rt.expiryTimer);
-      this.endStreams(rt);
+      rt.cancelExpiry();
+      rt.endStreams();
     }
     this.runtimes.clear();
     this.byKey.clear();
@@ -272,11 +258,10 @@ export class LinkingService implements Linking {
 
   private onEngineEvent(event: EngineEvent): void {
     const { key } = event;
-    const cache = this.current.get(keyId(key)) ?? { qr: null, pairingCode: null };
-    this.current.set(keyId(key), cache);
     switch (event.type) {
       case 'qr': {
         const qr = qrPayload(event);
+        const cache = this.currentOf(key);
         cache.qr = qr;
         this.freshLinks.add(keyId(key));
         // Later QRs of the cycle change nothing in the row; skipping the write halves the I/O.
@@ -284,17 +269,17 @@ export class LinkingService implements Linking {
         for (const rt of this.runtimesOf(key)) {
           // A pending pairing code keeps the widget on its code; the QR still refreshes underneath.
           const phase = rt.snapshot.phase === 'pairing' ? 'pairing' : 'qr';
-          this.emit(rt, { event: 'qr', data: qr }, { phase, qr, failure: null, expired: null, status: 'CONNECTING', statusReason: cache.pairingCode ? 'PAIRING_CODE' : 'SCAN_QR' });
+          rt.emit({ event: 'qr', data: qr }, { phase, qr, failure: null, expired: null, status: 'CONNECTING', statusReason: cache.pairingCode ? 'PAIRING_CODE' : 'SCAN_QR' });
         }
         return;
       }
       case 'pairing_code': {
         const pairingCode = pairingCodePayload(event);
-        cache.pairingCode = pairingCode;
+        this.currentOf(key).pairingCode = pairingCode;
         this.freshLinks.add(keyId(key));
         this.setWaStatus(key, { status: 'CONNECTING', statusReason: 'PAIRING_CODE' });
         for (const rt of this.runtimesOf(key)) {
-          this.emit(rt, { event: 'pairing_code', data: pairingCode }, {
+          rt.emit({ event: 'pairing_code', data: pairingCode }, {
             phase: 'pairing', pairingCode, failure: null, expired: null, status: 'CONNECTING', statusReason: 'PAIRING_CODE',
           });
         }
@@ -305,11 +290,11 @@ export class LinkingService implements Linking {
         // A reconnect (automatic, or after a restart) is no news to the integrator; a new link is.
         const fresh = this.freshLinks.delete(keyId(key));
         this.linked.add(keyId(key));
-        const linked = fresh ? [sessionEvent(this.now(), key, 'session.connected', { session: key.name, method: event.method, phone: event.phone, pushName: event.pushName })] : [];
+        const linked = linkedEvents(this.now(), key, event, fresh);
         this.setWaStatus(key, { status: 'CONNECTED', statusReason: null, method: event.method, phone: event.phone, pushName: event.pushName }, linked);
         for (const rt of this.runtimesOf(key)) {
-          const connected = this.connectedPayload(rt, event.method, event.phone, event.pushName);
-          this.emit(rt, { event: 'connected', data: connected }, {
+          const connected = rt.connectedPayload(event.method, event.phone, event.pushName);
+          rt.emit({ event: 'connected', data: connected }, {
             phase: 'connected', connected, qr: null, pairingCode: null, failure: null, expired: null, status: 'CONNECTED', statusReason: null,
           });
         }
@@ -320,7 +305,7 @@ export class LinkingService implements Linking {
         this.setWaStatus(key, { status: 'DISCONNECTED', statusReason: 'QR_TIMEOUT' });
         for (const rt of this.runtimesOf(key)) {
           if (!LINKING_PHASES.has(rt.snapshot.phase)) continue;
-          this.emit(rt, { event: 'expired', data: { reason: 'QR_TIMEOUT' } }, {
+          rt.emit({ event: 'expired', data: { reason: 'QR_TIMEOUT' } }, {
             phase: 'expired', expired: { reason: 'QR_TIMEOUT' }, qr: null, pairingCode: null, status: 'DISCONNECTED', statusReason: 'QR_TIMEOUT',
           });
         }
@@ -329,18 +314,18 @@ export class LinkingService implements Linking {
       case 'disconnected': {
         if (event.reconnecting) {
           this.setWaStatus(key, { status: 'CONNECTING', statusReason: 'AUTO_RECONNECT' });
-          for (const rt of this.runtimesOf(key)) this.emitState(rt, { status: 'CONNECTING', statusReason: 'AUTO_RECONNECT' });
+          for (const rt of this.runtimesOf(key)) rt.emitState({ status: 'CONNECTING', statusReason: 'AUTO_RECONNECT' });
           return;
         }
         this.current.delete(keyId(key));
         // Stopped for good. A linking that failed is told by its widget sessions' own events.
         this.freshLinks.delete(keyId(key));
         const wasLinked = this.linked.delete(keyId(key));
-        const stopped = wasLinked ? [sessionEvent(this.now(), key, 'session.disconnected', { session: key.name, statusReason: event.reason, final: true })] : [];
+        const stopped = stoppedEvents(this.now(), key, event.reason, wasLinked);
         this.setWaStatus(key, { status: 'DISCONNECTED', statusReason: event.reason }, stopped);
         const failure: FailedPayload = { code: event.code, message: event.message, retryable: event.retryable };
         for (const rt of this.runtimesOf(key)) {
-          this.emit(rt, { event: 'failed', data: failure }, {
+          rt.emit({ event: 'failed', data: failure }, {
             phase: 'failed', failure, qr: null, pairingCode: null, status: 'DISCONNECTED', statusReason: event.reason,
           });
         }
@@ -349,7 +334,19 @@ export class LinkingService implements Linking {
     }
   }
 
+  /** The engine's latest QR and pairing code for `key`; null when none is cached (linked, ended, or never shown). */
+  linkCodesOf(key: SessionKey): LinkCodes | null {
+    return this.current.get(keyId(key)) ?? null;
+  }
+
   // --- internals --------------------------------------------------------------------------------
+
+  /** Only qr and pairing_code create the entry: a linked number's messages must not bring it back. */
+  private currentOf(key: SessionKey): LinkCodes {
+    let cache = this.current.get(keyId(key));
+    if (!cache) this.current.set(keyId(key), (cache = { qr: null, pairingCode: null }));
+    return cache;
+  }
 
   private now(): number {
     return this.deps.clock.now();
@@ -375,19 +372,15 @@ export class LinkingService implements Linking {
     if (!record) throw new HttpError(404, 'NOT_FOUND', 'Unknown widget session.');
     const key = { tenantId: record.tenantId, name: record.sessionName };
     const wa = await this.deps.store.getWaSession(key.tenantId, key.name);
-    const snapshot = parseSnapshot(record.linkState, record.phase);
-    if (wa) Object.assign(snapshot, { status: wa.status, statusReason: wa.statusReason });
-    // Loaded from the store means after a restart: a stored QR or pairing code belonged to a
-    // socket that is gone, so only the engine's live ones count.
-    if (LINKING_PHASES.has(snapshot.phase)) Object.assign(snapshot, this.current.get(keyId(key)) ?? { qr: null, pairingCode: null });
+    const snapshot = restoredSnapshot(record, wa, this.current.get(keyId(key)) ?? null);
     // Another instance may have sent events it had not stored yet when it died: number on after them.
     const lastEventId = Math.max(record.lastEventId, (await this.observer?.lastPublishedId?.(widgetSessionId)) ?? 0);
-    const rt: Runtime = { record, key, snapshot, lastEventId, ring: new EventRing(lastEventId, snapshot), subscribers: new Map(), expiryTimer: null };
+    const rt = new Runtime(record, snapshot, lastEventId, this.deps, this.writes, this.observer);
     this.runtimes.set(widgetSessionId, rt);
     const ids = this.byKey.get(keyId(key)) ?? new Set<string>();
     ids.add(widgetSessionId);
     this.byKey.set(keyId(key), ids);
-    this.scheduleExpiry(rt);
+    rt.scheduleExpiry(this.now(), () => this.expire(rt));
     return rt;
   }
 
@@ -395,19 +388,12 @@ export class LinkingService implements Linking {
     return [...(this.byKey.get(keyId(key)) ?? [])].flatMap((id) => this.runtimes.get(id) ?? []);
   }
 
-  private scheduleExpiry(rt: Runtime): void {
-    // Capped so a wrong clock can never overflow setTimeout's 32-bit delay.
-    const delay = Math.min(Math.max(0, rt.record.expiresAt - this.now()), WIDGET_TOKEN_TTL_SECONDS * 2000);
-    rt.expiryTimer = setTimeout(() => this.expire(rt), delay);
-    rt.expiryTimer.unref();
-  }
 
   /** The widget session's 900 s ran out: tell its streams, stop linking nobody else waits for, forget it. */
   private expire(rt: Runtime): void {
-    if (rt.expiryTimer) clearTimeout(rt.expiryTimer);
-    rt.expiryTimer = null;
+    rt.cancelExpiry();
     if (LINKING_PHASES.has(rt.snapshot.phase) || rt.snapshot.phase === 'idle') {
-      this.emit(rt, { event: 'expired', data: { reason: 'TOKEN_EXPIRED' } }, { phase: 'expired', expired: { reason: 'TOKEN_EXPIRED' }, qr: null, pairingCode: null });
+      rt.emit({ event: 'expired', data: { reason: 'TOKEN_EXPIRED' } }, { phase: 'expired', expired: { reason: 'TOKEN_EXPIRED' }, qr: null, pairingCode: null });
       const othersLinking = this.runtimesOf(rt.key).some((o) => o !== rt && LINKING_PHASES.has(o.snapshot.phase) && this.now() < o.record.expiresAt);
       // The runtime holds the session's status as the server last decided it.
       if (!othersLinking && rt.snapshot.status !== 'CONNECTED') {
@@ -421,19 +407,7 @@ export class LinkingService implements Linking {
     this.byKey.get(keyId(rt.key))?.delete(rt.record.id);
     // The token died with it, so its streams end too (the `expired` event above went out first):
     // otherwise heartbeats would keep a leaked widget URL's sockets open forever.
-    this.endStreams(rt);
-  }
-
-  private endStreams(rt: Runtime): void {
-    const ends = [...rt.subscribers.values()];
-    rt.subscribers.clear();
-    for (const end of ends) {
-      try {
-        end();
-      } catch (err) {
-        this.deps.logger.warn({ err }, 'a widget event stream threw while closing');
-      }
-    }
+    rt.endStreams();
   }
 
   private async startEngine(rt: Runtime): Promise<void> {
@@ -443,76 +417,13 @@ export class LinkingService implements Linking {
       this.deps.logger.error({ err, session: rt.key.name }, 'linking engine failed to start');
       const failure: FailedPayload = { code: 'LINKING_FAILED', message: 'Could not start linking; try again.', retryable: true };
       this.setWaStatus(rt.key, { status: 'DISCONNECTED', statusReason: 'FAILED' });
-      this.emit(rt, { event: 'failed', data: failure }, { phase: 'failed', failure, status: 'DISCONNECTED', statusReason: 'FAILED' });
+      rt.emit({ event: 'failed', data: failure }, { phase: 'failed', failure, status: 'DISCONNECTED', statusReason: 'FAILED' });
     }
-  }
-
-  private connectedPayload(rt: Runtime, method: ConnectedPayload['method'], phone: string | null, pushName: string | null): ConnectedPayload {
-    return { session: rt.key.name, method, phone, pushName, redirectUrl: redirectUrl(rt.record.callbackUrl, rt.key.name, method, rt.record.id) };
   }
 
   private setWaStatus(key: SessionKey, patch: WaSessionPatch, webhookEvents: WebhookEventDraft[] = []): void {
     const change: LinkChange = { waSession: { tenantId: key.tenantId, name: key.name, patch: { ...patch, updatedAt: this.now() } } };
     if (webhookEvents.length > 0) change.webhookEvents = webhookEvents;
-    this.commit(key, change);
-  }
-
-  /**
-   * Writes a change. The store applies changes in call order, and a synchronous store (SQLite)
-   * has it in the file before this returns, so the event that follows is never ahead of the row.
-   */
-  private commit(key: SessionKey, change: LinkChange): void {
-    const id = keyId(key);
-    const write = this.deps.store
-      .commitLinkChange(change)
-      .catch((err: unknown) => this.deps.logger.error({ err, session: key.name }, 'could not store a linking change'));
-    this.writes.set(id, write);
-    void write.then(() => {
-      if (this.writes.get(id) === write) this.writes.delete(id);
-    });
-  }
-
-  /** Resolves when every change queued so far for `key` is in the store. */
-  private async settled(key: SessionKey): Promise<void> {
-    await this.writes.get(keyId(key));
-  }
-
-  /** A change with no event of its own goes out as a `state` event. */
-  private emitState(rt: Runtime, patch: Partial<LinkSnapshot>): void {
-    const snapshot = { ...rt.snapshot, ...patch };
-    this.emit(rt, { event: 'state', data: widgetState(this.deps.config, rt.record, snapshot) }, patch);
-  }
-
-  /** Applies `patch`, numbers the event, persists both, keeps it for resume and sends it to every stream. */
-  private emit(rt: Runtime, event: UnstampedEvent, patch: Partial<LinkSnapshot>): void {
-    const from = rt.snapshot.phase;
-    rt.snapshot = { ...rt.snapshot, ...patch };
-    if (patch.phase === 'connected' && !rt.snapshot.completedAt) rt.snapshot.completedAt = this.now();
-    rt.lastEventId++;
-    const { phase, status, statusReason } = rt.snapshot;
-    const state: LinkStatus = { phase, status, statusReason, methods: methodsFor(this.deps.config, rt.record) };
-    const data = event.event === 'state' ? event.data : { ...event.data, state };
-    const sequenced = { event: event.event, data, id: rt.lastEventId } as SequencedEvent;
-    this.persist(rt, widgetSessionEvents(rt.record, rt.snapshot, from, this.now()));
-    rt.ring.push(sequenced, rt.snapshot);
-    this.observer?.event(rt.record.id, sequenced, widgetState(this.deps.config, rt.record, rt.snapshot));
-    for (const send of rt.subscribers.keys()) {
-      try {
-        send(sequenced);
-      } catch (err) {
-        this.deps.logger.warn({ err }, 'a widget event stream threw; dropping it');
-        rt.subscribers.delete(send);
-      }
-    }
-  }
-
-  private persist(rt: Runtime, webhookEvents: WebhookEventDraft[]): void {
-    // The QR and pairing code are not kept: they die with the socket, so after a restart they are
-    // useless, and a 13 kB SVG path per rotation would make SQLite's WAL (and its checkpoints)
-    // the bottleneck of many sessions linking at once. Status lives in the WhatsApp session row.
-    const { phase, status: _status, statusReason: _reason, qr: _qr, pairingCode: _code, ...rest } = rt.snapshot;
-    const change: LinkChange = { widgetSessions: [{ id: rt.record.id, patch: { phase, linkState: JSON.stringify(rest), lastEventId: rt.lastEventId } }] };
-    if (webhookEvents.length > 0) change.webhookEvents = webhookEvents;
-    this.commit(rt.key, change);
+    this.writes.commit(key, change);
   }
 }

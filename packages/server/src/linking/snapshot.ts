@@ -17,7 +17,7 @@ import { formatPairingCode } from '@titan-connect/protocol';
 import type { AppConfig } from '../config.types.js';
 import { qrSvgPath } from '../qr-svg.js';
 import type { EngineEvent } from '../whatsapp/engine.js';
-import type { WidgetSessionRecord } from '../store/index.js';
+import type { StoredWidgetSession, WaSessionRecord, WidgetSessionRecord } from '../store/index.js';
 
 export interface LinkSnapshot {
   phase: LinkPhase;
@@ -53,6 +53,25 @@ export function parseSnapshot(json: string | null, phase: LinkPhase): LinkSnapsh
     }
   }
   return { ...emptySnapshot(), phase };
+}
+
+/** The phases in which a widget session is linking (the engine runs, or should, for its number). */
+export const LINKING_PHASES: ReadonlySet<string> = new Set(['starting', 'qr', 'pairing']);
+
+/**
+ * A widget session's snapshot as loaded from the store, with its WhatsApp session's status.
+ * Loaded from the store means after a restart: a stored QR or pairing code belonged to a socket
+ * that is gone, so while linking only the engine's live ones (`live`) count.
+ */
+export function restoredSnapshot(
+  record: StoredWidgetSession,
+  wa: WaSessionRecord | null,
+  live: Pick<LinkSnapshot, 'qr' | 'pairingCode'> | null,
+): LinkSnapshot {
+  const snapshot = parseSnapshot(record.linkState, record.phase);
+  if (wa) Object.assign(snapshot, { status: wa.status, statusReason: wa.statusReason });
+  if (LINKING_PHASES.has(snapshot.phase)) Object.assign(snapshot, live ?? { qr: null, pairingCode: null });
+  return snapshot;
 }
 
 /** A Meta app is offered when the platform has one (META_APP_ID) or the session brought its own. */

@@ -1,13 +1,25 @@
 // The webhook events of linking, as drafts for the outbox (they commit with the change that
-// caused them). Which changes are news is decided in service.ts; what each event says, here.
+// caused them). What the service knows (a fresh link, a linked number) goes in; the events that
+// are news come out, each saying what it says here.
+import type { LinkMethod, StatusReason } from '@titan-connect/protocol';
 import type { StoredWidgetSession, WebhookEventDraft } from '../store/index.js';
 import type { SessionKey } from '../whatsapp/engine.js';
 import type { LinkSnapshot } from './snapshot.js';
 
 type SessionEventType = 'session.connected' | 'session.disconnected';
 
-export function sessionEvent<T extends SessionEventType>(at: number, key: SessionKey, type: T, data: Extract<WebhookEventDraft, { type: T }>['data']): WebhookEventDraft {
+function sessionEvent<T extends SessionEventType>(at: number, key: SessionKey, type: T, data: Extract<WebhookEventDraft, { type: T }>['data']): WebhookEventDraft {
   return { tenantId: key.tenantId, sessionName: key.name, type, data, at } as WebhookEventDraft;
+}
+
+/** A number linked: `session.connected` when the link is new (`fresh`); a reconnect is no news to the integrator. */
+export function linkedEvents(at: number, key: SessionKey, link: { method: LinkMethod; phone: string | null; pushName: string | null }, fresh: boolean): WebhookEventDraft[] {
+  return fresh ? [sessionEvent(at, key, 'session.connected', { session: key.name, method: link.method, phone: link.phone, pushName: link.pushName })] : [];
+}
+
+/** A number stopped for good: `session.disconnected` when it was linked; a linking that failed is its widget sessions' news. */
+export function stoppedEvents(at: number, key: SessionKey, statusReason: StatusReason, wasLinked: boolean): WebhookEventDraft[] {
+  return wasLinked ? [sessionEvent(at, key, 'session.disconnected', { session: key.name, statusReason, final: true })] : [];
 }
 
 /**

@@ -1,5 +1,18 @@
 // What the Postgres store adds to sqlite-rows.ts (whose row mappers it shares: same column
 // names; node-postgres returns BIGINT as a string, which the mappers' Number() reads).
+import type pg from 'pg';
+import type { Row } from './sqlite-rows.js';
+
+/** The pool, or the client of a transaction. */
+export type Queryable = Pick<pg.ClientBase, 'query'>;
+
+/** Runs `work` on one client between BEGIN and COMMIT (PostgresStore's `transaction`). */
+export type Transaction = <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T>;
+
+export const rows = async (on: Queryable, sql: string, values: unknown[] = []): Promise<Row[]> => (await on.query(sql, values)).rows as Row[];
+
+/** How many rows a statement changed. */
+export const changed = async (on: Queryable, sql: string, values: unknown[]): Promise<number> => (await on.query(sql, values)).rowCount ?? 0;
 
 /**
  * `SET a = $3, b = $4` for a patch, with its values. Column names come only from the fixed

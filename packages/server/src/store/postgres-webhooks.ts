@@ -1,10 +1,9 @@
 // PostgresStore's webhook tables (postgres-migrations.ts entry 3), the same contract as
 // sqlite-webhooks.ts. Composed into PostgresStore, which owns the pool and the transactions.
 import type pg from 'pg';
-import { setClause } from './postgres-rows.js';
+import { type Queryable, rows, setClause, type Transaction } from './postgres-rows.js';
 import {
   newWebhookEventId,
-  type Row,
   toWebhookAttempt,
   toWebhookDelivery,
   toWebhookEndpoint,
@@ -22,11 +21,6 @@ import type {
   WebhookEventDraft,
 } from './types.js';
 import { DELIVERIES_SELECT, deliveryAfterAttempt, dueDeliveriesSql, purgeEventsSql } from './webhook-sql.js';
-
-type Queryable = Pick<pg.ClientBase, 'query'>;
-type Transaction = <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T>;
-
-const rows = async (on: Queryable, sql: string, values: unknown[] = []): Promise<Row[]> => (await on.query(sql, values)).rows as Row[];
 
 export class PostgresWebhooks {
   constructor(
