@@ -2,7 +2,8 @@
 // make to a local receiver, as a ratio to a bare loop making the same signed POSTs at the same
 // concurrency; and whether a backlog of pending deliveries slows the SSE broadcast (p99 with
 // the backlog over p99 without). The server (the real app on a SQLite file, with the real
-// worker, as main.ts wires them) runs in a child process: this file with `--webhooks-target`.
+// worker, as main.ts wires them; then on Postgres when it answers, for the delivery rate) runs in
+// a child process: this file with `--webhooks-target <store>`.
 // The receivers and the SSE clients run here, on their own event loop.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -56,15 +57,23 @@ type FromChild =
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
 
-/** The child: the real app and worker on one SQLite file, driven by the parent's messages. */
-async function serveTarget(): Promise<void> {
+type StoreKind = 'sqlite' | 'postgres';
+/**
+ * The delivery throughput is measured on Postgres too when it answers (TITAN_TEST_POSTGRES_URL,
+ * as the store's tests use); BENCH_WH_POSTGRES=0 skips it.
+ */
+const POSTGRES = process.env.BENCH_WH_POSTGRES !== '0';
+
+/** The child: the real app and worker on a SQLite file (or a new Postgres database), driven by the parent's messages. */
+async function serveTarget(storeKind: StoreKind): Promise<void> {
   const send = (m: FromChild) => process.send!(m);
   const http = await import('node:http');
   const require = createRequire(new URL('../packages/server/package.json', import.meta.url));
   const { pino } = require('pino') as typeof import('pino');
   const { createApp } = await import('../packages/server/src/app.ts');
   const { createApiKey } = await import('../packages/server/src/api-keys.ts');
-  const { SqliteStore } = await import('../packages/server/src/store/index.ts');
+  const { PostgresStore, SqliteStore } = await import('../packages/server/src/store/index.ts');
+  const { createTestDatabase } = await import('../packages/server/src/store/test-support/postgres.ts');
   const { systemClock } = await import('../packages/server/src/clock.ts');
   const { SimulatorEngine } = await import('../packages/server/src/whatsapp/simulator/engine.ts');
   const { WebhookWorker, withWebhookWakeups } = await import('../packages/server/src/webhooks/worker.ts');
@@ -74,7 +83,8 @@ async function serveTarget(): Promise<void> {
 
   const dir = mkdtempSync(join(tmpdir(), 'titan-webhooks-bench-'));
   const dbPath = join(dir, 'bench.db');
-  const rawStore = new SqliteStore(dbPath);
+  const database = storeKind === 'postgres' ? await createTestDatabase() : null;
+  const rawStore = database ? await PostgresStore.open(database.url) : new SqliteStore(dbPath);
   const logger = pino({ level: 'warn' });
   // Private addresses allowed: the receivers are on 127.0.0.1, over plain http. Retries 1 s apart,
   // so the failing receiver's deliveries are attempted again and again while the broadcasts run.
@@ -192,6 +202,7 @@ async function serveTarget(): Promise<void> {
     await linking.close();
     await engine.close();
     await rawStore.close();
+    await database?.drop();
     rmSync(dir, { recursive: true, force: true });
     process.exit(0);
   });
@@ -242,9 +253,10 @@ async function startReceiver(status: number, delayMs = 0) {
   };
 }
 
-export default async function webhooksBench(): Promise<BenchResult[]> {
+/** Forks the server child on `store`; `ask` sends a command (or none) and resolves with the reply's `key`. */
+function startTarget(store: StoreKind) {
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--webhooks-target'], {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--webhooks-target', store], {
     execArgv: [...prof, '--conditions=source', '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -257,41 +269,54 @@ export default async function webhooksBench(): Promise<BenchResult[]> {
           resolve((m as Record<string, unknown>)[key]);
         }
       };
-      const onExit = (code: number | null) => reject(new Error(`webhooks bench target exited with ${code}`));
+      const onExit = (code: number | null) => reject(new Error(`webhooks bench target (${store}) exited with ${code}`));
       child.on('message', onMessage);
       child.once('exit', onExit);
       if (message) child.send(message);
     });
+  const close = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.disconnect();
+    await exited;
+  };
+  return { ask, close };
+}
+
+type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+
+/** Worker then bare loop to `receiver`, each on its own endpoints (tenant) and paths; deliveries per second of each. */
+async function throughput(ask: ReturnType<typeof startTarget>['ask'], receiver: Receiver, label: string, endpoints: number, events: number, sessions: number, concurrency: number) {
+  /** Seconds from the command until the receiver had all `want` deliveries. */
+  const timeDeliveries = async (want: number, command: ToChild, reply: string) => {
+    const started = performance.now();
+    const done = receiver.until(receiver.unique + want);
+    await ask(reply, command);
+    await done;
+    return (performance.now() - started) / 1000;
+  };
+  const tenant = `t-${label}`;
+  const total = events * endpoints;
+  await ask('endpoints', { cmd: 'endpoints', tenant, urls: receiver.urls(endpoints, `${label}/worker`) });
+  const worker = await timeDeliveries(total, { cmd: 'enqueue', tenant, events, sessions }, 'enqueued');
+  const bare = await timeDeliveries(total, { cmd: 'bare', urls: receiver.urls(endpoints, `${label}/bare`), events, concurrency }, 'bareSent');
+  return { worker: total / worker, bare: total / bare };
+}
+
+export default async function webhooksBench(): Promise<BenchResult[]> {
+  const { ask, close } = startTarget('sqlite');
   const fast = await startReceiver(204);
   const slow = await startReceiver(204, SLOW_ANSWER_MS);
   const failing = await startReceiver(500);
   try {
     const { port, ssePath } = (await ask('ready')) as { port: number; ssePath: string };
 
-    /** Seconds from the enqueue command until the receiver had all `want` deliveries. */
-    const timeDeliveries = async (want: number, command: ToChild, reply: string) => {
-      const before = fast.unique;
-      const started = performance.now();
-      const done = fast.until(before + want);
-      await ask(reply, command);
-      await done;
-      return (performance.now() - started) / 1000;
-    };
-    /** Worker then bare loop, each on its own endpoints (tenant) and receiver paths. */
-    const throughput = async (label: string, endpoints: number, events: number, sessions: number, concurrency: number) => {
-      const tenant = `t-${label}`;
-      await ask('endpoints', { cmd: 'endpoints', tenant, urls: fast.urls(endpoints, `${label}/worker`) });
-      const worker = await timeDeliveries(events * endpoints, { cmd: 'enqueue', tenant, events, sessions }, 'enqueued');
-      const bare = await timeDeliveries(events * endpoints, { cmd: 'bare', urls: fast.urls(endpoints, `${label}/bare`), events, concurrency }, 'bareSent');
-      return { worker: (events * endpoints) / worker, bare: (events * endpoints) / bare };
-    };
-
     // A warm-up (JIT, SQLite's page cache), not counted.
-    await throughput('warmup', 1, Math.min(200, EVENTS), SESSIONS, CONCURRENCY);
-    const one = await throughput('one', 1, EVENTS, SESSIONS, CONCURRENCY);
-    const many = await throughput('many', ENDPOINTS, EVENTS, SESSIONS, CONCURRENCY);
+    await throughput(ask, fast, 'warmup', 1, Math.min(200, EVENTS), SESSIONS, CONCURRENCY);
+    const one = await throughput(ask, fast, 'one', 1, EVENTS, SESSIONS, CONCURRENCY);
+    const many = await throughput(ask, fast, 'many', ENDPOINTS, EVENTS, SESSIONS, CONCURRENCY);
     // One session's events go one at a time (in order per session): the bare loop too.
-    const serial = await throughput('serial', 1, SERIAL_EVENTS, 1, 1);
+    const serial = await throughput(ask, fast, 'serial', 1, SERIAL_EVENTS, 1, 1);
     const duplicates = fast.requests - fast.unique;
 
     // SSE broadcast p99 without a backlog and with BACKLOG deliveries pending, alternated so load
@@ -315,7 +340,7 @@ export default async function webhooksBench(): Promise<BenchResult[]> {
       }
       return [...clients.latencies];
     };
-    const withBacklog = async (tenant: string, receiver: Awaited<ReturnType<typeof startReceiver>>) => {
+    const withBacklog = async (tenant: string, receiver: Receiver) => {
       const ids = (await ask('endpoints', { cmd: 'endpoints', tenant, urls: receiver.urls(1, tenant) })) as string[];
       await ask('enqueued', { cmd: 'enqueue', tenant, events: BACKLOG, sessions: BACKLOG });
       // The first claim has gone out before the timing starts.
@@ -335,7 +360,7 @@ export default async function webhooksBench(): Promise<BenchResult[]> {
       phases.push(`quiet ${percentile(latencies, 0.99).toFixed(0)}`);
       quiet.push(...latencies);
     };
-    const backlogPhase = async (tenant: string, receiver: Awaited<ReturnType<typeof startReceiver>>) => {
+    const backlogPhase = async (tenant: string, receiver: Receiver) => {
       const phase = await withBacklog(tenant, receiver);
       delivered = Math.min(delivered, phase.latencies.length / (held * BROADCASTS));
       phases.push(`${tenant.replace(/\d+$/, '')} ${percentile(phase.latencies, 0.99).toFixed(0)}`);
@@ -356,6 +381,24 @@ export default async function webhooksBench(): Promise<BenchResult[]> {
     const slowReceived = slow.requests;
     const failingAttempts = failing.requests;
     for (const s of clients.sockets) s.destroy();
+    await close();
+
+    // The same 1-endpoint run on Postgres, in a child of its own, when Postgres answers.
+    let postgres: { worker: number; bare: number } | null = null;
+    const { postgresUnavailable } = await import('../packages/server/src/store/test-support/postgres.ts');
+    const unavailable = POSTGRES ? await postgresUnavailable() : 'BENCH_WH_POSTGRES=0';
+    if (unavailable === null) {
+      const pgTarget = startTarget('postgres');
+      try {
+        await pgTarget.ask('ready');
+        await throughput(pgTarget.ask, fast, 'pg-warmup', 1, Math.min(200, EVENTS), SESSIONS, CONCURRENCY);
+        postgres = await throughput(pgTarget.ask, fast, 'pg-one', 1, EVENTS, SESSIONS, CONCURRENCY);
+      } finally {
+        await pgTarget.close();
+      }
+    } else {
+      console.log(`  (Postgres skipped: ${unavailable})`);
+    }
     console.log(`  (SSE p99 of each phase, ms: ${phases.join(', ')})`);
 
     console.log(
@@ -366,6 +409,12 @@ export default async function webhooksBench(): Promise<BenchResult[]> {
       { name: `deliveries/s, 1 endpoint (${EVENTS} events, ${SESSIONS} sessions)`, value: Math.round(one.worker), unit: '/s' },
       { name: 'bare signed POST loop, same receiver and concurrency', value: Math.round(one.bare), unit: '/s' },
       { name: 'deliveries/s, 1 endpoint / bare loop (ratio)', value: one.worker / one.bare, unit: '' },
+      ...(postgres
+        ? [
+            { name: `deliveries/s on Postgres, 1 endpoint (${EVENTS} events)`, value: Math.round(postgres.worker), unit: '/s' },
+            { name: 'deliveries/s on Postgres, 1 endpoint / bare loop (ratio)', value: postgres.worker / postgres.bare, unit: '' },
+          ]
+        : []),
       { name: `deliveries/s, ${ENDPOINTS} endpoints (${EVENTS * ENDPOINTS} deliveries)`, value: Math.round(many.worker), unit: '/s' },
       { name: `deliveries/s, ${ENDPOINTS} endpoints / bare loop (ratio)`, value: many.worker / many.bare, unit: '' },
       { name: `deliveries/s, 1 session in order (${SERIAL_EVENTS} events, one at a time)`, value: Math.round(serial.worker), unit: '/s' },
@@ -384,10 +433,9 @@ export default async function webhooksBench(): Promise<BenchResult[]> {
       },
     ];
   } finally {
-    child.disconnect();
-    await new Promise((r) => child.once('exit', r));
+    await close();
     await Promise.all([fast.close(), slow.close(), failing.close()]);
   }
 }
 
-if (process.argv.includes('--webhooks-target')) await serveTarget();
+if (process.argv.includes('--webhooks-target')) await serveTarget(process.argv[process.argv.indexOf('--webhooks-target') + 1] as StoreKind);
