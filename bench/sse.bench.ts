@@ -4,12 +4,12 @@
 // 10,000 client sockets in this process neither share their event loop nor count in their RSS.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './run.ts';
+import { epochMs, openClients, percentile as p } from './sse-clients.ts';
 
 /** BENCH_SSE_STREAMS overrides (a smaller machine, or a quick look). */
 const STREAMS = Number(process.env.BENCH_SSE_STREAMS ?? 10_000);
@@ -22,9 +22,6 @@ const OPEN_CONCURRENCY = 200;
 type ToChild = { cmd: 'broadcast' } | { cmd: 'stats' };
 type FromChild = { ready: { port: number; path: string } } | { stats: { rss: number; heapUsed: number } } | { sent: number };
 
-const epochMs = (): number => performance.timeOrigin + performance.now();
-const STATE_MARK = Buffer.from('event: state');
-const BENCH_MARK = Buffer.from('"message":"');
 
 /** The child: either the real app (a Cloud API widget session, so `state` is small) or a bare SSE server. */
 async function serveTarget(kind: 'app' | 'bare'): Promise<void> {
@@ -114,65 +111,6 @@ async function serveTarget(kind: 'app' | 'bare'): Promise<void> {
   send({ ready: { port: (server.address() as import('node:net').AddressInfo).port, path } });
 }
 
-/** Opens `n` raw-socket SSE clients; each records the latency of every BENCH event it reads. */
-async function openClients(port: number, path: string, n: number) {
-  const latencies: number[] = [];
-  const sockets: net.Socket[] = [];
-  let failed = 0;
-  const openOne = () =>
-    new Promise<void>((resolve) => {
-      const socket = net.connect({ port, host: '127.0.0.1' });
-      let open = false;
-      socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`));
-      // Buffers, not strings: decoding and regex work per chunk would make this client, not
-      // the server under test, the slowest part of the measurement.
-      socket.on('data', (chunk: Buffer) => {
-        const now = epochMs();
-        if (!open && chunk.includes(STATE_MARK)) {
-          open = true;
-          resolve();
-        }
-        // An event's first bytes and its timestamp arrive in one chunk (frames are < 200 bytes).
-        let at = chunk.indexOf(BENCH_MARK);
-        while (at >= 0) {
-          let t = 0;
-          let i = at + BENCH_MARK.length;
-          let scale = 0;
-          for (; i < chunk.length; i++) {
-            const c = chunk[i]!;
-            if (c === 46) scale = 1;
-            else if (c >= 48 && c <= 57) {
-              if (scale) t += (c - 48) / 10 ** scale++;
-              else t = t * 10 + (c - 48);
-            } else break;
-          }
-          latencies.push(now - t);
-          at = chunk.indexOf(BENCH_MARK, i);
-        }
-      });
-      socket.on('error', () => {
-        if (!open) {
-          failed++;
-          resolve();
-        }
-      });
-      sockets.push(socket);
-    });
-  let next = 0;
-  await Promise.all(Array.from({ length: OPEN_CONCURRENCY }, async () => {
-    while (next < n) {
-      next++;
-      await openOne();
-    }
-  }));
-  return { latencies, sockets, failed };
-}
-
-const p = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-};
-
 async function runTarget(kind: 'app' | 'bare') {
   // BENCH_CPU_PROF=<dir> writes a CPU profile of each server there.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
@@ -194,7 +132,7 @@ async function runTarget(kind: 'app' | 'bare') {
   try {
     const { port, path } = await next('ready');
     const started = performance.now();
-    const clients = await openClients(port, path, STREAMS);
+    const clients = await openClients(port, path, STREAMS, OPEN_CONCURRENCY);
     const openSeconds = (performance.now() - started) / 1000;
     const held = STREAMS - clients.failed;
     child.send({ cmd: 'stats' } satisfies ToChild);

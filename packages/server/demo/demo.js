@@ -64,3 +64,35 @@ $('#send-message')?.addEventListener('submit', async (e) => {
   const input = e.target.elements.text;
   if (await post('/dev/simulator/message', { session: sessionName, text: input.value }, 'Message sent to "' + sessionName + '".')) input.value = '';
 });
+
+// The webhook panel: what the demo's own receiver verified, polled every 2 s (the deliveries
+// arrive from the server's worker, not from this page, so there is nothing to push them here).
+const WEBHOOKS_POLL_MS = 2000;
+let shownWebhooks = '';
+const renderWebhooks = ({ receiving, reason, deliveries }) => {
+  $('#webhooks-status').textContent = !receiving ? reason
+    : deliveries.length === 0 ? 'No delivery yet: link a number, or send a message from the virtual phone.' : '';
+  // Rebuilt only when something changed, so a reader's text selection survives the poll.
+  const key = deliveries.map((d) => d.id).join(' ');
+  if (key === shownWebhooks) return;
+  shownWebhooks = key;
+  $('#webhooks-list').replaceChildren(...deliveries.map((d) => {
+    const item = document.createElement('li');
+    const type = Object.assign(document.createElement('span'), { className: 'type', textContent: d.type });
+    const time = Object.assign(document.createElement('time'), { dateTime: d.timestamp, textContent: new Date(d.timestamp).toLocaleTimeString() });
+    time.title = 'received ' + new Date(d.receivedAt).toLocaleTimeString() + ', signature verified';
+    const data = Object.assign(document.createElement('code'), { textContent: JSON.stringify(d.data) });
+    item.append(type, time, data);
+    return item;
+  }));
+};
+const pollWebhooks = async () => {
+  try {
+    const res = await fetch('/demo/webhooks', { cache: 'no-store' });
+    if (res.ok) renderWebhooks(await res.json());
+  } catch {
+    // The server restarting: the next poll tries again.
+  }
+  setTimeout(pollWebhooks, WEBHOOKS_POLL_MS);
+};
+pollWebhooks();

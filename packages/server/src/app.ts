@@ -31,6 +31,7 @@ import type { StreamLimitOptions } from './routes/stream-limits.js';
 import { widgetApiRouter } from './routes/widget-api.js';
 import { widgetPageRouter } from './routes/widget-page.js';
 import { widgetSessionsRouter } from './routes/widget-sessions.js';
+import { DemoWebhookInbox } from './services/demo-webhooks.js';
 import { Sessions } from './services/sessions.js';
 import { Webhooks } from './services/webhooks.js';
 import { WidgetSessions, type SessionNamer } from './services/widget-sessions.js';
@@ -142,7 +143,11 @@ export function createApp(options: CreateAppOptions): Express {
   }
 
   app.use(assetsRouter(deps.logger, assets));
-  if (deps.config.demo) app.use(demoRouter(deps, widgetSessions));
+  if (deps.config.demo) {
+    // The demo's webhook receiver keeps what it verified here; main.ts registers its endpoint.
+    const demoWebhooks = (app.locals.demoWebhooks = new DemoWebhookInbox());
+    app.use(demoRouter(deps, widgetSessions, demoWebhooks));
+  }
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -16,7 +16,9 @@ import { createLogger } from './logger.js';
 import { notReady } from './middleware/not-ready.js';
 import { DEMO_TENANT } from './routes/demo.js';
 import { openStore, StoreOpenError, type Store } from './store/index.js';
+import { registerDemoWebhook, type DemoWebhookInbox } from './services/demo-webhooks.js';
 import { startWebhookEventPurge, startWidgetSessionPurge } from './services/retention.js';
+import type { Webhooks } from './services/webhooks.js';
 import { sealLegacyAuthState, withSealedAuthState } from './store/sealed-auth-state.js';
 import { WebhookWorker, withWebhookWakeups } from './webhooks/worker.js';
 import { createEngine } from './whatsapp/index.js';
@@ -140,6 +142,8 @@ export async function startServer(env: Record<string, string | undefined> = proc
     });
     const appLinking = (linking = app.locals.linking as Linking);
     logDemoReach(config, engine.virtualPhone !== null, log);
+    // The demo page lists the webhooks its own receiver gets: its endpoint is registered now.
+    if (config.demo) await registerDemoWebhook(deps, app.locals.webhooks as Webhooks, app.locals.demoWebhooks as DemoWebhookInbox, DEMO_TENANT);
     if (ownership && engine instanceof LeasedEngine) {
       // Not `resume`: which instance reconnects which session is the ownership loop's to decide.
       await ownership.join({ adopt: (key) => appLinking.adopt(key), drop: (key) => engine.drop(key), isRunning: (key) => engine.isRunning(key) });

@@ -1,16 +1,20 @@
 // The demo served at `/` when `config.demo` (on by default in `pnpm start`): a page that plays a
 // customer's site (static files in packages/server/demo), and `POST /demo/session`, which plays
 // that customer's backend. The backend part runs here on the server as tenant `default`, exactly
-// where a real app keeps its API key, so no credential ever reaches the browser. Production
+// where a real app keeps its API key, so no credential ever reaches the browser; so does its
+// webhook receiver (`POST /demo/webhooks/receiver`, listed by `GET /demo/webhooks`). Production
 // turns it off with TITAN_DEMO=0; it answers only loopback clients unless TITAN_DEMO=public.
 import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
+import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
-import { WIDGET_MODES } from '@titan-connect/protocol';
+import { WIDGET_MODES, type WebhookPayload } from '@titan-connect/protocol';
 import type { AppDeps } from '../deps.js';
+import { HttpError } from '../errors.js';
 import { jsonBody } from '../middleware/body.js';
 import { loopbackOnly } from '../middleware/loopback-only.js';
 import { parseBody } from '../middleware/parse-body.js';
+import { DEMO_RECEIVER_PATH, DemoWebhookInbox } from '../services/demo-webhooks.js';
 import type { WidgetSessions } from '../services/widget-sessions.js';
 
 export const DEMO_TENANT = 'default';
@@ -27,8 +31,11 @@ const DEMO_CSP =
   "default-src 'self'; script-src 'self'; connect-src 'self'; frame-src 'self'; img-src 'self' data:; " +
   "style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/** Mounted only when `config.demo`. */
-export function demoRouter(deps: AppDeps, widgetSessions: WidgetSessions): Router {
+/** Webhook bodies are a few hundred bytes; a cap well above them bounds what is read unverified. */
+const RECEIVER_BODY_LIMIT = '64kb';
+
+/** Mounted only when `config.demo`; `inbox` is where the demo's webhook receiver keeps what it verified. */
+export function demoRouter(deps: AppDeps, widgetSessions: WidgetSessions, inbox = new DemoWebhookInbox()): Router {
   const router = Router();
   // Loopback clients only unless TITAN_DEMO=public: `/demo/session` needs no login.
   const local = loopbackOnly(deps.config.demoPublic === true, 'The demo');
@@ -57,5 +64,37 @@ export function demoRouter(deps: AppDeps, widgetSessions: WidgetSessions): Route
     const { response } = await widgetSessions.create(DEMO_TENANT, wanted ? { mode: wanted } : {});
     res.status(201).json(response.data);
   });
+
+  // The demo's webhook receiver, verifying as an integrator's backend would (docs/webhooks.md
+  // section 4): over the raw bytes, so this route alone reads its body as a Buffer.
+  router.post(DEMO_RECEIVER_PATH, express.raw({ type: () => true, limit: RECEIVER_BODY_LIMIT }), (req, res) => {
+    const secret = inbox.secret;
+    if (!secret) throw new HttpError(401, 'UNAUTHORIZED', 'The demo has no webhook endpoint registered.');
+    const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    let event: WebhookPayload;
+    try {
+      // Throws on a wrong signature, and on a webhook-timestamp more than 5 minutes off (replays).
+      event = new Webhook(secret).verify(body, headerRecord(req.headers)) as WebhookPayload;
+    } catch {
+      throw new HttpError(401, 'UNAUTHORIZED', 'The webhook signature does not verify.');
+    }
+    inbox.add({
+      id: String(req.headers['webhook-id']),
+      type: event.type,
+      timestamp: event.timestamp,
+      data: event.data,
+      receivedAt: new Date(deps.clock.now()).toISOString(),
+      verified: true,
+    });
+    res.status(204).end();
+  });
+  // What the page's "Webhook deliveries" panel polls: newest first.
+  router.get('/demo/webhooks', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json(inbox.list());
+  });
   return router;
 }
+
+/** The headers `verify` reads, as single strings (Node gives arrays for repeated ones). */
+const headerRecord = (headers: NodeJS.Dict<string | string[]>): Record<string, string> =>
+  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
