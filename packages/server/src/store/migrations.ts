@@ -128,6 +128,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE delivered_at IS NULL AND failed_at IS NULL;
   CREATE INDEX webhook_deliveries_order ON webhook_deliveries(endpoint_id, session_name, event_seq);
+  -- The claim's order check looks only at undelivered rows: without this it scanned each session's
+  -- whole delivered history per pending delivery (93 ms a claim at 2,000 in one session).
+  CREATE INDEX webhook_deliveries_pending ON webhook_deliveries(endpoint_id, session_name, event_seq) WHERE delivered_at IS NULL AND failed_at IS NULL;
   CREATE TABLE webhook_attempts (
     endpoint_id TEXT NOT NULL,
     event_id    TEXT NOT NULL,
