@@ -26,7 +26,7 @@ test('defaults follow DESIGN.md', async () => {
   assert.deepEqual(config.trustProxy, ['loopback'], 'X-Forwarded-* believed from a proxy on this machine only');
   assert.equal(config.redisUrl, null, 'one instance unless TITAN_REDIS_URL is set');
   assert.equal(config.instanceId, `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64));
-  assert.equal(config.leaseTtlMs, 5_000);
+  assert.equal(config.leaseTtlMs, 3_000);
   assert.equal(config.redisPrefix, 'default');
   assert.deepEqual(config.meta, {
     appId: null,

@@ -156,7 +156,7 @@ function trustProxy(env: Env): string[] {
 }
 
 /** Cluster mode's lease TTL: a killed owner's sessions move within it (plus a reconcile tick). */
-export const DEFAULT_LEASE_TTL_MS = 5_000;
+export const DEFAULT_LEASE_TTL_MS = 3_000;
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
