@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readEvents } from '../packages/server/src/cluster/test-support/processes.ts';
 import type { BenchResult } from './run.ts';
 
 const LINKS = Number(process.env.BENCH_BURST_LINKS ?? 200);
@@ -53,24 +54,6 @@ process.on('message', async (m) => {
   process.send({ rss, heapUsed });
 });
 `;
-
-/** Reads an SSE stream, calling `on(event, data)` until it returns true or the stream ends. */
-async function readEvents(url: string, on: (event: string, data: any) => boolean | Promise<boolean>, signal: AbortSignal): Promise<void> {
-  const res = await fetch(url, { headers: { accept: 'text/event-stream' }, signal });
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event = /^event: (.*)$/m.exec(block)?.[1];
-      const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-      if (event && data && (await on(event, JSON.parse(data)))) return;
-    }
-  }
-}
 
 export default async function linkingBurstBench(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'titan-burst-bench-'));

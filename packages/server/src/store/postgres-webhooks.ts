@@ -1,4 +1,4 @@
-// PostgresStore's webhook tables (postgres-migrations.ts entry 3), the same contract as
+// PostgresStore's webhook tables (postgres-migrations.ts entry 4), the same contract as
 // sqlite-webhooks.ts. Composed into PostgresStore, which owns the pool and the transactions.
 import type pg from 'pg';
 import { type Queryable, rows, setClause, type Transaction } from './postgres-rows.js';

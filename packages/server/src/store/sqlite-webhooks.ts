@@ -1,4 +1,4 @@
-// SqliteStore's webhook tables (migration 3): endpoints, the outbox, deliveries and their
+// SqliteStore's webhook tables (migration 4): endpoints, the outbox, deliveries and their
 // attempt log. Composed into SqliteStore, which owns the connection and the transactions.
 import type Database from 'better-sqlite3';
 import {

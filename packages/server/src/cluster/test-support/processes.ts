@@ -102,28 +102,33 @@ export async function ownerOf(base: string, session: string): Promise<string | n
   return body.data.instances.find((i) => i.sessions.some((s) => s.session === session))?.id ?? null;
 }
 
+/** Reads an SSE stream, calling `on(event, data)` until it returns true (resolves) or the stream ends (resolves too). */
+export async function readEvents(url: string, on: (event: string, data: any) => boolean | Promise<boolean>, signal: AbortSignal): Promise<boolean> {
+  const res = await fetch(url, { headers: { accept: 'text/event-stream' }, signal });
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      if (event && data && (await on(event, JSON.parse(data)))) return true;
+    }
+  }
+  return false;
+}
+
 /** Reads a widget session's SSE stream until `until(event, data)` is true; resolves with that data. */
 export async function untilEvent(base: string, token: string, until: (event: string, data: any) => boolean, ms = 30_000): Promise<any> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), ms);
   try {
-    const res = await fetch(`${base}/widget/api/events?token=${token}`, { headers: { accept: 'text/event-stream' }, signal: abort.signal });
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-        if (event && data) {
-          const parsed = JSON.parse(data);
-          if (until(event, parsed)) return parsed;
-        }
-      }
-    }
+    let found: any;
+    const matched = await readEvents(`${base}/widget/api/events?token=${token}`, (event, data) => until(event, data) && ((found = data), true), abort.signal);
+    if (matched) return found;
     throw new Error('the event stream ended');
   } catch (error) {
     if (abort.signal.aborted) throw new Error(`no matching event within ${ms} ms`);
