@@ -170,6 +170,7 @@ const BAD: [string, Record<string, string>][] = [
   ['TITAN_LEASE_TTL_MS', { TITAN_LEASE_TTL_MS: '2.5' }],
   ['TITAN_LEASE_TTL_MS', { TITAN_LEASE_TTL_MS: 'soon' }],
   ['TITAN_EMULATOR_URL', { ...PG, TITAN_REDIS_URL: 'redis://cache', TITAN_ENGINE: 'emulated' }],
+  ['TITAN_SECRET', { ...PG, TITAN_REDIS_URL: 'redis://cache' }],
 ];
 
 test('a bad value throws one line naming the variable', async () => {
@@ -211,7 +212,7 @@ test('META_VERIFY_TOKEN: optional, kept as given, never echoed in its error', ()
 test('TITAN_REDIS_URL: cluster mode on SQLite stops start-up with one line; the URL (it may hold a password) is never echoed', () => {
   assert.throws(() => loadConfig({ TITAN_REDIS_URL: 'redis://:hunter2@cache:6379' }), (e: Error) => /needs TITAN_DATABASE_URL/.test(e.message) && !e.message.includes('hunter2'));
   assert.throws(() => loadConfig({ ...PG, TITAN_REDIS_URL: 'memcached://:hunter2@cache' }), (e: Error) => !e.message.includes('hunter2'));
-  assert.equal(loadConfig({ ...PG, TITAN_REDIS_URL: 'rediss://cache:6380' }).redisUrl, 'rediss://cache:6380');
+  assert.equal(loadConfig({ ...PG, TITAN_REDIS_URL: 'rediss://cache:6380', TITAN_SECRET: 's'.repeat(32) }).redisUrl, 'rediss://cache:6380');
 });
 
 test('blank values count as unset', async () => {

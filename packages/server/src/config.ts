@@ -259,6 +259,11 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   if (clustered.redisUrl && engine === 'emulated' && !emulatorUrl) {
     throw new ConfigError('TITAN_EMULATOR_URL', 'is required in cluster mode with TITAN_ENGINE=emulated (every instance must use one shared emulator)');
   }
+  // A generated secret is one machine's file: another instance would refuse its widget tokens
+  // and could not open the credentials of a session it takes over.
+  if (clustered.redisUrl && secret === null) {
+    throw new ConfigError('TITAN_SECRET', 'is required in cluster mode (the same value on every instance: it signs widget tokens and seals the stored credentials)');
+  }
   return {
     port: listenPort,
     publicUrl,
