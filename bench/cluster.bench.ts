@@ -1,5 +1,5 @@
 // Scale-out figures. `POST /api/widget/sessions` on the Postgres store (API key check, zod, one
-// transaction of three inserts committed before the 201, a JWT) as a ratio to a bare Express
+// statement of three inserts committed before the 201, a JWT) as a ratio to a bare Express
 // route doing one INSERT of the same widget session row with `pg`, both on one throwaway
 // database of TITAN_TEST_POSTGRES_URL's server, 50 connections, a pool of 10 each. Then cluster
 // mode's failover time over repeated kill -9 (cluster-failover.ts; needs Redis too).
