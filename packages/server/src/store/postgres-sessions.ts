@@ -78,7 +78,8 @@ export class PostgresSessions {
    * `createWidgetSession` in one statement (one round trip instead of BEGIN, three INSERTs and
    * COMMIT): a statement is atomic on its own, and the row it locks stays locked until it commits.
    * Null when it could not decide: the name's row exists but was committed after this statement's
-   * snapshot (a concurrent creation of the same name), so the FOR SHARE read cannot see it; the
+   * snapshot (a concurrent creation of the same name), so the FOR SHARE read cannot see it (nor one
+   * deleted meanwhile, which the transaction then inserts again); the
    * caller then runs `createWidget`, whose SELECT takes a fresh snapshot. Nothing is written then
    * but the tenant row, which `createWidget` ensures anyway.
    */
