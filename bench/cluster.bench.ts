@@ -1,5 +1,5 @@
 // Scale-out figures. `POST /api/widget/sessions` on the Postgres store (API key check, zod, one
-// transaction of three inserts committed before the 201, a JWT) as a ratio to a bare Express
+// statement of three inserts committed before the 201, a JWT) as a ratio to a bare Express
 // route doing one INSERT of the same widget session row with `pg`, both on one throwaway
 // database of TITAN_TEST_POSTGRES_URL's server, 50 connections, a pool of 10 each. Then cluster
 // mode's failover time over repeated kill -9 (cluster-failover.ts; needs Redis too).
@@ -13,6 +13,8 @@ import { measurePair, median, serveTargetPair, withTargetPair } from './load-pai
 import type { BenchResult } from './run.ts';
 
 const PAIR = { connections: 50, warmupS: 1, rounds: 3, roundS: 4 };
+/** `BENCH_CLUSTER_ONLY=create` runs only the session-create ratio (`failover` only the kills). */
+const ONLY = process.env.BENCH_CLUSTER_ONLY;
 
 async function serveTargets(): Promise<void> {
   const require = createRequire(new URL('../packages/server/package.json', import.meta.url));
@@ -58,6 +60,7 @@ async function serveTargets(): Promise<void> {
 }
 
 export default async function clusterBench(): Promise<BenchResult[]> {
+  if (ONLY === 'create') return createOnPostgres();
   const failover = await measureFailover();
   console.log(`  (failover: ${failover.kills} kills, lease TTL ${failover.ttlMs} ms; times ${failover.times.join(', ')} ms)`);
   const failoverResults: BenchResult[] = [
@@ -65,7 +68,7 @@ export default async function clusterBench(): Promise<BenchResult[]> {
     { name: 'failover p99', value: failover.p99, unit: 'ms', target: { op: '<=', value: 10_000 } },
     { name: 'logins while another socket of the device was live', value: failover.concurrentLogins, unit: '', target: { op: '<=', value: 0 } },
   ];
-  return [...(await createOnPostgres()), ...failoverResults];
+  return [...(ONLY === 'failover' ? [] : await createOnPostgres()), ...failoverResults];
 }
 
 async function createOnPostgres(): Promise<BenchResult[]> {

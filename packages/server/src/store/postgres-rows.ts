@@ -9,7 +9,9 @@ export type Queryable = Pick<pg.ClientBase, 'query'>;
 /** Runs `work` on one client between BEGIN and COMMIT (PostgresStore's `transaction`). */
 export type Transaction = <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T>;
 
-export const rows = async (on: Queryable, sql: string, values: unknown[] = []): Promise<Row[]> => (await on.query(sql, values)).rows as Row[];
+/** `sql` as `{ name, text }` is prepared once per connection under that name. */
+export const rows = async (on: Queryable, sql: string | { name: string; text: string }, values: unknown[] = []): Promise<Row[]> =>
+  (await on.query(typeof sql === 'string' ? { text: sql, values } : { ...sql, values })).rows as Row[];
 
 /** How many rows a statement changed. */
 export const changed = async (on: Queryable, sql: string, values: unknown[]): Promise<number> => (await on.query(sql, values)).rowCount ?? 0;

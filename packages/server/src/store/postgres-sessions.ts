@@ -75,10 +75,39 @@ export class PostgresSessions {
 
   // --- widget sessions ----------------------------------------------------------------------------
   /**
+   * `createWidgetSession` in one statement (one round trip instead of BEGIN, three INSERTs and
+   * COMMIT): a statement is atomic on its own, and the row it locks stays locked until it commits.
+   * Null when it could not decide: the name's row exists but was committed after this statement's
+   * snapshot (a concurrent creation of the same name), so the FOR SHARE read cannot see it (nor one
+   * deleted meanwhile, which the transaction then inserts again); the
+   * caller then runs `createWidget`, whose SELECT takes a fresh snapshot. Nothing is written then
+   * but the tenant row, which `createWidget` ensures anyway.
+   */
+  async createWidgetAtOnce(ws: WidgetSessionRecord, generatedName: boolean): Promise<CreateWidgetSessionResult | null> {
+    const [row] = await rows(this.pool, { name: 'create-widget-session', text: CREATE_WIDGET_SQL }, [
+      ws.id,
+      ws.tenantId,
+      ws.sessionName,
+      ws.mode,
+      ws.callbackUrl,
+      JSON.stringify(ws.allowedOrigins),
+      ws.locale,
+      ws.metaApp ? JSON.stringify(ws.metaApp) : null,
+      ws.createdAt,
+      ws.expiresAt,
+      generatedName,
+    ]);
+    if (row!.inserted) return 'created';
+    if (generatedName) return 'name-taken';
+    if (row!.existing_status === null) return null;
+    return row!.existing_status === 'CONNECTED' ? 'already-connected' : 'created';
+  }
+
+  /**
    * The work of `createWidgetSession`, on the store's transaction. Concurrent creations of one new
    * name: the second INSERT … ON CONFLICT waits on the first one's uncommitted row, then does
    * nothing, so exactly one is 'created'. The CONNECTED check reads the row FOR SHARE: a status
-   * change waits until this commits.
+   * change waits until this commits. The slow path behind `createWidgetAtOnce`.
    */
   async createWidget(ws: WidgetSessionRecord, generatedName: boolean, client: Queryable): Promise<CreateWidgetSessionResult> {
     const { tenantId, sessionName, createdAt } = ws;
@@ -139,3 +168,34 @@ export class PostgresSessions {
     return changed(this.pool, 'DELETE FROM widget_sessions WHERE expires_at < $1', [before]);
   }
 }
+
+/**
+ * `createWidgetAtOnce`'s statement. $1–$10 are the widget session's columns ($2 tenant, $3 name,
+ * $9 created_at), $11 whether the name was generated. The same rules as `createWidget`:
+ * - `wa`: the WhatsApp session row unless it exists. ON CONFLICT waits on a concurrent creation's
+ *   uncommitted row and then does nothing, so of concurrent creations of one new name exactly one
+ *   inserts it.
+ * - `existing`: for a name the caller chose that exists, its row read FOR SHARE (a status change
+ *   waits until this commits; one committed meanwhile is re-read, READ COMMITTED's rule for
+ *   locking reads). A generated name that exists is simply taken.
+ * - `widget`: inserted when the row is new, or exists and is not CONNECTED.
+ * The foreign keys to `tenants` are checked at the end of the statement, after `tenant` ran.
+ */
+const CREATE_WIDGET_SQL = `
+  WITH tenant AS (
+    INSERT INTO tenants (id, created_at) VALUES ($2, $9) ON CONFLICT DO NOTHING
+  ), wa AS (
+    INSERT INTO wa_sessions (tenant_id, name, status, status_reason, created_at, updated_at)
+    VALUES ($2, $3, 'DISCONNECTED', NULL, $9, $9) ON CONFLICT DO NOTHING
+    RETURNING status
+  ), existing AS (
+    SELECT status FROM wa_sessions
+    WHERE tenant_id = $2 AND name = $3 AND NOT $11::boolean AND NOT EXISTS (SELECT FROM wa)
+    FOR SHARE
+  ), widget AS (
+    INSERT INTO widget_sessions (id, tenant_id, session_name, mode, callback_url, allowed_origins, locale, meta_app,
+      created_at, expires_at, phase, link_state, last_event_id)
+    SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'idle', NULL, 0
+    WHERE EXISTS (SELECT FROM wa) OR EXISTS (SELECT FROM existing WHERE status <> 'CONNECTED')
+  )
+  SELECT EXISTS (SELECT FROM wa) AS inserted, (SELECT status FROM existing) AS existing_status`;

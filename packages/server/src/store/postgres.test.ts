@@ -133,4 +133,38 @@ describe('Postgres store', { skip }, () => {
       await Promise.all(stores.map((s) => s.close()));
     }
   });
+
+  // createWidgetSession's one statement cannot see a row committed after its snapshot (here: while
+  // it waits on that row's uncommitted insert); the transaction it falls back to must.
+  for (const [status, expected] of [
+    ['DISCONNECTED', 'created'],
+    ['CONNECTED', 'already-connected'],
+  ] as const) {
+    test(`a chosen name committed ${status} by another transaction while a creation waits on it: ${expected}`, async () => {
+      const store = await PostgresStore.open(db.url);
+      const other = new pg.Client({ connectionString: db.url });
+      await other.connect();
+      try {
+        const name = `late-${status.toLowerCase()}`;
+        await other.query('BEGIN');
+        await other.query(`INSERT INTO tenants (id, created_at) VALUES ('acme', 1) ON CONFLICT DO NOTHING`);
+        await other.query(`INSERT INTO wa_sessions (tenant_id, name, status, created_at, updated_at) VALUES ('acme', $1, $2, 1, 1)`, [name, status]);
+        const creating = store.createWidgetSession(widgetSession({ id: `ws_${name}`, sessionName: name }), { generatedName: false });
+        // Commit only once the creation waits on the uncommitted row.
+        for (let waited = 0; ; waited += 10) {
+          const [row] = (await other.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`)).rows as { n: number }[];
+          if (row!.n > 0) break;
+          if (waited > 5_000) throw new Error('the creation never waited on the row');
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        await other.query('COMMIT');
+        assert.equal(await creating, expected);
+        assert.equal((await store.getWidgetSession(`ws_${name}`)) !== null, expected === 'created');
+        assert.equal((await store.getWaSession('acme', name))!.status, status);
+      } finally {
+        await other.end();
+        await store.close();
+      }
+    });
+  }
 });

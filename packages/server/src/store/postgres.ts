@@ -197,9 +197,13 @@ export class PostgresStore implements Store {
   }
 
   // --- widget sessions (postgres-sessions.ts) -----------------------------------------------------
-  /** One transaction (see `PostgresSessions.createWidget` for how concurrent creations resolve). */
-  createWidgetSession(ws: WidgetSessionRecord, { generatedName }: { generatedName: boolean }): Promise<CreateWidgetSessionResult> {
-    return this.transaction((client) => this.sessions.createWidget(ws, generatedName, client));
+  /**
+   * One statement, or when that cannot decide (a row committed by a concurrent creation of the
+   * name), one transaction (see `PostgresSessions.createWidgetAtOnce` and `createWidget`).
+   */
+  async createWidgetSession(ws: WidgetSessionRecord, { generatedName }: { generatedName: boolean }): Promise<CreateWidgetSessionResult> {
+    const decided = await this.sessions.createWidgetAtOnce(ws, generatedName);
+    return decided ?? this.transaction((client) => this.sessions.createWidget(ws, generatedName, client));
   }
 
   getWidgetSession(id: string): Promise<StoredWidgetSession | null> {
