@@ -1,5 +1,5 @@
 // Linking throughput for bench/cluster.bench.ts: N numbers linked at once (BENCH_CLUSTER_LINKS,
-// default 40) through the HTTP API and the emulator's phone API (a phone per number), the edge
+// default 30) through the HTTP API and the emulator's phone API (a phone per number), the edge
 // emulator in its own process, TITAN_ENGINE=emulated, against (a) one instance and (b) three
 // instances, each run on a throwaway Postgres database and its own Redis key prefix (both deleted
 // after) and a fresh emulator, so the two runs share nothing but the machine. For (b) the widget
@@ -30,7 +30,8 @@ import {
   untilEvent,
 } from '../packages/server/src/cluster/test-support/processes.ts';
 
-const LINKS = Number(process.env.BENCH_CLUSTER_LINKS ?? 40);
+const LINKS = Number(process.env.BENCH_CLUSTER_LINKS ?? 30);
+const ROUNDS = Number(process.env.BENCH_CLUSTER_ROUNDS ?? 2);
 const LINK_TIMEOUT_MS = 60_000;
 
 const pct = (values: number[], p: number): number => {
@@ -39,21 +40,40 @@ const pct = (values: number[], p: number): number => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 };
 
+interface LinkResult {
+  ok: boolean;
+  why: string;
+  /** create → connected, ms. */
+  ms: number;
+  /** create → first QR, ms. */
+  qrMs: number;
+}
+
+interface Round {
+  results: LinkResult[];
+  /** From the first create until the last session connected, s. */
+  seconds: number;
+  linksPerS: number;
+  /** Numbers each instance owned once linked (by `GET /api/cluster`). */
+  owners: number[];
+}
+
 export interface ThroughputRun {
   instances: number;
+  /** Links per round, rounds. */
   links: number;
+  rounds: Round[];
   linked: number;
   failures: number;
   /** Why each failure failed, with counts. */
   whys: Record<string, number>;
-  /** From the first create until the last session connected, s. */
-  seconds: number;
+  /** All rounds' linked numbers / all rounds' burst seconds. */
   linksPerS: number;
-  /** Per link: create → connected, ms. */
+  /** Per link over all rounds: create → connected, ms. */
   p50: number;
   p99: number;
-  /** Numbers each instance owned once linked (by `GET /api/cluster`). */
-  owners: Record<string, number>;
+  /** Per link: create → first QR, p50, ms (the rest is scan → connected). */
+  qrP50: number;
 }
 
 export interface ThroughputFigures {
@@ -63,12 +83,12 @@ export interface ThroughputFigures {
 }
 
 /** One user linking one number through `base`: create → stream → QR scanned by its phone → connected. */
-async function link(base: string, emulatorUrl: string, session: string, phone: string): Promise<{ ok: boolean; why: string; ms: number }> {
+async function link(base: string, emulatorUrl: string, session: string, phone: string): Promise<LinkResult> {
   const started = performance.now();
   try {
     const created = await api(base, 'POST', '/api/widget/sessions', { sessionName: session, mode: 'qr' });
-    if (created.status !== 201) return { ok: false, why: `create ${created.status}`, ms: performance.now() - started };
-    let scanned = false;
+    if (created.status !== 201) return { ok: false, why: `create ${created.status}`, ms: performance.now() - started, qrMs: NaN };
+    let scanned = 0;
     let scanFailed: string | null = null;
     let ended = '';
     await untilEvent(
@@ -77,7 +97,7 @@ async function link(base: string, emulatorUrl: string, session: string, phone: s
       (event, data) => {
         const qr = qrOf(event, data);
         if (qr && !scanned) {
-          scanned = true;
+          scanned = performance.now();
           scan(emulatorUrl, qr, phone).catch((e: Error) => (scanFailed = e.message));
         }
         if (event === 'failed' || event === 'expired') return Boolean((ended = `${event} ${data.code ?? data.reason ?? ''}`));
@@ -86,13 +106,13 @@ async function link(base: string, emulatorUrl: string, session: string, phone: s
       LINK_TIMEOUT_MS,
     );
     const ok = ended === '';
-    return { ok, why: ok ? 'ok' : (scanFailed ?? ended), ms: performance.now() - started };
+    return { ok, why: ok ? 'ok' : (scanFailed ?? ended), ms: performance.now() - started, qrMs: scanned ? scanned - started : NaN };
   } catch (error) {
-    return { ok: false, why: (error as Error).message.slice(0, 60), ms: performance.now() - started };
+    return { ok: false, why: (error as Error).message.slice(0, 60), ms: performance.now() - started, qrMs: NaN };
   }
 }
 
-async function run(count: number): Promise<ThroughputRun> {
+async function round(count: number): Promise<Round> {
   const dir = mkdtempSync(join(tmpdir(), 'titan-tput-bench-'));
   const db = await createTestDatabase();
   const prefix = testPrefix();
@@ -120,24 +140,11 @@ async function run(count: number): Promise<ThroughputRun> {
       }),
     );
     const seconds = (lastDone - started) / 1000;
-    const linked = results.filter((r) => r.ok);
-    const whys: Record<string, number> = {};
-    for (const r of results) if (!r.ok) whys[r.why] = (whys[r.why] ?? 0) + 1;
     const owners: Record<string, number> = {};
     const { body } = await api<{ data: { instances: { id: string; sessions: { session: string }[] }[] } }>(bases[0]!, 'GET', '/api/cluster');
-    for (const inst of body.data.instances) owners[inst.id] = inst.sessions.filter((s) => s.session.startsWith('tput-')).length;
-    return {
-      instances: count,
-      links: LINKS,
-      linked: linked.length,
-      failures: LINKS - linked.length,
-      whys,
-      seconds,
-      linksPerS: linked.length / seconds,
-      p50: pct(linked.map((r) => r.ms), 50),
-      p99: pct(linked.map((r) => r.ms), 99),
-      owners,
-    };
+    for (const inst of body.data.instances) owners[inst.id.replace(/^tput-\d+-/, '')] = inst.sessions.filter((s) => s.session.startsWith('tput-')).length;
+    const linked = results.filter((r) => r.ok).length;
+    return { results, seconds, linksPerS: linked / seconds, owners: Object.values(owners) };
   } finally {
     await Promise.all(instances.map((i) => stop(i.child, 'SIGKILL')));
     await stop(emulator.child);
@@ -147,8 +154,38 @@ async function run(count: number): Promise<ThroughputRun> {
   }
 }
 
+function summary(instances: number, rounds: Round[]): ThroughputRun {
+  const all = rounds.flatMap((r) => r.results);
+  const linked = all.filter((r) => r.ok);
+  const whys: Record<string, number> = {};
+  for (const r of all) if (!r.ok) whys[r.why] = (whys[r.why] ?? 0) + 1;
+  return {
+    instances,
+    links: LINKS,
+    rounds,
+    linked: linked.length,
+    failures: all.length - linked.length,
+    whys,
+    linksPerS: linked.length / rounds.reduce((sum, r) => sum + r.seconds, 0),
+    p50: pct(linked.map((r) => r.ms), 50),
+    p99: pct(linked.map((r) => r.ms), 99),
+    qrP50: pct(linked.map((r) => r.qrMs), 50),
+  };
+}
+
+/**
+ * BENCH_CLUSTER_ROUNDS rounds of each (default 2), in the order 1, 3, 3, 1, 1, 3, … so that a
+ * drift in what else the shared machine is doing weighs on both alike; each round is a fresh
+ * cluster (database, Redis prefix, emulator, instances).
+ */
 export async function measureThroughput(): Promise<ThroughputFigures> {
-  const one = await run(1);
-  const three = await run(3);
-  return { one, three, ratio: three.linksPerS / one.linksPerS };
+  const one: Round[] = [];
+  const three: Round[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const order = i % 2 === 0 ? [1, 3] : [3, 1];
+    for (const count of order) (count === 1 ? one : three).push(await round(count));
+  }
+  const a = summary(1, one);
+  const b = summary(3, three);
+  return { one: a, three: b, ratio: b.linksPerS / a.linksPerS };
 }
