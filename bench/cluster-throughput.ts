@@ -31,7 +31,7 @@ import {
 } from '../packages/server/src/cluster/test-support/processes.ts';
 
 const LINKS = Number(process.env.BENCH_CLUSTER_LINKS ?? 30);
-const ROUNDS = Number(process.env.BENCH_CLUSTER_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_CLUSTER_ROUNDS ?? 1);
 const LINK_TIMEOUT_MS = 60_000;
 
 const pct = (values: number[], p: number): number => {
@@ -91,10 +91,12 @@ async function link(base: string, emulatorUrl: string, session: string, phone: s
     let scanned = 0;
     let scanFailed: string | null = null;
     let ended = '';
+    let lastEvent = 'none';
     await untilEvent(
       base,
       created.body.data.widgetToken as string,
       (event, data) => {
+        lastEvent = event === 'state' ? `state ${data.phase}` : event;
         const qr = qrOf(event, data);
         if (qr && !scanned) {
           scanned = performance.now();
@@ -104,11 +106,13 @@ async function link(base: string, emulatorUrl: string, session: string, phone: s
         return event === 'connected' || (event === 'state' && data.phase === 'connected');
       },
       LINK_TIMEOUT_MS,
-    );
+    ).catch((error: Error) => {
+      throw new Error(`${error.message.replace(/ within \d+ ms/, '')} (${scanned ? (scanFailed ? `scan failed: ${scanFailed}` : 'scanned') : 'no QR'}, last: ${lastEvent})`);
+    });
     const ok = ended === '';
     return { ok, why: ok ? 'ok' : (scanFailed ?? ended), ms: performance.now() - started, qrMs: scanned ? scanned - started : NaN };
   } catch (error) {
-    return { ok: false, why: (error as Error).message.slice(0, 60), ms: performance.now() - started, qrMs: NaN };
+    return { ok: false, why: (error as Error).message.slice(0, 120), ms: performance.now() - started, qrMs: NaN };
   }
 }
 
@@ -124,14 +128,27 @@ async function round(count: number): Promise<Round> {
   });
   const env = { databaseUrl: db.url, redisUrl: TEST_REDIS_URL, redisPrefix: prefix.prefix, emulatorUrl: emulator.url, leaseTtlMs: 5_000 };
   try {
-    // One after the other: each runs the migrations' check at start.
-    for (let i = 0; i < count; i++) instances.push(await startInstance(`tput-${count}-${i}`, env));
+    // Started together (the migrations' advisory lock puts them one after the other), so a round
+    // of three costs little more set-up time than a round of one; outside the measured window.
+    const started = await Promise.allSettled(Array.from({ length: count }, (_, i) => startInstance(`tput-${count}-${i}`, env)));
+    for (const s of started) if (s.status === 'fulfilled') instances.push(s.value);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
     const bases = instances.map((i) => i.base);
-    for (const [i, base] of bases.entries()) await linkOn(base, emulator.url, `warmup-${i}`, `1555017${String(i).padStart(4, '0')}`);
+    // Every instance sees all of them before anything is linked, so no session is handed over
+    // mid-link because the membership changed under it.
+    for (const base of bases) {
+      for (let tries = 0; ; tries++) {
+        const { body } = await api<{ data: { instances: unknown[] } }>(base, 'GET', '/api/cluster');
+        if (body.data.instances.length === count) break;
+        if (tries > 100) throw new Error(`${base}: sees ${body.data.instances.length} of ${count} instances`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    await Promise.all(bases.map((base, i) => linkOn(base, emulator.url, `warmup-${i}`, `1555017${String(i).padStart(4, '0')}`)));
 
     const names = Array.from({ length: LINKS }, (_, i) => `tput-${i}`);
-    const started = performance.now();
-    let lastDone = started;
+    const burstStart = performance.now();
+    let lastDone = burstStart;
     const results = await Promise.all(
       names.map(async (name, i) => {
         const r = await link(bases[i % bases.length]!, emulator.url, name, `1555019${String(i).padStart(4, '0')}`);
@@ -139,7 +156,7 @@ async function round(count: number): Promise<Round> {
         return r;
       }),
     );
-    const seconds = (lastDone - started) / 1000;
+    const seconds = (lastDone - burstStart) / 1000;
     const owners: Record<string, number> = {};
     const { body } = await api<{ data: { instances: { id: string; sessions: { session: string }[] }[] } }>(bases[0]!, 'GET', '/api/cluster');
     for (const inst of body.data.instances) owners[inst.id.replace(/^tput-\d+-/, '')] = inst.sessions.filter((s) => s.session.startsWith('tput-')).length;
@@ -174,9 +191,11 @@ function summary(instances: number, rounds: Round[]): ThroughputRun {
 }
 
 /**
- * BENCH_CLUSTER_ROUNDS rounds of each (default 2), in the order 1, 3, 3, 1, 1, 3, … so that a
- * drift in what else the shared machine is doing weighs on both alike; each round is a fresh
- * cluster (database, Redis prefix, emulator, instances).
+ * BENCH_CLUSTER_ROUNDS rounds of each (default 1, to stay well under 3 minutes: a round of each
+ * takes about 1.5 min on a busy 2-core machine), in the order 1, 3, 3, 1, 1, 3, … so that a drift
+ * in what else the shared machine is doing weighs on both alike; each round is a fresh cluster
+ * (database, Redis prefix, emulator, instances). One round is noisy on a shared machine (the
+ * ratio moved from 0.75 to 2.7 between two runs there): use 2 or more for a figure to quote.
  */
 export async function measureThroughput(): Promise<ThroughputFigures> {
   const one: Round[] = [];
