@@ -13,7 +13,7 @@
 // instances, Postgres, Redis, this load generator) share the machine: on 2 cores, three
 // instances cannot give 3× — expect ≤ ~1.5×; the figure says how much of a core's worth of
 // linking work the instances add, not how the cluster scales on machines of their own.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '../packages/server/src/store/test-support/postgres.ts';
@@ -33,6 +33,16 @@ import {
 const LINKS = Number(process.env.BENCH_CLUSTER_LINKS ?? 30);
 const ROUNDS = Number(process.env.BENCH_CLUSTER_ROUNDS ?? 1);
 const LINK_TIMEOUT_MS = 60_000;
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux; NaN elsewhere). */
+const cpuSeconds = (pid: number | undefined): number => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100)
+  } catch {
+    return NaN;
+  }
+};
 
 const pct = (values: number[], p: number): number => {
   if (values.length === 0) return NaN;
@@ -56,6 +66,8 @@ interface Round {
   linksPerS: number;
   /** Numbers each instance owned once linked (by `GET /api/cluster`). */
   owners: number[];
+  /** CPU seconds per linked number during the burst: all instances together, and the emulator. */
+  cpuPerLink: { instances: number; emulator: number };
 }
 
 export interface ThroughputRun {
@@ -147,6 +159,8 @@ async function round(count: number): Promise<Round> {
     await Promise.all(bases.map((base, i) => linkOn(base, emulator.url, `warmup-${i}`, `1555017${String(i).padStart(4, '0')}`)));
 
     const names = Array.from({ length: LINKS }, (_, i) => `tput-${i}`);
+    const cpu = () => ({ instances: instances.reduce((sum, i) => sum + cpuSeconds(i.child.pid), 0), emulator: cpuSeconds(emulator.child.pid) });
+    const cpuBefore = cpu();
     const burstStart = performance.now();
     let lastDone = burstStart;
     const results = await Promise.all(
@@ -157,11 +171,18 @@ async function round(count: number): Promise<Round> {
       }),
     );
     const seconds = (lastDone - burstStart) / 1000;
+    const cpuAfter = cpu();
     const owners: Record<string, number> = {};
     const { body } = await api<{ data: { instances: { id: string; sessions: { session: string }[] }[] } }>(bases[0]!, 'GET', '/api/cluster');
     for (const inst of body.data.instances) owners[inst.id.replace(/^tput-\d+-/, '')] = inst.sessions.filter((s) => s.session.startsWith('tput-')).length;
     const linked = results.filter((r) => r.ok).length;
-    return { results, seconds, linksPerS: linked / seconds, owners: Object.values(owners) };
+    return {
+      results,
+      seconds,
+      linksPerS: linked / seconds,
+      owners: Object.values(owners),
+      cpuPerLink: { instances: (cpuAfter.instances - cpuBefore.instances) / linked, emulator: (cpuAfter.emulator - cpuBefore.emulator) / linked },
+    };
   } finally {
     await Promise.all(instances.map((i) => stop(i.child, 'SIGKILL')));
     await stop(emulator.child);

@@ -84,7 +84,7 @@ async function throughput(): Promise<BenchResult[]> {
   const { one, three, ratio } = await measureThroughput();
   for (const r of [one, three]) {
     const whys = Object.entries(r.whys).map(([why, n]) => `${n} ${why}`).join(', ');
-    const rounds = r.rounds.map((x) => `${x.linksPerS.toFixed(2)}/s in ${x.seconds.toFixed(1)} s (owned ${x.owners.join('/')})`).join(', ');
+    const rounds = r.rounds.map((x) => `${x.linksPerS.toFixed(2)}/s in ${x.seconds.toFixed(1)} s (owned ${x.owners.join('/')}; CPU/link ${x.cpuPerLink.instances.toFixed(2)} s instances, ${x.cpuPerLink.emulator.toFixed(2)} s emulator)`).join(', ');
     console.log(`  (${r.instances} instance${r.instances > 1 ? 's' : ''}: ${r.linked}/${r.links * r.rounds.length} linked; rounds ${rounds}; create → QR p50 ${Math.round(r.qrP50)} ms${whys ? `; failures: ${whys}` : ''})`);
   }
   // No target: the issue sets none. On a shared 2-core machine (emulator, instances, Postgres,
