@@ -31,7 +31,7 @@ import {
 } from '../packages/server/src/cluster/test-support/processes.ts';
 
 const LINKS = Number(process.env.BENCH_CLUSTER_LINKS ?? 30);
-const ROUNDS = Number(process.env.BENCH_CLUSTER_ROUNDS ?? 1);
+const ROUNDS = Number(process.env.BENCH_CLUSTER_ROUNDS ?? 2);
 const LINK_TIMEOUT_MS = 60_000;
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux; NaN elsewhere). */
@@ -212,11 +212,11 @@ function summary(instances: number, rounds: Round[]): ThroughputRun {
 }
 
 /**
- * BENCH_CLUSTER_ROUNDS rounds of each (default 1, to stay well under 3 minutes: a round of each
- * takes about 1.5 min on a busy 2-core machine), in the order 1, 3, 3, 1, 1, 3, … so that a drift
- * in what else the shared machine is doing weighs on both alike; each round is a fresh cluster
- * (database, Redis prefix, emulator, instances). One round is noisy on a shared machine (the
- * ratio moved from 0.75 to 2.7 between two runs there): use 2 or more for a figure to quote.
+ * BENCH_CLUSTER_ROUNDS rounds of each (default 2: about 70 s in all on a busy 2-core machine, a
+ * round of each about 35 s), in the order 1, 3, 3, 1, 1, 3, … so that a drift in what else the
+ * shared machine is doing weighs on both alike; each round is a fresh cluster (database, Redis
+ * prefix, emulator, instances). One round is noisy on a shared machine (the ratio read 2.7 once,
+ * when other work slowed a one-instance round to 36 s).
  */
 export async function measureThroughput(): Promise<ThroughputFigures> {
   const one: Round[] = [];
