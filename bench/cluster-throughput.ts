@@ -5,14 +5,15 @@
 // Redis key prefix (both deleted after) and a fresh emulator, so the two runs share nothing but
 // the machine. For (b) the widget sessions are created round-robin over the three instances (a
 // session runs on its owner, whichever instance received the create); each widget's stream is
-// read and its QR scanned through the instance that created it. Every instance links one number
-// first (warm-up: JIT, Baileys' imports, the key pool's worker), left linked.
+// read through the instance that created it, and its QR scanned by the number's own phone
+// through the emulator's phone API. Every instance links one number first (warm-up: JIT,
+// Baileys' imports, the key pool's worker), left linked.
 //
 // links/s: linked numbers / the time from the first create until the last session is connected.
 // The ratio 3-vs-1 is printed with no target (the issue sets none). All the processes (emulator,
 // instances, Postgres, Redis, this load generator) share the machine: on 2 cores, three instances
-// cannot give 3× — expect ≤ ~1.5×; the figure says how much of a core's worth of linking work the
-// instances add, not how the cluster scales on machines of their own.
+// cannot give 3× — expect ≤ ~1.5×, and here (busy machine, 2026-12-01) three linked slower than
+// one, 0.6–0.8× (docs/scale-out.md); not how the cluster scales on machines of their own.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
