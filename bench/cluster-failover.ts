@@ -2,11 +2,12 @@
 // one Postgres, one Redis and the edge emulator in its own process; six linked numbers. Each
 // round kills the owner of one number with SIGKILL and times, from the kill, until every number
 // that owner ran sends a text again through its new owner; the killed instance is then started
-// again (under a new id) so each round starts from three. Lease TTL: the default, 5 s
+// again (under a new id) so each round starts from three. Lease TTL: the default, 3 s
 // (BENCH_LEASE_TTL_MS to change it).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_LEASE_TTL_MS } from '../packages/server/src/config.ts';
 import { createTestDatabase } from '../packages/server/src/store/test-support/postgres.ts';
 import { TEST_REDIS_URL, testPrefix } from '../packages/server/src/cluster/test-support/redis.ts';
 import {
@@ -22,7 +23,7 @@ import {
 
 const KILLS = Number(process.env.BENCH_FAILOVER_KILLS ?? 20);
 const NUMBERS = 6;
-const LEASE_TTL_MS = Number(process.env.BENCH_LEASE_TTL_MS ?? 5_000);
+const LEASE_TTL_MS = Number(process.env.BENCH_LEASE_TTL_MS ?? DEFAULT_LEASE_TTL_MS);
 
 const pct = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
