@@ -107,11 +107,11 @@ export async function startCluster(deps: AppDeps, options: ClusterOptions): Prom
   redis.on('error', noteReason);
   try {
     await redis.connect();
-  } catch {
+  } catch (error) {
     // ioredis would go on retrying in the background; a start that failed must leave nothing behind.
     redis.disconnect();
-    // Never the URL: it may hold a password.
-    throw new Error(`TITAN_REDIS_URL: Redis is unreachable (${reason})`);
+    // Never the URL: it may hold a password. One line at start-up, like openCluster's.
+    throw new ClusterStartError(`TITAN_REDIS_URL: Redis is unreachable (${reason})`, { cause: error });
   }
   redis.off('error', noteReason);
   // Later outages are retried by ioredis; each failed command is logged where it is used.
