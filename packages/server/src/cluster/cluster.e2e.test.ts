@@ -1,7 +1,8 @@
 // Cluster mode end to end, every part its own process: the edge emulator, three server instances
 // started from main.ts with env only (TITAN_ENGINE=emulated, TITAN_EMULATOR_URL,
-// TITAN_DATABASE_URL, TITAN_REDIS_URL), one Postgres, one Redis. A number linked on its owner
-// survives kill -9 of that owner (re-owned and sending again within 10 s, from its stored creds),
+// TITAN_DATABASE_URL, TITAN_REDIS_URL), one Postgres, one Redis. A widget created on a, streamed
+// on b and scanned through c links on its owner, and its stream resumes on c with the same ids;
+// the number survives kill -9 of that owner (re-owned and sending again within 10 s, from its stored creds),
 // a widget mid-link gets a fresh QR elsewhere, SIGTERM hands over without waiting for the lease
 // to run out, and the emulator never sees two sockets of one device at once.
 import { after, before, describe, test } from 'node:test';
@@ -14,10 +15,10 @@ import {
   api,
   type Emulator,
   type Instance,
-  linkOn,
   loginStats,
   ownerOf,
   qrOf,
+  readEvents,
   scan,
   sendUntilAccepted,
   startEmulatorProcess,
@@ -74,16 +75,42 @@ describe('cluster mode: three instances, one emulator, kill -9 and SIGTERM', { s
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('all three instances are members; a session links on the owner the spread picks, whichever instance serves its widget', async () => {
-    const a = instances.get('titan-a')!;
+  test('all three instances are members; a widget created on a, streamed on b, scanned through c links on the owner the spread picks; its stream resumes on c', async () => {
+    const [a, b, c] = IDS.map((id) => instances.get(id)!);
     const cluster = await api(a.base, 'GET', '/api/cluster');
     assert.equal(cluster.body.data.mode, 'cluster');
     assert.deepEqual(cluster.body.data.instances.map((i: { id: string }) => i.id), IDS);
-    await linkOn(a.base, emulator.url, 'failover', '15550170001');
+    const created = await api(a.base, 'POST', '/api/widget/sessions', { sessionName: 'failover', mode: 'qr' });
+    assert.equal(created.status, 201);
+    const token = created.body.data.widgetToken as string;
+    const onB: { event: string; id: number }[] = [];
+    let scanned: Promise<Response> | null = null;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 30_000);
+    await readEvents(`${b.base}/widget/api/events?token=${token}`, (event, data, id) => {
+      onB.push({ event, id });
+      const qr = qrOf(event, data);
+      // The virtual phone through c: the shared emulator's phone scans what b's stream shows.
+      if (qr && !scanned) scanned = fetch(`${c.base}/dev/simulator/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr, phoneNumber: '15550170001' }) });
+      return event === 'connected';
+    }, abort.signal).finally(() => clearTimeout(timer));
+    assert.equal((await scanned!)?.status, 200, 'the scan through c was accepted');
     const owner = await ownerOf(a.base, 'failover');
     assert.equal(owner, spreadOwner('failover'));
-    assert.equal(await ownerOf(instances.get('titan-c')!.base, 'failover'), owner, 'every instance sees the same owner');
-    // Through titan-a whoever owns it: a non-owner forwards the send to the owner's socket.
+    assert.equal(await ownerOf(c.base, 'failover'), owner, 'every instance sees the same owner');
+    // The tab reconnects to c from the second event it had: c replays every later id once.
+    const ids = onB.map((f) => f.id);
+    assert.deepEqual(ids, ids.map((_, k) => ids[0]! + k), 'b streamed consecutive ids');
+    const onC: { event: string; id: number }[] = [];
+    const resume = new AbortController();
+    const resumeTimer = setTimeout(() => resume.abort(), 15_000);
+    await readEvents(`${c.base}/widget/api/events?token=${token}&lastEventId=${ids[1]}`, (event, _data, id) => {
+      onC.push({ event, id });
+      return id === ids.at(-1);
+    }, resume.signal).finally(() => clearTimeout(resumeTimer));
+    assert.equal(onC[0]!.event, 'state', 'a resumed stream starts with the state');
+    assert.deepEqual(onC.slice(1), onB.slice(2), 'c replays the events after the last one seen on b: same ids, none lost or repeated');
+    // Through a whoever owns it: a non-owner forwards the send to the owner's socket.
     await sendUntilAccepted(async () => a.base, 'failover', 10_000);
   });
 

@@ -102,8 +102,8 @@ export async function ownerOf(base: string, session: string): Promise<string | n
   return body.data.instances.find((i) => i.sessions.some((s) => s.session === session))?.id ?? null;
 }
 
-/** Reads an SSE stream, calling `on(event, data)` until it returns true (resolves) or the stream ends (resolves too). */
-export async function readEvents(url: string, on: (event: string, data: any) => boolean | Promise<boolean>, signal: AbortSignal): Promise<boolean> {
+/** Reads an SSE stream, calling `on(event, data, id)` until it returns true (resolves) or the stream ends (resolves too). */
+export async function readEvents(url: string, on: (event: string, data: any, id: number) => boolean | Promise<boolean>, signal: AbortSignal): Promise<boolean> {
   const res = await fetch(url, { headers: { accept: 'text/event-stream' }, signal });
   const decoder = new TextDecoder();
   let buffer = '';
@@ -115,7 +115,8 @@ export async function readEvents(url: string, on: (event: string, data: any) => 
       buffer = buffer.slice(end + 2);
       const event = /^event: (.*)$/m.exec(block)?.[1];
       const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-      if (event && data && (await on(event, JSON.parse(data)))) return true;
+      const id = Number(/^id: (.*)$/m.exec(block)?.[1]);
+      if (event && data && (await on(event, JSON.parse(data), id))) return true;
     }
   }
   return false;
