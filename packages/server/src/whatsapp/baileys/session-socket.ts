@@ -14,6 +14,7 @@ import { followMessages } from './inbound.js';
 import type { AdmissionGate } from './admission.js';
 import { sharedKeyPool, type KeyPool, type X25519KeyPair } from '../key-pool.js';
 import type { WaVersionSource } from './version.js';
+import { withSocketStorage } from './transaction-storage.js';
 
 /** The part of a Baileys socket the engine uses; tests inject a fake of exactly this. */
 export type BaileysSocket = Pick<WASocket, 'ev' | 'user' | 'requestPairingCode' | 'logout' | 'end' | 'sendMessage'>;
@@ -225,7 +226,8 @@ export class SessionSocket {
     this.auth = auth;
     let sock: BaileysSocket;
     try {
-      sock = this.o.makeSocket({
+      // The socket's key-store storage is on only during its transactions (transaction-storage.ts).
+      sock = withSocketStorage(() => this.o.makeSocket({
         browser: Browsers.macOS('Chrome'),
         // A linking service: keep the phone receiving notifications, and skip the full history.
         markOnlineOnConnect: false,
@@ -239,7 +241,7 @@ export class SessionSocket {
         version,
         auth: auth.state,
         logger: this.o.baileysLogger,
-      });
+      }));
     } catch (error) {
       this.onClose(null, error);
       return;
