@@ -3,8 +3,10 @@
 // user does: the widget opens (SSE), its QR is scanned by the virtual phone, the widget hears
 // `connected`. Measured from outside: links/s, link time, API latency during the burst against
 // at rest, failures, the server's RSS per linked number, and what deleting them all gives back.
+// Server and emulator run their built code (`pnpm build` first), as `pnpm start` does: under tsx
+// every stack Baileys captures goes through source maps, a cost production does not pay.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +17,14 @@ const LINKS = Number(process.env.BENCH_BURST_LINKS ?? 200);
 const LINK_TIMEOUT_MS = 180_000;
 const PROBE_EVERY_MS = 50;
 const root = fileURLToPath(new URL('..', import.meta.url));
-const src = (path: string) => `file://${join(root, 'packages/server/src', path)}`;
-const TSX = ['--conditions=source', '--import', 'tsx'];
+const dist = (path: string) => `file://${join(root, 'packages/server/dist', path)}`;
+const EMULATOR_MAIN = join(root, 'packages/wa-emulator/dist/main.js');
+
+/** CPU time (user + system) a process has used so far, in ms (Linux `/proc`). */
+const cpuMs = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+};
 
 const pct = (values: number[], p: number): number => {
   if (values.length === 0) return NaN;
@@ -27,12 +35,12 @@ const pct = (values: number[], p: number): number => {
 /** The server as its own process: the app over the remote emulator; answers `mem` over IPC (after a GC). */
 const SERVER_SCRIPT = `
 import http from 'node:http';
-const { createLogger } = await import('${src('logger.ts')}');
-const { createApp } = await import('${src('app.ts')}');
-const { SqliteStore } = await import('${src('store/index.ts')}');
-const { createApiKey } = await import('${src('api-keys.ts')}');
-const { createRemoteEmulatedEngine } = await import('${src('whatsapp/emulated.ts')}');
-const { systemClock } = await import('${src('clock.ts')}');
+const { createLogger } = await import('${dist('logger.js')}');
+const { createApp } = await import('${dist('app.js')}');
+const { SqliteStore } = await import('${dist('store/index.js')}');
+const { createApiKey } = await import('${dist('api-keys.js')}');
+const { createRemoteEmulatedEngine } = await import('${dist('whatsapp/emulated.js')}');
+const { systemClock } = await import('${dist('clock.js')}');
 const [dbPath, emulatorUrl] = process.argv.slice(2);
 const store = new SqliteStore(dbPath);
 const logger = createLogger({ level: 'warn' });
@@ -42,9 +50,11 @@ const config = {
   meta: { appId: null, configId: null, appSecret: null, graphUrl: 'http://127.0.0.1:9', graphVersion: 'v21.0', sdkUrl: 'https://connect.facebook.net/en_US/sdk.js' },
 };
 const engine = await createRemoteEmulatedEngine({ store, logger, emulatorUrl });
-const app = createApp({ config, store, engine, clock: systemClock, logger, logRequests: false });
+// The burst is 200 users at once from one address: lift the per-key and per-address abuse limits.
+const limits = { widgetSessions: { perMinute: Number.MAX_SAFE_INTEGER }, streams: { perIp: 10_000 } };
+const app = createApp({ config, store, engine, clock: systemClock, logger, logRequests: false, limits });
 await app.locals.linking.resume();
-const key = createApiKey(store, { tenantId: 'bench', scopes: ['*'], now: Date.now() }).key;
+const key = (await createApiKey(store, { tenantId: 'bench', scopes: ['*'] })).key;
 const server = http.createServer(app).listen(0, '127.0.0.1', () => process.send({ port: server.address().port, key }));
 process.on('SIGINT', () => process.exit(0));
 process.on('message', async (m) => {
@@ -56,11 +66,12 @@ process.on('message', async (m) => {
 `;
 
 export default async function linkingBurstBench(): Promise<BenchResult[]> {
+  if (!existsSync(EMULATOR_MAIN) || !existsSync(fileURLToPath(dist('app.js')))) throw new Error('linking-burst runs the built server and emulator: run `pnpm build` first');
   const dir = mkdtempSync(join(tmpdir(), 'titan-burst-bench-'));
   const children: ChildProcess[] = [];
   try {
     // The emulator, its own process, with its state in a file as a shared deployment would.
-    const emulator = spawn(process.execPath, [...TSX, join(root, 'packages/wa-emulator/src/main.ts'), '--port', '0', '--state', join(dir, 'edge.json')], {
+    const emulator = spawn(process.execPath, [EMULATOR_MAIN, '--port', '0', '--state', join(dir, 'edge.json')], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -77,7 +88,7 @@ export default async function linkingBurstBench(): Promise<BenchResult[]> {
 
     const script = join(dir, 'server.mjs');
     writeFileSync(script, SERVER_SCRIPT);
-    const server = fork(script, [join(dir, 'titan.db'), emulatorUrl], { cwd: join(root, 'packages/server'), execArgv: [...TSX, '--expose-gc', ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])], stdio: 'inherit' });
+    const server = fork(script, [join(dir, 'titan.db'), emulatorUrl], { cwd: join(root, 'packages/server'), execArgv: ['--expose-gc', ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])], stdio: 'inherit' });
     children.push(server);
     const { port, key } = await new Promise<{ port: number; key: string }>((resolve) => server.once('message', resolve as never));
     const base = `http://127.0.0.1:${port}`;
@@ -94,6 +105,7 @@ export default async function linkingBurstBench(): Promise<BenchResult[]> {
     /** One user linking one number: widget open → QR → scan → connected. */
     const link = async (name: string): Promise<{ ok: boolean; why: string; linkMs: number; scanToConnectedMs: number }> => {
       const created = await fetch(`${base}/api/widget/sessions`, { method: 'POST', headers: auth, body: JSON.stringify({ sessionName: name }) }).then((r) => r.json());
+      if (!created.data) throw new Error(`create ${name}: ${JSON.stringify(created)}`);
       const token = created.data.widgetToken as string;
       const opened = performance.now();
       let scanned = 0;
@@ -138,16 +150,19 @@ export default async function linkingBurstBench(): Promise<BenchResult[]> {
     let bursting = true;
     const probe = (async () => {
       while (bursting) {
-        during.push(await api());
+        during.push(await api().catch(() => NaN));
         await new Promise((r) => setTimeout(r, PROBE_EVERY_MS));
       }
     })();
+    const cpuBefore = { server: cpuMs(server.pid!), emulator: cpuMs(emulator.pid!), bench: process.cpuUsage() };
     const started = performance.now();
     const names = Array.from({ length: LINKS }, (_, i) => `burst-${i}`);
     const results = await Promise.all(names.map((name) => link(name)));
     const burstS = (performance.now() - started) / 1000;
     bursting = false;
     await probe;
+    const benchCpu = process.cpuUsage(cpuBefore.bench);
+    const cpu = { server: cpuMs(server.pid!) - cpuBefore.server, emulator: cpuMs(emulator.pid!) - cpuBefore.emulator, bench: (benchCpu.user + benchCpu.system) / 1000 };
 
     const linked = results.filter((r) => r.ok);
     await new Promise((r) => setTimeout(r, 2_000)); // let the first logins' pre-key uploads and syncs settle
@@ -176,6 +191,9 @@ export default async function linkingBurstBench(): Promise<BenchResult[]> {
       { name: 'link time p50 (widget open → connected)', value: pct(linked.map((r) => r.linkMs), 50), unit: 'ms' },
       { name: 'link time p99', value: pct(linked.map((r) => r.linkMs), 99), unit: 'ms' },
       { name: 'scan → connected p50', value: pct(linked.map((r) => r.scanToConnectedMs), 50), unit: 'ms' },
+      { name: 'server CPU per link (main thread + key-pool workers)', value: cpu.server / Math.max(1, linked.length), unit: 'ms' },
+      { name: 'emulator CPU per link (WhatsApp\'s side, same cores)', value: cpu.emulator / Math.max(1, linked.length), unit: 'ms' },
+      { name: 'bench client CPU per link (200 browsers, same cores)', value: cpu.bench / Math.max(1, linked.length), unit: 'ms' },
       { name: 'API p99 at rest (GET /api/sessions)', value: restP99, unit: 'ms' },
       { name: 'API p99 during the burst', value: burstP99, unit: 'ms', target: { op: '<=', value: 50 } },
       { name: 'API p99 during / at rest', value: burstP99 / restP99, unit: '×' },

@@ -26,13 +26,14 @@ const CREDS_PAIRS = 4;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { generateKeyPairSync } = require('node:crypto');
-const encoding = { publicKeyEncoding: { format: 'der', type: 'spki' }, privateKeyEncoding: { format: 'der', type: 'pkcs8' } };
 let curve = null;
+// The raw keys through JWK (x: public, d: private): the same 32 bytes libsignal slices out of
+// DER, at a quarter of the cost (OpenSSL's DER encoders are most of a DER key pair's 140 µs).
 const pairs = (count, out) => {
   for (let i = 0; i < count; i++) {
-    const { publicKey, privateKey } = generateKeyPairSync('x25519', encoding);
-    out.set(publicKey.subarray(12, 44), i * 64);       // SPKI: 12-byte prefix, then the key
-    out.set(privateKey.subarray(16, 48), i * 64 + 32);  // PKCS#8: 16-byte prefix, then the key
+    const { x, d } = generateKeyPairSync('x25519').privateKey.export({ format: 'jwk' });
+    out.set(Buffer.from(x, 'base64url'), i * 64);
+    out.set(Buffer.from(d, 'base64url'), i * 64 + 32);
   }
 };
 parentPort.on('message', ({ id, kind, count }) => {
