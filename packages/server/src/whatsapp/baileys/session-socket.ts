@@ -208,11 +208,6 @@ export class SessionSocket {
     this.qrsShown = 0;
     const version = await this.o.versions.get();
     if (this.finished) return; // stopped while the version was being fetched
-    if (this.o.admission) {
-      const release = await this.o.admission.acquire();
-      if (this.finished) return release();
-      this.releaseAdmission = release;
-    }
     // Read from the store on every socket: after a 515 restart this is the proof the creds
     // issued by the scan were written before baileys acknowledged them.
     await this.auth?.settled();
@@ -220,8 +215,14 @@ export class SessionSocket {
     if (this.finished) return;
     if (!auth.isRegistered()) await auth.wipePendingPairing(); // e.g. a crash in the middle of a pairing
     if (needsFirstPreKeys(auth.state.creds)) {
-      await this.stockFirstPreKeys(auth);
+      await this.stockFirstPreKeys(auth); // on the key pool's workers: no slot held meanwhile
       if (this.finished) return;
+    }
+    if (this.o.admission) {
+      // Until admitted the widget shows "Generating the QR code…" (a new link) or its spinner after the scan (a login).
+      const release = await this.o.admission.acquire(auth.isRegistered() ? 'login' : 'link');
+      if (this.finished) return release();
+      this.releaseAdmission = release;
     }
     this.auth = auth;
     let sock: BaileysSocket;
