@@ -2,8 +2,8 @@
 // identity key) and the companion devices linked to them. In memory: an emulator restart is a
 // fresh WhatsApp, which is what tests want.
 import { randomInt } from 'node:crypto';
-import { Curve } from 'baileys';
 import type { KeyPair } from 'baileys';
+import { generateKeyPair } from './curve.js';
 
 export interface Device {
   /** 1..n; 0 is the phone itself. */
@@ -109,7 +109,7 @@ export class Registry {
         phoneNumber,
         lidUser: String(randomInt(100_000_000, 999_999_999)) + String(randomInt(10_000, 99_999)),
         pushName,
-        identity: Curve.generateKeyPair(),
+        identity: generateKeyPair(),
         devices: new Map(),
         nextDeviceId: 1,
         nextKeyIndex: 1,
