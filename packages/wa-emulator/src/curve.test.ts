@@ -6,7 +6,7 @@ import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { Curve } from 'baileys';
-import { edwardsFromMontgomery, generateEphemeralKey, generateKeyPair, sharedKey, verifySignature } from './curve.js';
+import { edwardsFromMontgomery, generateEphemeralKey, generateKeyPair, generateSigningKeyPair, sharedKey, signWith, verifySignature } from './curve.js';
 
 const requireFromLibsignal = createRequire(createRequire(createRequire(import.meta.url).resolve('baileys')).resolve('libsignal/src/curve.js'));
 const curveJs = requireFromLibsignal('curve25519-js') as { verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean };
@@ -92,5 +92,34 @@ describe('verifySignature', () => {
   it('maps u = -1 (no inverse of u + 1) to y = 0, as curve25519-js does', () => {
     const minusOne = Buffer.from('ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', 'hex');
     assert.deepEqual(edwardsFromMontgomery(minusOne), Buffer.alloc(32));
+  });
+});
+
+describe('signing keys (a phone identity with an Ed25519 seed)', () => {
+  it('are X25519 pairs: agreements with them equal libsignal\'s', () => {
+    for (let i = 0; i < 10; i++) {
+      const phone = generateSigningKeyPair();
+      const other = Curve.generateKeyPair();
+      assert.deepEqual(Curve.sharedKey(phone.private, other.public), Curve.sharedKey(other.private, phone.public));
+    }
+  });
+
+  it('sign what curve25519-js and libsignal verify, and nothing else', () => {
+    for (let i = 0; i < 20; i++) {
+      const phone = generateSigningKeyPair();
+      const message = randomBytes(10 + i * 7);
+      const signature = signWith(phone, message, () => assert.fail('a seeded key must not fall back'));
+      assert.equal(curveJs.verify(phone.public, message, signature), true);
+      assert.equal(verifySignature(phone.public, message, signature), true);
+      assert.equal(verifySignature(phone.public, Buffer.concat([message, Buffer.from([0])]), signature), false);
+      assert.equal(curveJs.verify(generateSigningKeyPair().public, message, signature), false);
+    }
+  });
+
+  it('without a seed (saved by an older emulator), sign through the fallback', () => {
+    const old = Curve.generateKeyPair();
+    const message = randomBytes(40);
+    const signature = signWith(old, message, Curve.sign);
+    assert.equal(verifySignature(old.public, message, signature), true);
   });
 });

@@ -2,7 +2,7 @@
 // `Curve` takes through libsignal: key pairs there go through a DER export (~250 µs), every
 // agreement re-imports both keys from DER (~500 µs), and a signature check runs curve25519-js in
 // pure JavaScript (~13 ms). The keys and results are the same bytes; only the cost differs.
-import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, verify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { KeyPair } from 'baileys';
 
@@ -91,4 +91,60 @@ export const verifySignature = (publicKey: Uint8Array, message: Uint8Array, sign
   } catch {
     return false; // not a point on the curve
   }
+};
+
+/**
+ * A key pair the emulator signs with (a phone's identity key): an X25519 pair whose private key
+ * is the clamped scalar an Ed25519 seed expands to (RFC 8032), so node:crypto can make its
+ * XEdDSA signatures (~30 µs) where curve25519-js takes ~12 ms. Keys saved by an older emulator
+ * have no seed and are signed the slow way.
+ */
+export interface SigningKeyPair extends KeyPair {
+  seed?: Uint8Array;
+}
+
+/** The X25519 private key (clamped scalar) an Ed25519 seed stands for. */
+const scalarOfSeed = (seed: Uint8Array): Buffer => {
+  const scalar = createHash('sha512').update(seed).digest().subarray(0, KEY_LENGTH);
+  scalar[0]! &= 248;
+  scalar[31]! &= 127;
+  scalar[31]! |= 64;
+  return Buffer.from(scalar);
+};
+
+export const generateSigningKeyPair = (): SigningKeyPair => {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+  const scalar = scalarOfSeed(seed);
+  const x25519 = privateKeyObject(scalar);
+  return { private: scalar, public: Buffer.from(createPublicKey(x25519).export({ format: 'jwk' }).x!, 'base64url'), seed };
+};
+
+const signingKeys = new WeakMap<Uint8Array, { key: KeyObject; signBit: number }>();
+
+/** The Ed25519 key of a seed, and the sign bit of its public point (XEdDSA carries it in the signature). */
+const signingKey = (seed: Uint8Array): { key: KeyObject; signBit: number } => {
+  let found = signingKeys.get(seed);
+  if (!found) {
+    const pkcs8 = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
+    const key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+    const edwards = Buffer.from(createPublicKey(key).export({ format: 'jwk' }).x!, 'base64url');
+    found = { key, signBit: edwards[31]! & 0x80 };
+    signingKeys.set(seed, found);
+  }
+  return found;
+};
+
+/**
+ * `Curve.sign` for a key from `generateSigningKeyPair`: the Ed25519 signature of the seed's key,
+ * with the public point's sign bit in the top bit of S (always clear in a reduced S), which is
+ * what `verifySignature` and libsignal read. Signatures differ from curve25519-js's (another
+ * nonce) but verify the same. A pair without a seed goes through `fallback` (curve25519-js).
+ */
+export const signWith = (pair: SigningKeyPair, message: Uint8Array, fallback: (privateKey: Uint8Array, message: Uint8Array) => Uint8Array): Buffer => {
+  if (!pair.seed) return Buffer.from(fallback(pair.private, message));
+  const { key, signBit } = signingKey(pair.seed);
+  const signature = sign(null, message, key);
+  signature[63]! |= signBit;
+  return signature;
 };

@@ -16,7 +16,7 @@ import {
   WA_ADV_DEVICE_SIG_PREFIX,
 } from 'baileys';
 import type { KeyPair } from 'baileys';
-import { sharedKey, verifySignature } from './curve.js';
+import { sharedKey, signWith, verifySignature } from './curve.js';
 import type { Account, Device } from './registry.js';
 
 export class PairingError extends Error {}
@@ -59,10 +59,7 @@ export const signedDeviceIdentityHmac = (account: Account, device: Device, advSe
       keyIndex: device.keyIndex,
     }).finish(),
   );
-  const accountSignature = Curve.sign(
-    account.identity.private,
-    Buffer.concat([WA_ADV_ACCOUNT_SIG_PREFIX, details, device.identityKey]),
-  );
+  const accountSignature = signWith(account.identity, Buffer.concat([WA_ADV_ACCOUNT_SIG_PREFIX, details, device.identityKey]), Curve.sign);
   const signed = Buffer.from(
     proto.ADVSignedDeviceIdentity.encode({
       details,
