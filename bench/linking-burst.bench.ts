@@ -76,7 +76,9 @@ export default async function linkingBurstBench(): Promise<BenchResult[]> {
   const children: ChildProcess[] = [];
   try {
     // The emulator, its own process, with its state in a file as a shared deployment would.
-    const emulator = spawn(process.execPath, [EMULATOR_MAIN, '--port', '0', '--state', join(dir, 'edge.json')], {
+    // BENCH_EMU_PROF=<dir>: a CPU profile of the emulator, as BENCH_PROF gives one of the server.
+    const emulatorProf = process.env.BENCH_EMU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_EMU_PROF}`] : [];
+    const emulator = spawn(process.execPath, [...emulatorProf, EMULATOR_MAIN, '--port', '0', '--state', join(dir, 'edge.json')], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -46,6 +46,20 @@ describe('CertificateAuthority', () => {
     assert.deepEqual(Buffer.from(leafDetails.key!), Buffer.from(stranger));
   });
 
+  it('serves one signed chain to every handshake for the same key and options, a new one when they change', () => {
+    const authority = new CertificateAuthority();
+    const chain = authority.chainFor(serverStatic.public);
+    assert.equal(authority.chainFor(Buffer.from(serverStatic.public)), chain);
+    const impostor = { rootOverride: Curve.generateKeyPair() };
+    const forged = authority.chainFor(serverStatic.public, impostor);
+    assert.notDeepEqual(forged, chain);
+    assert.equal(verify(authority.rootPublicKey, decode(forged).intermediate.details!, decode(forged).intermediate.signature!), false);
+    const back = decode(authority.chainFor(serverStatic.public));
+    assert.equal(verify(authority.rootPublicKey, back.intermediate.details!, back.intermediate.signature!), true);
+    const other = Curve.generateKeyPair().public;
+    assert.deepEqual(Buffer.from(decode(authority.chainFor(other)).leafDetails.key!), Buffer.from(other));
+  });
+
   it('trustEmulatorRoot swaps the root Baileys trusts, and says so', () => {
     const before = WA_CERT_DETAILS.PUBLIC_KEY;
     const lines: string[] = [];

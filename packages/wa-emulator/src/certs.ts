@@ -6,6 +6,12 @@ import { Curve, proto, WA_CERT_DETAILS } from 'baileys';
 import type { KeyPair } from 'baileys';
 
 const YEAR_S = 365 * 24 * 3600;
+/**
+ * How long one signed chain is served. WhatsApp's edge serves the same certificates for months;
+ * signing afresh per handshake cost two curve25519-js signatures (~25 ms of CPU) per connection.
+ * An hour keeps every served chain well inside its own validity window.
+ */
+const CHAIN_REUSE_MS = 60 * 60 * 1000;
 
 /** What the handshake sends. The attack options exist so tests can prove the client refuses them. */
 export interface CertChainOptions {
@@ -29,8 +35,26 @@ export class CertificateAuthority {
     return Buffer.from(this.root.public);
   }
 
-  /** The encoded CertChain for a server whose static Noise key is `staticPublic`. */
+  #issued: { staticPublic: Buffer; options: CertChainOptions; at: number; chain: Buffer } | null = null;
+
+  /** The encoded CertChain for a server whose static Noise key is `staticPublic` (shared: do not modify it). */
   chainFor(staticPublic: Uint8Array, options: CertChainOptions = {}): Buffer {
+    const issued = this.#issued;
+    if (
+      issued &&
+      Date.now() - issued.at < CHAIN_REUSE_MS &&
+      issued.staticPublic.equals(staticPublic) &&
+      issued.options.rootOverride === options.rootOverride &&
+      issued.options.leafKeyOverride === options.leafKeyOverride
+    ) {
+      return issued.chain;
+    }
+    const chain = this.#sign(staticPublic, options);
+    this.#issued = { staticPublic: Buffer.from(staticPublic), options: { ...options }, at: Date.now(), chain };
+    return chain;
+  }
+
+  #sign(staticPublic: Uint8Array, options: CertChainOptions): Buffer {
     const now = Math.floor(Date.now() / 1000);
     const intermediateDetails = proto.CertChain.NoiseCertificate.Details.encode({
       serial: 1,

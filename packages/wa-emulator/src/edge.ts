@@ -3,11 +3,11 @@
 // (`session.ts`) carry the bytes; this file holds the state WhatsApp's servers would hold.
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { Curve } from 'baileys';
 import type { KeyPair, proto } from 'baileys';
 import { childBytes, getBinaryNodeChild, iqError, iqResult, node, SERVER_JID } from './binary.js';
 import type { BinaryNode } from './binary.js';
 import { CertificateAuthority } from './certs.js';
+import { generateKeyPair } from './curve.js';
 import type { CertChainOptions } from './certs.js';
 import { answerIq } from './iq.js';
 import {
@@ -22,7 +22,7 @@ import {
 import type { CodeExchange } from './pairing.js';
 import { CompanionLimitError, Registry } from './registry.js';
 import type { Account, Device } from './registry.js';
-import { loadEdgeState, saveEdgeState } from './persistence.js';
+import { loadEdgeState, saveEdgeState, ThrottledSave } from './persistence.js';
 import { initialSyncMessages } from './sync.js';
 import { Messaging } from './messaging.js';
 import type { ReceiptDelays } from './messaging.js';
@@ -114,7 +114,7 @@ export class Edge extends EventEmitter implements SessionHost {
   readonly registry = new Registry();
   readonly ca: CertificateAuthority;
   readonly serverStatic: KeyPair;
-  readonly #persistence: EdgePersistence | null;
+  readonly #saves: ThrottledSave | null;
   /** While true, new connections are dropped (WhatsApp unreachable). */
   offline = false;
   readonly #options: Required<Pick<EdgeOptions, 'qrRefs' | 'defaultPhoneNumber' | 'pairingGraceMs'>>;
@@ -131,12 +131,18 @@ export class Edge extends EventEmitter implements SessionHost {
 
   constructor(options: EdgeOptions = {}) {
     super();
-    this.#persistence = options.persistence ?? null;
-    const saved = this.#persistence ? loadEdgeState(this.#persistence) : null;
+    const persistence = options.persistence ?? null;
+    const saved = persistence ? loadEdgeState(persistence) : null;
     this.ca = options.ca ?? saved?.ca ?? new CertificateAuthority();
-    this.serverStatic = saved?.serverStatic ?? Curve.generateKeyPair();
+    this.serverStatic = saved?.serverStatic ?? generateKeyPair();
     if (saved) this.registry.restore(saved.accounts);
     this.#log = options.log ?? (() => {});
+    this.#saves = persistence
+      ? new ThrottledSave(
+          () => saveEdgeState(persistence, this.ca, this.serverStatic, this.registry),
+          (error) => this.#log(`could not save the edge state: ${(error as Error).message}`),
+        )
+      : null;
     this.messaging = new Messaging((jid) => this.#logins.get(jid), options.receiptDelays, this.#log);
     this.#options = {
       qrRefs: options.qrRefs ?? 6,
@@ -149,9 +155,14 @@ export class Edge extends EventEmitter implements SessionHost {
     this.#log(line);
   }
 
-  /** Writes the edge's memory after anything WhatsApp would remember changed. */
+  /** Saves the edge's memory after anything WhatsApp would remember changed (throttled: `persistence.ts`). */
   changed(): void {
-    if (this.#persistence) saveEdgeState(this.#persistence, this.ca, this.serverStatic, this.registry);
+    this.#saves?.changed();
+  }
+
+  /** Writes any change not saved yet; closing the emulator calls it, so a clean shutdown loses nothing. */
+  flush(): void {
+    this.#saves?.flush();
   }
 
   certOptions(): CertChainOptions {
@@ -307,7 +318,7 @@ export class Edge extends EventEmitter implements SessionHost {
     assertRoom(this.registry, account);
     const exchange: CodeExchange = {
       companionEphemeral: await unwrapEphemeral(hello.wrappedEphemeral, normaliseCode(code)),
-      primaryEphemeral: Curve.generateKeyPair(),
+      primaryEphemeral: generateKeyPair(),
     };
     const finish = new Promise<BinaryNode>((resolve, reject) => {
       const timer = setTimeout(() => reject(new PhoneError('LINK_FAILED', 'the device did not answer')), COMPANION_FINISH_TIMEOUT_MS);

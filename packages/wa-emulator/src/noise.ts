@@ -3,8 +3,9 @@
 //   -> e                      (clientHello)
 //   <- e, ee, s, es, payload  (serverHello: payload = the CertChain)
 //   -> s, se, payload         (clientFinish: payload = ClientPayload, login or registration)
-import { aesDecryptGCM, aesEncryptGCM, Curve, hkdf, NOISE_MODE, NOISE_WA_HEADER, proto, sha256 } from 'baileys';
+import { aesDecryptGCM, aesEncryptGCM, hkdf, NOISE_MODE, NOISE_WA_HEADER, proto, sha256 } from 'baileys';
 import type { KeyPair } from 'baileys';
+import { generateEphemeralKey, sharedKey } from './curve.js';
 
 const IV_LENGTH = 12;
 const EMPTY = Buffer.alloc(0);
@@ -43,7 +44,7 @@ export class NoiseResponder {
   #salt: Buffer;
   #key: Buffer;
   #counter = 0;
-  readonly #ephemeral: KeyPair = Curve.generateKeyPair();
+  readonly #ephemeral = generateEphemeralKey();
 
   constructor(private readonly serverStatic: KeyPair) {
     const mode = Buffer.from(NOISE_MODE);
@@ -61,9 +62,9 @@ export class NoiseResponder {
     this.#clientEphemeral = Buffer.from(clientEphemeral);
     this.#authenticate(this.#clientEphemeral);
     this.#authenticate(this.#ephemeral.public);
-    this.#mixIntoKey(Curve.sharedKey(this.#ephemeral.private, this.#clientEphemeral));
+    this.#mixIntoKey(sharedKey(this.#ephemeral.privateKey, this.#clientEphemeral));
     const staticEnc = this.#encrypt(this.serverStatic.public);
-    this.#mixIntoKey(Curve.sharedKey(this.serverStatic.private, this.#clientEphemeral));
+    this.#mixIntoKey(sharedKey(this.serverStatic.private, this.#clientEphemeral));
     const payload = this.#encrypt(certChain);
     const reply = proto.HandshakeMessage.encode({
       serverHello: { ephemeral: this.#ephemeral.public, static: staticEnc, payload },
@@ -76,7 +77,7 @@ export class NoiseResponder {
     const { clientFinish } = proto.HandshakeMessage.decode(frame);
     if (!clientFinish?.static || !clientFinish.payload) throw new Error('clientFinish without static key or payload');
     const clientStatic = this.#decrypt(clientFinish.static);
-    this.#mixIntoKey(Curve.sharedKey(this.#ephemeral.private, clientStatic));
+    this.#mixIntoKey(sharedKey(this.#ephemeral.privateKey, clientStatic));
     const payload = proto.ClientPayload.decode(this.#decrypt(clientFinish.payload));
     const [clientWrite, clientRead] = this.#hkdf(EMPTY);
     // The client encrypts with the first half, so that is the server's read key.

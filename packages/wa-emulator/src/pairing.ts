@@ -16,6 +16,7 @@ import {
   WA_ADV_DEVICE_SIG_PREFIX,
 } from 'baileys';
 import type { KeyPair } from 'baileys';
+import { sharedKey, signWith, verifySignature } from './curve.js';
 import type { Account, Device } from './registry.js';
 
 export class PairingError extends Error {}
@@ -58,10 +59,7 @@ export const signedDeviceIdentityHmac = (account: Account, device: Device, advSe
       keyIndex: device.keyIndex,
     }).finish(),
   );
-  const accountSignature = Curve.sign(
-    account.identity.private,
-    Buffer.concat([WA_ADV_ACCOUNT_SIG_PREFIX, details, device.identityKey]),
-  );
+  const accountSignature = signWith(account.identity, Buffer.concat([WA_ADV_ACCOUNT_SIG_PREFIX, details, device.identityKey]), Curve.sign);
   const signed = Buffer.from(
     proto.ADVSignedDeviceIdentity.encode({
       details,
@@ -84,7 +82,7 @@ export const verifyDeviceSignature = (account: Account, device: Device, encodedI
     device.identityKey,
     account.identity.public,
   ]);
-  return Curve.verify(device.identityKey, message, signed.deviceSignature);
+  return verifySignature(device.identityKey, message, signed.deviceSignature);
 };
 
 /** Pairing code: `salt(32) | iv(16) | AES-CTR(ephemeral public key)` under PBKDF2(code, salt). */
@@ -120,7 +118,7 @@ export const finishCodeExchange = (
   account: Account,
   wrappedBundle: Buffer,
 ): { companionIdentity: Buffer; advSecret: Buffer } => {
-  const companionShared = Curve.sharedKey(exchange.primaryEphemeral.private, exchange.companionEphemeral);
+  const companionShared = sharedKey(exchange.primaryEphemeral.private, exchange.companionEphemeral);
   const salt = wrappedBundle.subarray(0, 32);
   const iv = wrappedBundle.subarray(32, 44);
   const key = Buffer.from(hkdf(companionShared, 32, { salt, info: 'link_code_pairing_key_bundle_encryption_key' }));
@@ -134,7 +132,7 @@ export const finishCodeExchange = (
   const primaryIdentity = bundle.subarray(32, 64);
   const random = bundle.subarray(64);
   if (!primaryIdentity.equals(Buffer.from(account.identity.public))) throw new PairingError('key bundle names another phone');
-  const identityShared = Curve.sharedKey(account.identity.private, companionIdentity);
+  const identityShared = sharedKey(account.identity.private, companionIdentity);
   const advSecret = Buffer.from(hkdf(Buffer.concat([companionShared, identityShared, random]), 32, { info: 'adv_secret' }));
   return { companionIdentity: Buffer.from(companionIdentity), advSecret };
 };

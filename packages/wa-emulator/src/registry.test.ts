@@ -60,3 +60,16 @@ test('an account whose last device is unlinked is forgotten, unless a link or a 
     assert.equal(registry.accounts.has(phone), kept, why);
   }
 });
+
+test("a saved phone keeps its identity's signing seed; state from before seeds restores without one", () => {
+  const registry = new Registry();
+  const identity = registry.account('15550100012').identity;
+  const saved = registry.serialize();
+  const restored = new Registry();
+  restored.restore(JSON.parse(JSON.stringify(saved)));
+  const again = restored.accounts.get('15550100012')!.identity;
+  assert.deepEqual([again.private, again.public, again.seed], [identity.private, identity.public, identity.seed]);
+  const { seed: _seed, ...older } = saved[0]!.identity;
+  restored.restore([{ ...saved[0]!, identity: older }]);
+  assert.equal(restored.accounts.get('15550100012')!.identity.seed, undefined);
+});

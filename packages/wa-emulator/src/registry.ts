@@ -2,8 +2,8 @@
 // identity key) and the companion devices linked to them. In memory: an emulator restart is a
 // fresh WhatsApp, which is what tests want.
 import { randomInt } from 'node:crypto';
-import { Curve } from 'baileys';
-import type { KeyPair } from 'baileys';
+import { generateSigningKeyPair } from './curve.js';
+import type { SigningKeyPair } from './curve.js';
 
 export interface Device {
   /** 1..n; 0 is the phone itself. */
@@ -36,7 +36,7 @@ export interface Account {
   lidUser: string;
   pushName: string;
   /** The phone's identity key: it signs every companion device (the ADV account signature). */
-  identity: KeyPair;
+  identity: SigningKeyPair;
   devices: Map<number, Device>;
   nextDeviceId: number;
   nextKeyIndex: number;
@@ -69,7 +69,8 @@ interface SavedDevice extends Omit<Device, 'noiseKey' | 'identityKey'> {
   identityKey: string;
 }
 export interface SavedAccount extends Omit<Account, 'identity' | 'devices' | 'rejectLoginReason' | 'pending'> {
-  identity: { private: string; public: string };
+  /** `seed` is absent in state saved before phones' keys had one. */
+  identity: { private: string; public: string; seed?: string };
   devices: SavedDevice[];
 }
 
@@ -82,7 +83,7 @@ export class Registry {
       phoneNumber: a.phoneNumber,
       lidUser: a.lidUser,
       pushName: a.pushName,
-      identity: { private: b64(a.identity.private), public: b64(a.identity.public) },
+      identity: { private: b64(a.identity.private), public: b64(a.identity.public), ...(a.identity.seed ? { seed: b64(a.identity.seed) } : {}) },
       devices: [...a.devices.values()].map((d) => ({ ...d, noiseKey: b64(d.noiseKey), identityKey: b64(d.identityKey) })),
       nextDeviceId: a.nextDeviceId,
       nextKeyIndex: a.nextKeyIndex,
@@ -94,7 +95,11 @@ export class Registry {
     for (const a of saved) {
       this.accounts.set(a.phoneNumber, {
         ...a,
-        identity: { private: unb64(a.identity.private), public: unb64(a.identity.public) },
+        identity: {
+          private: unb64(a.identity.private),
+          public: unb64(a.identity.public),
+          ...(a.identity.seed ? { seed: unb64(a.identity.seed) } : {}),
+        },
         devices: new Map(a.devices.map((d) => [d.id, { ...d, noiseKey: unb64(d.noiseKey), identityKey: unb64(d.identityKey) }])),
         rejectLoginReason: null,
         pending: new Set(),
@@ -109,7 +114,7 @@ export class Registry {
         phoneNumber,
         lidUser: String(randomInt(100_000_000, 999_999_999)) + String(randomInt(10_000, 99_999)),
         pushName,
-        identity: Curve.generateKeyPair(),
+        identity: generateSigningKeyPair(),
         devices: new Map(),
         nextDeviceId: 1,
         nextKeyIndex: 1,

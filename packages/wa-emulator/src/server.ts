@@ -87,6 +87,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<WaEm
       wss.close();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => http.close(() => resolve()));
+      edge.flush();
     },
   };
 };

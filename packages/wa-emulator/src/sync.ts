@@ -6,26 +6,27 @@
 // against the emulator would include a timeout no real link has.
 import { randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
-import {
-  addTransactionCapability,
-  DEFAULT_CONNECTION_CONFIG,
-  encodeWAMessage,
-  initAuthCreds,
-  parseAndInjectE2ESessions,
-  proto,
-} from 'baileys';
-import type { AuthenticationCreds, KeyPair, SignalDataTypeMap, SignalKeyStore } from 'baileys';
+import { DEFAULT_CONNECTION_CONFIG, encodeWAMessage, parseAndInjectE2ESessions, proto } from 'baileys';
+import type { KeyPair, SignalCreds, SignalDataTypeMap, SignalKeyStoreWithTransaction } from 'baileys';
 import { node } from './binary.js';
 import type { BinaryNode } from './binary.js';
+import { generateKeyPair } from './curve.js';
 import type { Account, Device } from './registry.js';
 
 export type Repository = ReturnType<NonNullable<typeof DEFAULT_CONNECTION_CONFIG.makeSignalRepository>>;
 
 const silent: any = { level: 'silent', child: () => silent, trace() {}, debug() {}, info() {}, warn() {}, error() {}, fatal() {} };
 
-/** An in-memory Signal key store (the phone's sessions with its companions). */
-const memoryKeys = (): SignalKeyStore => {
+/**
+ * An in-memory Signal key store (a party's sessions) whose transactions are queued per key
+ * (a jid): an encryption's load, ratchet and store never interleave with another's for the same
+ * device. Not Baileys' `addTransactionCapability`: its AsyncLocalStorage, once entered, stays
+ * on in Node 20 and taxes every later promise of the process, once per store ever made.
+ * The repository never nests transactions, so a plain queue cannot deadlock.
+ */
+export const memoryKeys = (): SignalKeyStoreWithTransaction => {
   const data: Record<string, Record<string, unknown>> = {};
+  const queues = new Map<string, Promise<unknown>>();
   return {
     get: async (type, ids) => {
       const bucket = data[type] ?? {};
@@ -42,18 +43,37 @@ const memoryKeys = (): SignalKeyStore => {
         }
       }
     },
+    isInTransaction: () => false,
+    transaction: (work, key) => {
+      const run = (queues.get(key) ?? Promise.resolve()).then(() => work());
+      const settled = run.catch(() => {});
+      queues.set(key, settled);
+      void settled.then(() => {
+        if (queues.get(key) === settled) queues.delete(key);
+      });
+      return run;
+    },
   };
 };
 
+/** 14 random bits, as Baileys' `generateRegistrationId`. */
+const registrationId = (): number => randomBytes(2).readUInt16LE() & 16383;
+
 /**
- * A Signal party in memory: its own identity key pair, registration id and signed pre-key
- * (fresh ones from `initAuthCreds`, or the given identity), and its sessions.
+ * A Signal party in memory that only ever encrypts (the phone to its companion, a contact to a
+ * linked device): its identity key pair (fresh, or the given one), a registration id, and its
+ * sessions. It never decrypts, so it has no signed pre-key to serve; Baileys' `initAuthCreds`
+ * would make (and sign, ~12 ms in curve25519-js) one for nothing.
  */
-export const signalRepository = (identity?: KeyPair): Repository => {
-  const fresh = initAuthCreds();
-  const creds: AuthenticationCreds = identity ? { ...fresh, signedIdentityKey: identity } : fresh;
-  const keys = addTransactionCapability(memoryKeys(), silent, { maxCommitRetries: 1, delayBetweenTriesMs: 0 });
-  return DEFAULT_CONNECTION_CONFIG.makeSignalRepository({ creds, keys }, silent);
+export const signalRepository = (identity: KeyPair = generateKeyPair()): Repository => {
+  const creds: SignalCreds = {
+    signedIdentityKey: identity,
+    registrationId: registrationId(),
+    get signedPreKey(): never {
+      throw new Error('an emulated Signal party only encrypts: it has no signed pre-key');
+    },
+  };
+  return DEFAULT_CONNECTION_CONFIG.makeSignalRepository({ creds, keys: memoryKeys() }, silent);
 };
 
 const appStateKeyShare = (): proto.IMessage => ({

@@ -1,0 +1,150 @@
+// Curve25519 for the emulator's hot paths, on node:crypto (OpenSSL) instead of the routes Baileys'
+// `Curve` takes through libsignal: key pairs there go through a DER export (~250 µs), every
+// agreement re-imports both keys from DER (~500 µs), and a signature check runs curve25519-js in
+// pure JavaScript (~13 ms). The keys and results are the same bytes; only the cost differs.
+import { createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, sign, verify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import type { KeyPair } from 'baileys';
+
+const KEY_LENGTH = 32;
+/** PKCS#8 header of a raw X25519 private key (RFC 8410), as libsignal writes it. */
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+
+/** A fresh X25519 key pair as raw 32-byte keys; the JWK export gives them without DER (4x cheaper). */
+export const generateKeyPair = (): KeyPair => {
+  const { privateKey } = generateKeyPairSync('x25519');
+  const jwk = privateKey.export({ format: 'jwk' });
+  return { private: Buffer.from(jwk.d!, 'base64url'), public: Buffer.from(jwk.x!, 'base64url') };
+};
+
+/** An ephemeral key pair that also keeps its KeyObject, so its agreements skip the import. */
+export interface EphemeralKey {
+  readonly public: Buffer;
+  readonly privateKey: KeyObject;
+}
+
+export const generateEphemeralKey = (): EphemeralKey => {
+  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+  return { privateKey, public: Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url') };
+};
+
+/**
+ * Imported private keys, per key buffer: the emulator's long-lived keys (the server's static
+ * Noise key, a phone's identity) are used in every handshake or link, imported once each.
+ */
+const privateKeys = new WeakMap<Uint8Array, KeyObject>();
+
+const privateKeyObject = (privateKey: Uint8Array | KeyObject): KeyObject => {
+  if (!(privateKey instanceof Uint8Array)) return privateKey;
+  let key = privateKeys.get(privateKey);
+  if (!key) {
+    if (privateKey.byteLength !== KEY_LENGTH) throw new Error(`X25519 private key of ${privateKey.byteLength} bytes`);
+    key = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
+    privateKeys.set(privateKey, key);
+  }
+  return key;
+};
+
+/** X25519(private, public): what `Curve.sharedKey` computes. Throws on a key of the wrong size or a low-order point. */
+export const sharedKey = (privateKey: Uint8Array | KeyObject, publicKey: Uint8Array): Buffer => {
+  if (publicKey.byteLength !== KEY_LENGTH) throw new Error(`X25519 public key of ${publicKey.byteLength} bytes`);
+  const peer = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' });
+  return diffieHellman({ privateKey: privateKeyObject(privateKey), publicKey: peer });
+};
+
+// XEdDSA verification (Signal's signatures over X25519 keys, as curve25519-js `verify` reads
+// them): the Montgomery key u maps to the Edwards y = (u - 1) / (u + 1), the signature's top bit
+// carries the sign of x, and the rest is plain Ed25519, which OpenSSL checks (also refusing a
+// non-canonical S, which curve25519-js would let through).
+const P = 2n ** 255n - 19n;
+
+const modPow = (base: bigint, exponent: bigint): bigint => {
+  let result = 1n;
+  let b = base % P;
+  for (let e = exponent; e > 0n; e >>= 1n) {
+    if (e & 1n) result = (result * b) % P;
+    b = (b * b) % P;
+  }
+  return result;
+};
+
+const readLittleEndian = (bytes: Uint8Array): bigint => BigInt(`0x${Buffer.from(bytes).reverse().toString('hex')}`);
+const writeLittleEndian = (value: bigint): Buffer => Buffer.from(value.toString(16).padStart(64, '0'), 'hex').reverse();
+
+/** The Edwards form of a Montgomery public key, sign bit clear (curve25519-js `convertPublicKey`). */
+export const edwardsFromMontgomery = (montgomery: Uint8Array): Buffer => {
+  const u = readLittleEndian(montgomery) & ((1n << 255n) - 1n); // as unpack25519: the top bit is not part of u
+  const y = ((u - 1n + P) % P) * modPow(u + 1n, P - 2n) % P; // u + 1 = 0 inverts to 0, as inv25519 does
+  return writeLittleEndian(y);
+};
+
+/** True when `signature` is `publicKey`'s XEdDSA signature of `message` (a Signal identity signature). */
+export const verifySignature = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean => {
+  if (publicKey.byteLength !== KEY_LENGTH || signature.byteLength !== 64) return false;
+  const edwards = edwardsFromMontgomery(publicKey);
+  edwards[31]! |= signature[63]! & 0x80;
+  const ed25519Signature = Buffer.from(signature);
+  ed25519Signature[63]! &= 0x7f;
+  try {
+    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: edwards.toString('base64url') }, format: 'jwk' });
+    return verify(null, message, key, ed25519Signature);
+  } catch {
+    return false; // not a point on the curve
+  }
+};
+
+/**
+ * A key pair the emulator signs with (a phone's identity key): an X25519 pair whose private key
+ * is the clamped scalar an Ed25519 seed expands to (RFC 8032), so node:crypto can make its
+ * XEdDSA signatures (~30 µs) where curve25519-js takes ~12 ms. Keys saved by an older emulator
+ * have no seed and are signed the slow way.
+ */
+export interface SigningKeyPair extends KeyPair {
+  seed?: Uint8Array;
+}
+
+/** The X25519 private key (clamped scalar) an Ed25519 seed stands for. */
+const scalarOfSeed = (seed: Uint8Array): Buffer => {
+  const scalar = createHash('sha512').update(seed).digest().subarray(0, KEY_LENGTH);
+  scalar[0]! &= 248;
+  scalar[31]! &= 127;
+  scalar[31]! |= 64;
+  return Buffer.from(scalar);
+};
+
+export const generateSigningKeyPair = (): SigningKeyPair => {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+  const scalar = scalarOfSeed(seed);
+  const x25519 = privateKeyObject(scalar);
+  return { private: scalar, public: Buffer.from(createPublicKey(x25519).export({ format: 'jwk' }).x!, 'base64url'), seed };
+};
+
+const signingKeys = new WeakMap<Uint8Array, { key: KeyObject; signBit: number }>();
+
+/** The Ed25519 key of a seed, and the sign bit of its public point (XEdDSA carries it in the signature). */
+const signingKey = (seed: Uint8Array): { key: KeyObject; signBit: number } => {
+  let found = signingKeys.get(seed);
+  if (!found) {
+    const pkcs8 = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
+    const key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+    const edwards = Buffer.from(createPublicKey(key).export({ format: 'jwk' }).x!, 'base64url');
+    found = { key, signBit: edwards[31]! & 0x80 };
+    signingKeys.set(seed, found);
+  }
+  return found;
+};
+
+/**
+ * `Curve.sign` for a key from `generateSigningKeyPair`: the Ed25519 signature of the seed's key,
+ * with the public point's sign bit in the top bit of S (always clear in a reduced S), which is
+ * what `verifySignature` and libsignal read. Signatures differ from curve25519-js's (another
+ * nonce) but verify the same. A pair without a seed goes through `fallback` (curve25519-js).
+ */
+export const signWith = (pair: SigningKeyPair, message: Uint8Array, fallback: (privateKey: Uint8Array, message: Uint8Array) => Uint8Array): Buffer => {
+  if (!pair.seed) return Buffer.from(fallback(pair.private, message));
+  const { key, signBit } = signingKey(pair.seed);
+  const signature = sign(null, message, key);
+  signature[63]! |= signBit;
+  return signature;
+};
