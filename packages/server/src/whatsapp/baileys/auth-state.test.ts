@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initAuthCreds, proto } from 'baileys';
+import { BufferJSON, Curve, initAuthCreds, proto } from 'baileys';
+import fc from 'fast-check';
 import { SqliteStore } from '../../store/index.js';
 import { KeyPool } from '../key-pool.js';
-import { makeStoreKeyStore, newAuthCreds, useStoreAuthState } from './auth-state.js';
+import { encode, makeStoreKeyStore, newAuthCreds, useStoreAuthState } from './auth-state.js';
 
 const KEY = { tenantId: 'acme', sessionName: 'support-line' };
 
@@ -162,5 +163,21 @@ test('creds that are not baileys creds (simulator rows, damage) are replaced by 
     const creds = (await useStoreAuthState(store, KEY)).state.creds;
     assert.ok(Buffer.isBuffer(creds.noiseKey.private), row);
     assert.equal(creds.me, undefined, row);
+  }
+});
+
+test("encode: key pairs' direct path writes exactly BufferJSON's text; other shapes go through BufferJSON", () => {
+  const viaReplacer = (value: unknown) => JSON.stringify(value, BufferJSON.replacer);
+  const pair = Curve.generateKeyPair();
+  assert.equal(encode(pair), viaReplacer(pair));
+  const bytes = fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)));
+  // Views into a larger buffer too: only the view's bytes may be written.
+  const view = fc.tuple(fc.uint8Array({ minLength: 8, maxLength: 40 }), fc.nat(7)).map(([a, at]) => new Uint8Array(a.buffer, at, a.length - at));
+  fc.assert(fc.property(fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(bytes, view), { maxKeys: 4 }), (record) => {
+    assert.equal(encode(record), viaReplacer(record));
+    assert.deepEqual(JSON.parse(encode(record), BufferJSON.reviver), JSON.parse(viaReplacer(record), BufferJSON.reviver));
+  }));
+  for (const other of [{ keyPair: pair, signature: Buffer.from([1, 2]), keyId: 3 }, { a: Buffer.from([1]), n: 1 }, [Buffer.from([1])], 'text', null]) {
+    assert.equal(encode(other), viaReplacer(other));
   }
 });
