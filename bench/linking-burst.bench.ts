@@ -49,8 +49,10 @@ const config = {
   engine: 'emulated', simSpeed: 1, bootstrapApiKey: null, demo: false, emulatorUrl,
   meta: { appId: null, configId: null, appSecret: null, graphUrl: 'http://127.0.0.1:9', graphVersion: 'v21.0', sdkUrl: 'https://connect.facebook.net/en_US/sdk.js' },
 };
+const { defaultLinkConcurrency } = await import('${dist('config.js')}');
+// TITAN_LINK_CONCURRENCY as the server reads it; \`off\` (bench only) measures without the gate.
 const concurrency = process.env.TITAN_LINK_CONCURRENCY;
-const engine = await createRemoteEmulatedEngine({ store, logger, emulatorUrl, maxConcurrentConnects: concurrency ? Number(concurrency) : undefined });
+const engine = await createRemoteEmulatedEngine({ store, logger, emulatorUrl, maxConcurrentConnects: concurrency === 'off' ? undefined : concurrency ? Number(concurrency) : defaultLinkConcurrency() });
 // The burst is 200 users at once from one address: lift the per-key and per-address abuse limits.
 const limits = { widgetSessions: { perMinute: Number.MAX_SAFE_INTEGER }, streams: { perIp: 10_000 } };
 const app = createApp({ config, store, engine, clock: systemClock, logger, logRequests: false, limits });
@@ -194,7 +196,7 @@ export default async function linkingBurstBench(): Promise<BenchResult[]> {
     const restP99 = pct(atRest, 99);
     const burstP99 = pct(during, 99);
     console.log(
-      `  (${LINKS} links, burst ${burstS.toFixed(1)} s; server heap ${(before.heapUsed / MB).toFixed(0)} → ${(afterLink.heapUsed / MB).toFixed(0)} → ${(afterDelete.heapUsed / MB).toFixed(0)} MB; RSS ${(rssBefore / MB).toFixed(0)} → ${(rssLinked / MB).toFixed(0)} → ${(rssDeleted / MB).toFixed(0)} MB)`,
+      `  (${LINKS} links, TITAN_LINK_CONCURRENCY ${process.env.TITAN_LINK_CONCURRENCY ?? 'default'}, burst ${burstS.toFixed(1)} s; server heap ${(before.heapUsed / MB).toFixed(0)} → ${(afterLink.heapUsed / MB).toFixed(0)} → ${(afterDelete.heapUsed / MB).toFixed(0)} MB; RSS ${(rssBefore / MB).toFixed(0)} → ${(rssLinked / MB).toFixed(0)} → ${(rssDeleted / MB).toFixed(0)} MB)`,
     );
     return [
       { name: `links completed (of ${LINKS}, a phone per number)`, value: linked.length, unit: '' },

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, DEFAULT_GRAPH_VERSION, loadConfig, resolveSecret, SECRET_FILE, SECRET_SETTING } from './config.js';
 
@@ -27,6 +27,7 @@ test('defaults follow DESIGN.md', async () => {
   assert.equal(config.redisUrl, null, 'one instance unless TITAN_REDIS_URL is set');
   assert.equal(config.instanceId, `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64));
   assert.equal(config.leaseTtlMs, 3_000);
+  assert.equal(config.linkConcurrency, 3 * availableParallelism(), 'three sockets coming up per core');
   assert.equal(config.redisPrefix, 'default');
   assert.deepEqual(config.meta, {
     appId: null,
@@ -66,12 +67,14 @@ test('every variable is read', async () => {
     TITAN_REDIS_URL: 'redis://:pw@cache.internal:6379/2',
     TITAN_INSTANCE_ID: 'titan-a.1',
     TITAN_LEASE_TTL_MS: '1500',
+    TITAN_LINK_CONCURRENCY: '12',
     TITAN_REDIS_PREFIX: 'prod',
   });
   assert.deepEqual(config.webhooks, { allowPrivate: true, retrySchedule: [1, 2, 30] });
   assert.equal(config.redisUrl, 'redis://:pw@cache.internal:6379/2');
   assert.equal(config.instanceId, 'titan-a.1');
   assert.equal(config.leaseTtlMs, 1500);
+  assert.equal(config.linkConcurrency, 12);
   assert.equal(config.redisPrefix, 'prod');
   assert.deepEqual(config.trustProxy, ['loopback', '172.18.0.0/16', 'fd00::1']);
   assert.equal(config.metricsToken, 'scrape-0123456789abcdef');
@@ -169,6 +172,10 @@ const BAD: [string, Record<string, string>][] = [
   ['TITAN_LEASE_TTL_MS', { TITAN_LEASE_TTL_MS: '100' }],
   ['TITAN_LEASE_TTL_MS', { TITAN_LEASE_TTL_MS: '2.5' }],
   ['TITAN_LEASE_TTL_MS', { TITAN_LEASE_TTL_MS: 'soon' }],
+  ['TITAN_LINK_CONCURRENCY', { TITAN_LINK_CONCURRENCY: '0' }],
+  ['TITAN_LINK_CONCURRENCY', { TITAN_LINK_CONCURRENCY: '2.5' }],
+  ['TITAN_LINK_CONCURRENCY', { TITAN_LINK_CONCURRENCY: '1001' }],
+  ['TITAN_LINK_CONCURRENCY', { TITAN_LINK_CONCURRENCY: 'lots' }],
   ['TITAN_EMULATOR_URL', { ...PG, TITAN_REDIS_URL: 'redis://cache', TITAN_ENGINE: 'emulated' }],
   ['TITAN_SECRET', { ...PG, TITAN_REDIS_URL: 'redis://cache' }],
 ];

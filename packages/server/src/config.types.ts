@@ -35,6 +35,11 @@ export interface AppConfig {
    * (its own process) instead of starting one in this process. Null: in process.
    */
   emulatorUrl?: string | null;
+  /**
+   * `TITAN_LINK_CONCURRENCY`: how many WhatsApp sockets may be coming up at once (handshake to QR
+   * or login); the rest queue, logins first (whatsapp/baileys/admission.ts). Absent: no limit.
+   */
+  linkConcurrency?: number;
   /** `TITAN_REDIS_URL`: cluster mode (needs Postgres). Null or absent: one instance. */
   redisUrl?: string | null;
   /** `TITAN_INSTANCE_ID` (default hostname-pid): this instance in leases, logs and `/api/cluster`. */

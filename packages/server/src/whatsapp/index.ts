@@ -16,16 +16,16 @@ export async function createEngine(config: AppConfig, store: AuthStateStore, log
     case 'baileys':
       // rc14's Curve.verify ignores the signature check: close that before any socket opens (SECURITY.md).
       installCurveGuard((line) => logger.info(line));
-      return new BaileysEngine({ store, logger: logger.child({ engine: 'baileys' }) });
+      return new BaileysEngine({ store, logger: logger.child({ engine: 'baileys' }), maxConcurrentConnects: config.linkConcurrency });
     case 'simulator':
       return new SimulatorEngine({ store, speed: config.simSpeed, logger: logger.child({ engine: 'simulator' }) });
     case 'emulated': {
       // Loaded only here: a production start never loads the emulator, its `ws` server, or the
       // code that makes Baileys trust the emulator's root.
       const { createEmulatedEngine, createRemoteEmulatedEngine } = await import('./emulated.js');
-      const log = logger.child({ engine: 'emulated' });
+      const options = { store, logger: logger.child({ engine: 'emulated' }), maxConcurrentConnects: config.linkConcurrency };
       // TITAN_EMULATOR_URL: one emulator in its own process, shared by every instance.
-      return config.emulatorUrl ? createRemoteEmulatedEngine({ store, logger: log, emulatorUrl: config.emulatorUrl }) : createEmulatedEngine({ store, logger: log });
+      return config.emulatorUrl ? createRemoteEmulatedEngine({ ...options, emulatorUrl: config.emulatorUrl }) : createEmulatedEngine(options);
     }
   }
 }

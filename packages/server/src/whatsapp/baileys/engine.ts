@@ -38,10 +38,8 @@ export interface BaileysEngineOptions {
   /** Where first-login pre-keys are made; default the process's worker pool. */
   keyPool?: KeyPool;
   /**
-   * How many sockets may be coming up at once (handshake to QR or open); the others queue, first
-   * come first served. Default: no limit. Measured with a limit of 4 in the 200-link burst,
-   * logins of scanned numbers queued behind the QR sockets of new ones and 89 of 200 links ran
-   * past 180 s: a gate needs logins served before new QR sockets before it can be the default.
+   * How many sockets may be coming up at once (handshake to QR or open); the others queue, logins
+   * before new links (admission.ts). Default: no limit; the server passes `TITAN_LINK_CONCURRENCY`.
    */
   maxConcurrentConnects?: number;
 }
@@ -130,6 +128,12 @@ export class BaileysEngine implements LinkingEngine {
    */
   failSession(key: SessionKey, failure: SessionFailure): void {
     this.running(key)?.fail(failure);
+  }
+
+  /** Sockets coming up and waiting their turn (see admission.ts); null without a limit. */
+  get admissionState(): { limit: number; active: number; queued: number } | null {
+    const gate = this.admission;
+    return gate && { limit: gate.limit, active: gate.active, queued: gate.queued };
   }
 
   isRunning(key: SessionKey): boolean {

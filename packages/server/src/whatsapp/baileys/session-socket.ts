@@ -1,7 +1,7 @@
 // One WhatsApp session's life on Baileys: a socket, and when it closes, the next socket (515
 // restart, back-off) or the end. `connection.update` and `creds.update` are handled here and
 // nowhere else; the engine only starts, stops and forwards.
-import { Browsers, INITIAL_PREKEY_COUNT, jidDecode, type AuthenticationCreds, type ConnectionState, type SocketConfig, type UserFacingSocketConfig, type WASocket } from 'baileys';
+import { Browsers, INITIAL_PREKEY_COUNT, jidDecode, type AuthenticationCreds, type ConnectionState, type SocketConfig, type UserFacingSocketConfig, type WASocket, type WAVersion } from 'baileys';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { EngineError } from '../../errors.js';
@@ -218,12 +218,25 @@ export class SessionSocket {
       await this.stockFirstPreKeys(auth); // on the key pool's workers: no slot held meanwhile
       if (this.finished) return;
     }
-    if (this.o.admission) {
-      // Until admitted the widget shows "Generating the QR code…" (a new link) or its spinner after the scan (a login).
-      const release = await this.o.admission.acquire(auth.isRegistered() ? 'login' : 'link');
-      if (this.finished) return release();
+    const gate = this.o.admission;
+    if (!gate) return this.open(auth, version);
+    // The caller (a widget request, the start-up resume of every linked number) does not wait its
+    // turn: the socket opens when admitted. Meanwhile the widget shows "Generating the QR code…".
+    void gate.acquire(auth.isRegistered() ? 'login' : 'link').then((release) => {
+      if (this.finished) return release(); // stopped while waiting: the turn passes on
       this.releaseAdmission = release;
-    }
+      try {
+        this.open(auth, version);
+      } catch (error) {
+        this.o.logger.error({ err: error }, 'could not open the WhatsApp socket');
+        this.detach();
+        this.finish({ reason: 'FAILED', code: 'LINKING_FAILED', message: 'The WhatsApp connection could not be started', retryable: true });
+      }
+    });
+  }
+
+  /** Opens this session's next socket on `auth`. */
+  private open(auth: StoreAuthState, version: WAVersion): void {
     this.auth = auth;
     let sock: BaileysSocket;
     try {
