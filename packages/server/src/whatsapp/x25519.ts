@@ -33,7 +33,7 @@ const privateKeyObject = (privateKey: Uint8Array): KeyObject => {
  * libsignal's 0x05 prefix). Throws where libsignal throws: a key of the wrong size or prefix, or
  * a low-order public key (OpenSSL refuses an all-zero secret).
  */
-export const x25519Agreement = (privateKey: Uint8Array, publicKey: Uint8Array): Buffer => {
+export const x25519Agreement = (privateKey: Uint8Array, publicKey: Uint8Array): NonSharedBuffer => {
   if (privateKey.length !== 32) throw new Error(`Incorrect private key length: ${privateKey.length}`);
   if (publicKey.length === 33 ? publicKey[0] !== KEY_BUNDLE_TYPE : publicKey.length !== 32) throw new Error('Invalid public key');
   const raw = publicKey.length === 33 ? publicKey.subarray(1) : publicKey;
