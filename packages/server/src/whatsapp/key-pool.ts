@@ -23,12 +23,21 @@ const CREDS_PAIRS = 4;
 // Plain CommonJS, run with `eval`: no file to resolve, the same in tests (tsx) and in dist.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-const { generateKeyPairSync } = require('node:crypto');
+const { createPrivateKey, randomBytes } = require('node:crypto');
+// A private key is 32 random bytes, clamped as OpenSSL's X25519 keygen stores them; OpenSSL
+// derives the public key on import. Not generateKeyPairSync: on Node 20.20 (OpenSSL 3.0.19) it
+// now and then deadlocks its thread for good (a KeyGenJob destructor run by GC waits on a mutex
+// the thread holds; seen with gdb in a stress run, and as links stuck in emulated.test.ts).
 // The raw keys through JWK (x: public, d: private): the same 32 bytes libsignal slices out of
-// DER, at a quarter of the cost (OpenSSL's DER encoders are most of a DER key pair's 140 µs).
+// DER, without OpenSSL's slow DER encoders.
 const pairs = (count, out) => {
   for (let i = 0; i < count; i++) {
-    const { x, d } = generateKeyPairSync('x25519').privateKey.export({ format: 'jwk' });
+    const secret = randomBytes(32);
+    secret[0] &= 248;
+    secret[31] &= 127;
+    secret[31] |= 64;
+    const jwk = { kty: 'OKP', crv: 'X25519', d: secret.toString('base64url'), x: '' };
+    const { x, d } = createPrivateKey({ key: jwk, format: 'jwk' }).export({ format: 'jwk' });
     out.set(Buffer.from(x, 'base64url'), i * 64);
     out.set(Buffer.from(d, 'base64url'), i * 64 + 32);
   }
