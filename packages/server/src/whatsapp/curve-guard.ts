@@ -3,15 +3,23 @@
 // WhatsApp's edge presents is never really checked, and nothing compares the leaf certificate's
 // key with the server's static key. Anyone on the network path could impersonate WhatsApp.
 //
-// The seams: Baileys' modules call `Curve.verify`, `Curve.sharedKey` and `proto.CertChain.decode`
-// as properties of shared objects at call time, so replacing those properties (not the ESM
-// bindings, which are read-only) changes what Baileys' noise handler runs.
+// While at it, the guard moves the curve maths of a link off libsignal's slow paths (pure-JS
+// curve25519-js signing, DER key imports for each agreement): same answers, a fraction of the
+// event loop's time (`xeddsa.ts`, `x25519.ts`).
+//
+// The seams: Baileys' modules call `Curve.verify`, `Curve.sign`, `Curve.sharedKey` and
+// `proto.CertChain.decode` as properties of shared objects at call time, so replacing those
+// properties (not the ESM bindings, which are read-only) changes what Baileys runs. libsignal's
+// session builder and cipher call `curve.calculateAgreement` on its CommonJS `curve` module's
+// exports object the same way.
 import { createRequire } from 'node:module';
 import { Curve, proto } from 'baileys';
-import { xeddsaVerify } from './xeddsa.js';
+import { x25519Agreement } from './x25519.js';
+import { xeddsaSign, xeddsaVerify } from './xeddsa.js';
 
 interface LibsignalCurve {
   verifySignature(publicKey: Buffer, message: Uint8Array, signature: Uint8Array): boolean;
+  calculateAgreement(publicKey: Buffer, privateKey: Buffer): Buffer;
 }
 
 // libsignal is Baileys' dependency, not ours: resolve it from Baileys' own location so we call
@@ -52,9 +60,15 @@ export class NoiseCertificateError extends Error {
 
 interface Installed {
   verify: typeof Curve.verify;
+  sign: typeof Curve.sign;
   sharedKey: typeof Curve.sharedKey;
   decodeCertChain: typeof proto.CertChain.decode;
+  libsignalAgreement: LibsignalCurve['calculateAgreement'];
 }
+
+/** libsignal's `calculateAgreement(publicKey, privateKey)`, natively (`x25519.ts`). */
+export const fastLibsignalAgreement: LibsignalCurve['calculateAgreement'] = (publicKey, privateKey) =>
+  x25519Agreement(privateKey, publicKey);
 
 let installed: Installed | null = null;
 
@@ -66,8 +80,10 @@ export const installCurveGuard = (log: (line: string) => void = () => {}): (() =
   if (!installed) {
     const original: Installed = {
       verify: Curve.verify,
+      sign: Curve.sign,
       sharedKey: Curve.sharedKey,
       decodeCertChain: proto.CertChain.decode.bind(proto.CertChain),
+      libsignalAgreement: libsignalCurve.calculateAgreement,
     };
     // The peer key of the most recent agreement: in Baileys' handshake the agreement right
     // before the certificate is decoded is with the server's static key (noise-handler.js
@@ -75,10 +91,12 @@ export const installCurveGuard = (log: (line: string) => void = () => {}): (() =
     // so no other code can run in between).
     let lastPeerKey: Buffer | null = null;
     Curve.verify = strictVerify;
+    Curve.sign = xeddsaSign;
     Curve.sharedKey = (privateKey, publicKey) => {
       lastPeerKey = Buffer.from(publicKey);
-      return original.sharedKey(privateKey, publicKey);
+      return x25519Agreement(privateKey, publicKey);
     };
+    libsignalCurve.calculateAgreement = fastLibsignalAgreement;
     proto.CertChain.decode = ((reader: Parameters<typeof proto.CertChain.decode>[0], length?: number) => {
       const chain = original.decodeCertChain(reader, length);
       const serverStatic = lastPeerKey;
@@ -92,7 +110,7 @@ export const installCurveGuard = (log: (line: string) => void = () => {}): (() =
       return chain;
     }) as typeof proto.CertChain.decode;
     installed = original;
-    log('WhatsApp Noise certificate guard installed (strict Curve.verify, leaf key = server static key)');
+    log('WhatsApp Noise certificate guard installed (strict Curve.verify, leaf key = server static key; faster XEdDSA signing and X25519 agreement)');
   }
   return uninstallCurveGuard;
 };
@@ -100,8 +118,10 @@ export const installCurveGuard = (log: (line: string) => void = () => {}): (() =
 export const uninstallCurveGuard = (): void => {
   if (!installed) return;
   Curve.verify = installed.verify;
+  Curve.sign = installed.sign;
   Curve.sharedKey = installed.sharedKey;
   proto.CertChain.decode = installed.decodeCertChain;
+  libsignalCurve.calculateAgreement = installed.libsignalAgreement;
   installed = null;
 };
 

@@ -1,15 +1,15 @@
 // X25519 key generation off the event loop. A new link needs 812 one-time pre-keys before its
 // first login; Baileys makes them with `generateKeyPairSync` on the main thread (about a third
 // of a link's CPU), so a burst of links stalled every API call and SSE stream behind them.
-// Here worker threads make them, with the very code libsignal uses (node:crypto X25519, DER
-// sliced), so the keys are the same kind Baileys would have made; `key-pool.test.ts` checks
-// them against libsignal's own curve maths.
+// Here worker threads make them with node:crypto's X25519, as libsignal does, so the keys are
+// the same kind Baileys would have made; `key-pool.test.ts` checks them against libsignal's own
+// curve maths.
 //
 // Jobs run first come, first served on a fixed number of workers (one per spare core): a burst
 // queues instead of every link slowing down together.
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { xeddsaSign } from './xeddsa.js';
 
 export interface X25519KeyPair {
   /** 32 bytes, without libsignal's 0x05 type prefix (Baileys' `KeyPair.public`). */
@@ -21,40 +21,34 @@ export interface X25519KeyPair {
 const CREDS_PAIRS = 4;
 
 // Plain CommonJS, run with `eval`: no file to resolve, the same in tests (tsx) and in dist.
-// libsignal's curve module (for the one XEdDSA signature of new creds) comes by path, resolved
-// from Baileys' own location, so the worker signs with the very code Baileys would.
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { generateKeyPairSync } = require('node:crypto');
-let curve = null;
+const { parentPort } = require('node:worker_threads');
+const { createPrivateKey, randomBytes } = require('node:crypto');
+// A private key is 32 random bytes, clamped as OpenSSL's X25519 keygen stores them; OpenSSL
+// derives the public key on import. Not generateKeyPairSync: on Node 20.20 (OpenSSL 3.0.19) it
+// now and then deadlocks its thread for good (a KeyGenJob destructor run by GC waits on a mutex
+// the thread holds; seen with gdb in a stress run, and as links stuck in emulated.test.ts).
 // The raw keys through JWK (x: public, d: private): the same 32 bytes libsignal slices out of
-// DER, at a quarter of the cost (OpenSSL's DER encoders are most of a DER key pair's 140 µs).
+// DER, without OpenSSL's slow DER encoders.
 const pairs = (count, out) => {
   for (let i = 0; i < count; i++) {
-    const { x, d } = generateKeyPairSync('x25519').privateKey.export({ format: 'jwk' });
+    const secret = randomBytes(32);
+    secret[0] &= 248;
+    secret[31] &= 127;
+    secret[31] |= 64;
+    const jwk = { kty: 'OKP', crv: 'X25519', d: secret.toString('base64url'), x: '' };
+    const { x, d } = createPrivateKey({ key: jwk, format: 'jwk' }).export({ format: 'jwk' });
     out.set(Buffer.from(x, 'base64url'), i * 64);
     out.set(Buffer.from(d, 'base64url'), i * 64 + 32);
   }
 };
-parentPort.on('message', ({ id, kind, count }) => {
-  if (kind === 'creds') {
-    // identity, signed pre-key, noise, pairing ephemeral; then the identity's signature of the
-    // signed pre-key's 0x05-prefixed public key (Baileys' signedKeyPair).
-    const out = new Uint8Array(${CREDS_PAIRS} * 64 + 64);
-    pairs(${CREDS_PAIRS}, out);
-    curve ??= require(workerData.curvePath);
-    const identityPrivate = Buffer.from(out.subarray(32, 64));
-    const preKeyPublic = Buffer.concat([Buffer.from([5]), out.subarray(64, 96)]);
-    out.set(curve.calculateSignature(identityPrivate, preKeyPublic), ${CREDS_PAIRS} * 64);
-    parentPort.postMessage({ id, keys: out }, [out.buffer]);
-    return;
-  }
+parentPort.on('message', ({ id, count }) => {
   const out = new Uint8Array(count * 64);
   pairs(count, out);
   parentPort.postMessage({ id, keys: out }, [out.buffer]);
 });`;
 
-/** The key material of a new link's creds, made on a worker (see `newCredsKeys`). */
+/** The key material of a new link's creds, its key pairs made on a worker (see `newCredsKeys`). */
 export interface CredsKeys {
   identity: X25519KeyPair;
   signedPreKey: X25519KeyPair;
@@ -66,7 +60,6 @@ export interface CredsKeys {
 
 interface Job {
   id: number;
-  kind: 'pairs' | 'creds';
   count: number;
   resolve: (keys: Buffer) => void;
   reject: (error: Error) => void;
@@ -84,22 +77,25 @@ export class KeyPool {
   /** `count` fresh key pairs, made on a worker thread. */
   async generate(count: number): Promise<X25519KeyPair[]> {
     if (count <= 0) return [];
-    return split(await this.run('pairs', count));
+    return split(await this.run(count));
   }
 
   /**
-   * The keys of a new link's creds (Baileys' `initAuthCreds`: four key pairs and the signed
-   * pre-key's signature, about 40 ms of pure-JS curve maths that would block the event loop).
+   * The keys of a new link's creds (Baileys' `initAuthCreds`): four key pairs from a worker,
+   * and the signed pre-key's signature, made here with `xeddsa.ts` (about half a millisecond; in
+   * the worker it was libsignal's pure-JS signer, 11 ms or more a link, and the eval'd worker
+   * cannot load our TypeScript module under tsx).
    */
   async newCredsKeys(): Promise<CredsKeys> {
-    const keys = await this.run('creds', CREDS_PAIRS);
-    const [identity, signedPreKey, noise, pairingEphemeral] = split(keys.subarray(0, CREDS_PAIRS * 64));
-    return { identity: identity!, signedPreKey: signedPreKey!, noise: noise!, pairingEphemeral: pairingEphemeral!, signedPreKeySignature: Buffer.from(keys.subarray(CREDS_PAIRS * 64)) };
+    const [identity, signedPreKey, noise, pairingEphemeral] = await this.generate(CREDS_PAIRS);
+    // Baileys' signedKeyPair: the identity signs the signed pre-key's 0x05-prefixed public key.
+    const signedPreKeySignature = xeddsaSign(identity!.private, Buffer.concat([Buffer.from([5]), signedPreKey!.public]));
+    return { identity: identity!, signedPreKey: signedPreKey!, noise: noise!, pairingEphemeral: pairingEphemeral!, signedPreKeySignature };
   }
 
-  private run(kind: Job['kind'], count: number): Promise<Buffer> {
+  private run(count: number): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: ++this.nextId, kind, count, resolve, reject });
+      this.queue.push({ id: ++this.nextId, count, resolve, reject });
       this.pump();
     });
   }
@@ -123,13 +119,13 @@ export class KeyPool {
       const job = this.queue.shift()!;
       this.busy.set(worker, job);
       worker.ref(); // a job in flight keeps the process alive until it answers
-      worker.postMessage({ id: job.id, kind: job.kind, count: job.count });
+      worker.postMessage({ id: job.id, count: job.count });
     }
   }
 
   private spawn(): Worker {
     this.started++;
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { curvePath: LIBSIGNAL_CURVE } });
+    const worker = new Worker(WORKER_SOURCE, { eval: true });
     worker.on('message', ({ keys }: { keys: Uint8Array }) => {
       const job = this.busy.get(worker);
       this.busy.delete(worker);
@@ -158,9 +154,6 @@ const split = (keys: Buffer): X25519KeyPair[] => {
   }
   return pairs;
 };
-
-/** libsignal's curve module, resolved from Baileys' location (it is Baileys' dependency, not ours). */
-const LIBSIGNAL_CURVE = createRequire(createRequire(import.meta.url).resolve('baileys')).resolve('libsignal/src/curve.js');
 
 /** The process's pool, started on first use. */
 let shared: KeyPool | null = null;
