@@ -2,7 +2,7 @@
 // `Curve` takes through libsignal: key pairs there go through a DER export (~250 µs), every
 // agreement re-imports both keys from DER (~500 µs), and a signature check runs curve25519-js in
 // pure JavaScript (~13 ms). The keys and results are the same bytes; only the cost differs.
-import { createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, diffieHellman, randomBytes, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { KeyPair } from 'baileys';
 
@@ -10,11 +10,24 @@ const KEY_LENGTH = 32;
 /** PKCS#8 header of a raw X25519 private key (RFC 8410), as libsignal writes it. */
 const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
-/** A fresh X25519 key pair as raw 32-byte keys; the JWK export gives them without DER (4x cheaper). */
+/**
+ * A fresh X25519 key: 32 random bytes clamped as OpenSSL stores them, imported through JWK (no
+ * DER), its public half derived by OpenSSL. Not `generateKeyPairSync`: on Node 20.20 it now and
+ * then deadlocks its thread (a KeyGenJob destructor run by GC), as the server's key pool found.
+ */
+const newX25519 = (): { private: Buffer; public: Buffer; privateKey: KeyObject } => {
+  const secret = randomBytes(KEY_LENGTH);
+  secret[0]! &= 248;
+  secret[31]! &= 127;
+  secret[31]! |= 64;
+  const privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: secret.toString('base64url'), x: '' }, format: 'jwk' });
+  return { private: secret, public: Buffer.from(privateKey.export({ format: 'jwk' }).x!, 'base64url'), privateKey };
+};
+
+/** A fresh X25519 key pair as raw 32-byte keys. */
 export const generateKeyPair = (): KeyPair => {
-  const { privateKey } = generateKeyPairSync('x25519');
-  const jwk = privateKey.export({ format: 'jwk' });
-  return { private: Buffer.from(jwk.d!, 'base64url'), public: Buffer.from(jwk.x!, 'base64url') };
+  const key = newX25519();
+  return { private: key.private, public: key.public };
 };
 
 /** An ephemeral key pair that also keeps its KeyObject, so its agreements skip the import. */
@@ -24,8 +37,8 @@ export interface EphemeralKey {
 }
 
 export const generateEphemeralKey = (): EphemeralKey => {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  return { privateKey, public: Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url') };
+  const { privateKey, public: publicKey } = newX25519();
+  return { privateKey, public: publicKey };
 };
 
 /**
@@ -113,8 +126,7 @@ const scalarOfSeed = (seed: Uint8Array): Buffer => {
 };
 
 export const generateSigningKeyPair = (): SigningKeyPair => {
-  const { privateKey } = generateKeyPairSync('ed25519');
-  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+  const seed = randomBytes(KEY_LENGTH); // an Ed25519 private key is 32 random bytes
   const scalar = scalarOfSeed(seed);
   const x25519 = privateKeyObject(scalar);
   return { private: scalar, public: Buffer.from(createPublicKey(x25519).export({ format: 'jwk' }).x!, 'base64url'), seed };

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, describe, it } from 'node:test';
 import { Curve } from 'baileys';
-import { fastLibsignalAgreement, installCurveGuard, libsignalVerify, strictVerify, uninstallCurveGuard } from './curve-guard.js';
-import { x25519Agreement } from './x25519.js';
+import { fastLibsignalAgreement, installCurveGuard, libsignalKeyPair, libsignalVerify, strictVerify, uninstallCurveGuard } from './curve-guard.js';
+import { x25519Agreement, x25519KeyPair } from './x25519.js';
 import { xeddsaSign } from './xeddsa.js';
 
 interface KeyPair {
@@ -16,6 +16,7 @@ interface KeyPair {
 interface Libsignal {
   curve: {
     generateKeyPair(): KeyPair;
+    getPublicFromPrivateKey(privKey: Buffer): Buffer;
     calculateSignature(privKey: Buffer, message: Buffer): Buffer;
     calculateAgreement(pubKey: Buffer, privKey: Buffer): Buffer;
   };
@@ -59,14 +60,17 @@ after(() => uninstallCurveGuard());
 describe('the guard installs the faster curve maths where Baileys and libsignal call it', () => {
   it('replaces the properties, and uninstall puts the originals back', () => {
     uninstallCurveGuard();
-    const original = { verify: Curve.verify, sign: Curve.sign, sharedKey: Curve.sharedKey, agreement: curve.calculateAgreement };
+    const seams = () => ({ verify: Curve.verify, sign: Curve.sign, sharedKey: Curve.sharedKey, pair: Curve.generateKeyPair, agreement: curve.calculateAgreement, libsignalPair: curve.generateKeyPair });
+    const original = seams();
     installCurveGuard();
     assert.equal(Curve.verify, strictVerify);
     assert.equal(Curve.sign, xeddsaSign);
+    assert.equal(Curve.generateKeyPair, x25519KeyPair);
     assert.equal(curve.calculateAgreement, fastLibsignalAgreement);
+    assert.equal(curve.generateKeyPair, libsignalKeyPair);
     assert.notEqual(Curve.sharedKey, original.sharedKey);
     uninstallCurveGuard();
-    assert.deepEqual({ verify: Curve.verify, sign: Curve.sign, sharedKey: Curve.sharedKey, agreement: curve.calculateAgreement }, original);
+    assert.deepEqual(seams(), original);
   });
 
   it("Curve.sign and Curve.sharedKey give what libsignal's maths accepts and computes", () => {
@@ -77,6 +81,20 @@ describe('the guard installs the faster curve maths where Baileys and libsignal 
     assert.equal(libsignalVerify(ours.public, message, Curve.sign(ours.private, message)), true);
     const expected = curve.calculateAgreement(Buffer.concat([Buffer.from([5]), theirs.public]), ours.private);
     assert.deepEqual(Curve.sharedKey(ours.private, theirs.public), expected);
+  });
+
+  it("new key pairs: clamped private keys whose public halves are libsignal's own (curve25519-js) derivation", () => {
+    installCurveGuard();
+    for (let i = 0; i < 50; i++) {
+      const pair = Curve.generateKeyPair();
+      assert.equal(pair.private[0]! & 7, 0);
+      assert.equal(pair.private[31]! & 0xc0, 0x40);
+      assert.deepEqual(curve.getPublicFromPrivateKey(pair.private), Buffer.concat([Buffer.from([5]), pair.public]));
+      const inLibsignal = curve.generateKeyPair(); // libsignal's shape: 0x05-prefixed public key
+      assert.deepEqual(curve.getPublicFromPrivateKey(inLibsignal.privKey), inLibsignal.pubKey);
+    }
+    const pairs = new Set(Array.from({ length: 20 }, () => Curve.generateKeyPair().private.toString('hex')));
+    assert.equal(pairs.size, 20, 'fresh every time');
   });
 
   for (const [sender, receiver] of [['fast', 'libsignal'], ['libsignal', 'fast']] as const) {

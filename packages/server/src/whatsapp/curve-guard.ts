@@ -14,12 +14,13 @@
 // exports object the same way.
 import { createRequire } from 'node:module';
 import { Curve, proto } from 'baileys';
-import { x25519Agreement } from './x25519.js';
+import { x25519Agreement, x25519KeyPair } from './x25519.js';
 import { xeddsaSign, xeddsaVerify } from './xeddsa.js';
 
 interface LibsignalCurve {
   verifySignature(publicKey: Buffer, message: Uint8Array, signature: Uint8Array): boolean;
   calculateAgreement(publicKey: Buffer, privateKey: Buffer): Buffer;
+  generateKeyPair(): { pubKey: Buffer; privKey: Buffer };
 }
 
 // libsignal is Baileys' dependency, not ours: resolve it from Baileys' own location so we call
@@ -64,7 +65,15 @@ interface Installed {
   sharedKey: typeof Curve.sharedKey;
   decodeCertChain: typeof proto.CertChain.decode;
   libsignalAgreement: LibsignalCurve['calculateAgreement'];
+  generateKeyPair: typeof Curve.generateKeyPair;
+  libsignalKeyPair: LibsignalCurve['generateKeyPair'];
 }
+
+/** libsignal's `generateKeyPair()` shape (0x05-prefixed public key), made as `x25519KeyPair` makes it. */
+export const libsignalKeyPair: LibsignalCurve['generateKeyPair'] = () => {
+  const pair = x25519KeyPair();
+  return { pubKey: Buffer.concat([Buffer.from([KEY_BUNDLE_TYPE]), pair.public]), privKey: pair.private };
+};
 
 /** libsignal's `calculateAgreement(publicKey, privateKey)`, natively (`x25519.ts`). */
 export const fastLibsignalAgreement: LibsignalCurve['calculateAgreement'] = (publicKey, privateKey) =>
@@ -84,6 +93,8 @@ export const installCurveGuard = (log: (line: string) => void = () => {}): (() =
       sharedKey: Curve.sharedKey,
       decodeCertChain: proto.CertChain.decode.bind(proto.CertChain),
       libsignalAgreement: libsignalCurve.calculateAgreement,
+      generateKeyPair: Curve.generateKeyPair,
+      libsignalKeyPair: libsignalCurve.generateKeyPair,
     };
     // The peer key of the most recent agreement: in Baileys' handshake the agreement right
     // before the certificate is decoded is with the server's static key (noise-handler.js
@@ -97,6 +108,9 @@ export const installCurveGuard = (log: (line: string) => void = () => {}): (() =
       return x25519Agreement(privateKey, publicKey);
     };
     libsignalCurve.calculateAgreement = fastLibsignalAgreement;
+    // Noise ephemerals (Baileys) and ratchet and base keys (libsignal), without generateKeyPairSync.
+    Curve.generateKeyPair = x25519KeyPair;
+    libsignalCurve.generateKeyPair = libsignalKeyPair;
     proto.CertChain.decode = ((reader: Parameters<typeof proto.CertChain.decode>[0], length?: number) => {
       const chain = original.decodeCertChain(reader, length);
       const serverStatic = lastPeerKey;
@@ -122,6 +136,8 @@ export const uninstallCurveGuard = (): void => {
   Curve.sharedKey = installed.sharedKey;
   proto.CertChain.decode = installed.decodeCertChain;
   libsignalCurve.calculateAgreement = installed.libsignalAgreement;
+  Curve.generateKeyPair = installed.generateKeyPair;
+  libsignalCurve.generateKeyPair = installed.libsignalKeyPair;
   installed = null;
 };
 

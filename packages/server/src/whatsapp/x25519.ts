@@ -4,7 +4,7 @@
 // agreement itself). Private keys come back often (the noise key and the ephemeral key twice per
 // handshake, the identity and signed pre-key in every Signal session), so their KeyObjects are
 // also kept in a small LRU.
-import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, diffieHellman, randomBytes, type KeyObject } from 'node:crypto';
 
 /** libsignal's type byte before a serialized Curve25519 public key. */
 const KEY_BUNDLE_TYPE = 5;
@@ -42,4 +42,20 @@ export const x25519Agreement = (privateKey: Uint8Array, publicKey: Uint8Array): 
     privateKey: privateKeyObject(privateKey),
     publicKey: createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' }),
   });
+};
+
+/**
+ * A new X25519 key pair (32 raw bytes each, as Baileys' `Curve.generateKeyPair`): 32 random bytes
+ * clamped as OpenSSL stores an X25519 private key, the public half derived by OpenSSL on import.
+ * Not `generateKeyPairSync`, which libsignal uses: on Node 20.20 it now and then deadlocks its
+ * thread for good (a KeyGenJob destructor, run by GC, waits on a mutex the thread holds), and on
+ * the main thread that would be the whole server.
+ */
+export const x25519KeyPair = (): { private: Buffer; public: Buffer } => {
+  const secret = randomBytes(32);
+  secret[0]! &= 248;
+  secret[31]! &= 127;
+  secret[31]! |= 64;
+  const { x } = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: secret.toString('base64url'), x: '' }, format: 'jwk' }).export({ format: 'jwk' });
+  return { private: secret, public: Buffer.from(x!, 'base64url') };
 };
