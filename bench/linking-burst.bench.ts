@@ -72,6 +72,33 @@ process.on('message', async (m) => {
 });
 `;
 
+/**
+ * The API probe, its own process: a backend polling one session's status every PROBE_EVERY_MS.
+ * Not in the bench's process, whose event loop is busy reading 200 widgets' streams: that lag
+ * would count against the server. Answers `stop` with the latencies since `start`.
+ */
+const PROBE_SCRIPT = `
+const [url, authorization, every] = process.argv.slice(2);
+let running = false;
+let samples = [];
+const loop = async () => {
+  while (running) {
+    const t = performance.now();
+    const res = await fetch(url, { headers: { authorization } });
+    await res.arrayBuffer();
+    samples.push(res.ok ? performance.now() - t : NaN);
+    await new Promise((r) => setTimeout(r, Number(every)));
+  }
+};
+let done = Promise.resolve();
+process.on('message', async (m) => {
+  if (m === 'start') { samples = []; running = true; done = loop(); return; }
+  running = false;
+  await done;
+  process.send(samples);
+});
+`;
+
 export default async function linkingBurstBench(): Promise<BenchResult[]> {
   if (!existsSync(EMULATOR_MAIN) || !existsSync(fileURLToPath(dist('app.js')))) throw new Error('linking-burst runs the built server and emulator: run `pnpm build` first');
   const dir = mkdtempSync(join(tmpdir(), 'titan-burst-bench-'));
@@ -105,14 +132,12 @@ export default async function linkingBurstBench(): Promise<BenchResult[]> {
     const mem = () => new Promise<{ rss: number; heapUsed: number }>((resolve) => { server.once('message', resolve as never); server.send('mem'); });
     const rssNow = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))![1]) * 1024;
 
-    const api = async (): Promise<number> => {
-      const t = performance.now();
-      // One session's status, as a backend polls it: the same answer at rest and in the burst.
-      const res = await fetch(`${base}/api/sessions/warmup`, { headers: auth });
-      await res.arrayBuffer();
-      if (!res.ok) throw new Error(`GET /api/sessions/warmup: ${res.status}`);
-      return performance.now() - t;
-    };
+    // One session's status, as a backend polls it: the same answer at rest and in the burst.
+    const probeScript = join(dir, 'probe.mjs');
+    writeFileSync(probeScript, PROBE_SCRIPT);
+    const prober = fork(probeScript, [`${base}/api/sessions/warmup`, auth.authorization, String(PROBE_EVERY_MS)], { stdio: 'inherit' });
+    children.push(prober);
+    const probe = { start: () => prober.send('start'), stop: () => new Promise<number[]>((resolve) => { prober.once('message', resolve as never); prober.send('stop'); }) };
 
     /** One user linking one number: widget open → QR → scan → connected. */
     const link = async (name: string): Promise<{ ok: boolean; why: string; linkMs: number; scanToConnectedMs: number }> => {
@@ -152,28 +177,22 @@ export default async function linkingBurstBench(): Promise<BenchResult[]> {
     // and is what the API probe reads, at rest and during the burst.
     const warm = await link('warmup');
     if (!warm.ok) throw new Error('warm-up link failed');
-    const atRest: number[] = [];
-    for (let i = 0; i < 200; i++) atRest.push(await api());
+    probe.start();
+    await new Promise((r) => setTimeout(r, 200 * PROBE_EVERY_MS));
+    const atRest = await probe.stop();
+    if (atRest.some(Number.isNaN)) throw new Error('the API probe failed at rest');
     const before = await mem();
     const rssBefore = rssNow();
 
     // The burst, with the API probed throughout.
-    const during: number[] = [];
-    let bursting = true;
-    const probe = (async () => {
-      while (bursting) {
-        during.push(await api().catch(() => NaN));
-        await new Promise((r) => setTimeout(r, PROBE_EVERY_MS));
-      }
-    })();
+    probe.start();
     server.send('loop-start');
     const cpuBefore = { server: cpuMs(server.pid!), emulator: cpuMs(emulator.pid!), bench: process.cpuUsage() };
     const started = performance.now();
     const names = Array.from({ length: LINKS }, (_, i) => `burst-${i}`);
     const results = await Promise.all(names.map((name) => link(name)));
     const burstS = (performance.now() - started) / 1000;
-    bursting = false;
-    await probe;
+    const during = await probe.stop();
     const benchCpu = process.cpuUsage(cpuBefore.bench);
     const loop = await new Promise<{ p99: number; max: number }>((resolve) => { server.once('message', resolve as never); server.send('loop-stop'); });
     const cpu = { server: cpuMs(server.pid!) - cpuBefore.server, emulator: cpuMs(emulator.pid!) - cpuBefore.emulator, bench: (benchCpu.user + benchCpu.system) / 1000 };
