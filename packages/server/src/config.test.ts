@@ -27,7 +27,7 @@ test('defaults follow DESIGN.md', async () => {
   assert.equal(config.redisUrl, null, 'one instance unless TITAN_REDIS_URL is set');
   assert.equal(config.instanceId, `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64));
   assert.equal(config.leaseTtlMs, 3_000);
-  assert.equal(config.linkConcurrency, 3 * availableParallelism(), 'three sockets coming up per core');
+  assert.equal(config.linkConcurrency, availableParallelism(), 'one socket coming up per core');
   assert.equal(config.redisPrefix, 'default');
   assert.deepEqual(config.meta, {
     appId: null,

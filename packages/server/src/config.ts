@@ -298,8 +298,11 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   };
 }
 
-/** Three sockets coming up per core kept a 200-link burst fastest on 2 cores (bench/linking-burst.bench.ts). */
-export const defaultLinkConcurrency = (): number => 3 * availableParallelism();
+/**
+ * One socket coming up per core: in a 200-link burst on 2 cores (bench/linking-burst.bench.ts)
+ * 2 gave 12.8 links/s with the API's p99 at 76 ms, 6 gave 10.9 links/s at 140 ms, 12 10.6 at 235 ms.
+ */
+export const defaultLinkConcurrency = (): number => availableParallelism();
 
 /** `TITAN_LINK_CONCURRENCY`: a whole number of sockets coming up at once, 1 to 1000. */
 function linkConcurrency(env: Env): number {
