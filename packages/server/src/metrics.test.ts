@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { observeLinkingDurations, recordWebhookDelivery, registry, routeGroupOf, WEBHOOK_OUTCOMES } from './metrics.js';
+import { observeLinkingDurations, recordWebhookDelivery, refreshAdmission, registry, routeGroupOf, WEBHOOK_OUTCOMES } from './metrics.js';
 import { manualClock } from './test-support/server.js';
 import type { EngineEvent, EngineListener, SessionKey } from './whatsapp/engine.js';
 
@@ -94,4 +94,14 @@ test('routeGroupOf: a few groups, not one series per path', () => {
     ['/wp-login.php', 'other'],
   ];
   for (const [path, group] of CASES) assert.equal(routeGroupOf(path), group, path);
+});
+
+test('refreshAdmission: the gate\'s active and queued sockets at each scrape; no gate, no series', async () => {
+  refreshAdmission({ admissionState: { limit: 2, active: 2, queued: 3 } });
+  let text = await registry.metrics();
+  assert.match(text, /^titan_link_admission\{state="active"\} 2$/m);
+  assert.match(text, /^titan_link_admission\{state="queued"\} 3$/m);
+  refreshAdmission({ admissionState: null });
+  text = await registry.metrics();
+  assert.doesNotMatch(text, /^titan_link_admission\{/m, 'an engine without a gate reports nothing, not stale numbers');
 });

@@ -47,6 +47,22 @@ export async function refreshSessionCounts(store: Pick<Store, 'countWaSessionsBy
   for (const status of SESSION_STATUSES) sessions.set({ status }, counts[status]);
 }
 
+const admission = new Gauge({
+  name: 'titan_link_admission',
+  help: 'WhatsApp sockets of this instance coming up (active) and waiting their turn (queued) under TITAN_LINK_CONCURRENCY',
+  labelNames: ['state'] as const,
+  registers: [registry],
+});
+
+/** Sets `titan_link_admission` from the engine's gate at each scrape; an engine without one leaves it out. */
+export function refreshAdmission(engine: Pick<LinkingEngine, 'admissionState'>): void {
+  admission.reset();
+  const state = engine.admissionState;
+  if (!state) return;
+  admission.set({ state: 'active' }, state.active);
+  admission.set({ state: 'queued' }, state.queued);
+}
+
 const sseStreams = new Gauge({
   name: 'titan_sse_streams',
   help: 'Widget event streams (SSE) open on this instance',

@@ -3,7 +3,7 @@
 // owner (over the cluster RPC); events and `isRunning` stay this instance's own. The linking
 // service keeps the local engine: it only ever drives sessions this instance owns.
 import { HttpError } from '../errors.js';
-import type { EngineListener, LinkingEngine, SessionKey, StartOptions, VirtualPhone } from '../whatsapp/engine.js';
+import type { AdmissionState, EngineListener, LinkingEngine, SessionKey, StartOptions, VirtualPhone } from '../whatsapp/engine.js';
 import { onOwner, type Rpc } from './rpc.js';
 import type { Ownership } from './types.js';
 
@@ -32,6 +32,10 @@ export class ForwardingEngine implements LinkingEngine {
     readonly virtualPhone: VirtualPhone | null,
   ) {
     this.kind = local.kind;
+  }
+
+  get admissionState(): AdmissionState | null {
+    return this.local.admissionState ?? null;
   }
 
   start(key: SessionKey, options?: StartOptions): Promise<void> {

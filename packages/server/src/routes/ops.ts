@@ -6,7 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
-import { refreshSessionCounts, registry, collectProcessMetrics } from '../metrics.js';
+import { refreshAdmission, refreshSessionCounts, registry, collectProcessMetrics } from '../metrics.js';
 import { isLoopback } from '../middleware/loopback-only.js';
 
 /** Something `/readyz` waits on besides the store (cluster mode adds its Redis bus). */
@@ -77,7 +77,7 @@ export interface OpsOptions {
   readinessTimeoutMs?: number;
 }
 
-export function opsRouter(deps: Pick<AppDeps, 'store' | 'config' | 'logger'>, options: OpsOptions = {}): Router {
+export function opsRouter(deps: Pick<AppDeps, 'store' | 'config' | 'logger' | 'engine'>, options: OpsOptions = {}): Router {
   const router = Router();
   const checks: ReadinessCheck[] = [{ name: 'store', check: () => deps.store.ping() }, ...(options.readiness ?? [])];
   const timeoutMs = options.readinessTimeoutMs ?? READINESS_TIMEOUT_MS;
@@ -118,6 +118,7 @@ export function opsRouter(deps: Pick<AppDeps, 'store' | 'config' | 'logger'>, op
       // The process metrics are still worth a scrape while the database is down.
       deps.logger.warn({ err }, '/metrics: could not count sessions; titan_sessions left out of this scrape');
     }
+    refreshAdmission(deps.engine);
     res.set({ 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' }).send(await registry.metrics());
   });
 

@@ -58,6 +58,13 @@ export interface InboundMessage {
 
 export type EngineListener = (event: EngineEvent) => void;
 
+/** An engine's admission gate at a glance: its limit, sockets coming up, and those waiting. */
+export interface AdmissionState {
+  limit: number;
+  active: number;
+  queued: number;
+}
+
 export interface StartOptions {
   /** Link with a pairing code for this number (digits only) instead of a QR. */
   pairingPhoneNumber?: string;
@@ -86,6 +93,8 @@ export interface LinkingEngine {
   subscribe(listener: EngineListener): () => void;
   /** The virtual phone (simulator and emulated engines only). */
   readonly virtualPhone: VirtualPhone | null;
+  /** Sockets of this instance coming up and waiting their turn (`TITAN_LINK_CONCURRENCY`); absent or null: no limit. */
+  readonly admissionState?: AdmissionState | null;
   /** Stops every session (server shutdown). */
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@ import { isPhoneDigits } from '@titan-connect/protocol';
 import { systemClock, type Clock } from '../../clock.js';
 import { EngineError } from '../../errors.js';
 import type { AuthStateStore } from '../../store/types.js';
-import { type EngineListener, type LinkingEngine, type SessionKey, type StartOptions, type VirtualPhone, sessionKeyId as sessionId } from '../engine.js';
+import { type AdmissionState, type EngineListener, type LinkingEngine, type SessionKey, type StartOptions, type VirtualPhone, sessionKeyId as sessionId } from '../engine.js';
 import { EngineListeners } from '../listeners.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './disconnect.js';
 import { SessionSocket, type MakeSocket, type SessionFailure } from './session-socket.js';
@@ -131,7 +131,7 @@ export class BaileysEngine implements LinkingEngine {
   }
 
   /** Sockets coming up and waiting their turn (see admission.ts); null without a limit. */
-  get admissionState(): { limit: number; active: number; queued: number } | null {
+  get admissionState(): AdmissionState | null {
     const gate = this.admission;
     return gate && { limit: gate.limit, active: gate.active, queued: gate.queued };
   }
