@@ -1,7 +1,7 @@
 // One WhatsApp session's life on Baileys: a socket, and when it closes, the next socket (515
 // restart, back-off) or the end. `connection.update` and `creds.update` are handled here and
 // nowhere else; the engine only starts, stops and forwards.
-import { Browsers, INITIAL_PREKEY_COUNT, jidDecode, type AuthenticationCreds, type ConnectionState, type SocketConfig, type UserFacingSocketConfig, type WASocket, type WAVersion } from 'baileys';
+import { Browsers, INITIAL_PREKEY_COUNT, type AuthenticationCreds, type ConnectionState, type SocketConfig, type UserFacingSocketConfig, type WASocket, type WAVersion } from 'baileys';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { EngineError } from '../../errors.js';
@@ -15,6 +15,7 @@ import type { AdmissionGate } from './admission.js';
 import { sharedKeyPool, type KeyPool, type X25519KeyPair } from '../key-pool.js';
 import type { WaVersionSource } from './version.js';
 import { withSocketStorage } from './transaction-storage.js';
+import { phoneOf, releaseSocket, timedOutError, withTimeout } from './socket-life.js';
 
 /** The part of a Baileys socket the engine uses; tests inject a fake of exactly this. */
 export type BaileysSocket = Pick<WASocket, 'ev' | 'user' | 'requestPairingCode' | 'logout' | 'end' | 'sendMessage'>;
@@ -61,15 +62,6 @@ const needsFirstPreKeys = (creds: AuthenticationCreds): boolean =>
 export type SessionFailure = Omit<Extract<EngineEvent, { type: 'disconnected' }>, 'type' | 'key' | 'reconnecting'>;
 
 type Phase = 'connecting' | 'qr' | 'open' | 'waiting' | 'finished';
-
-const timedOutError = (ms: number) =>
-  Object.assign(new Error(`Timed out after ${ms} ms waiting for WhatsApp`), { output: { statusCode: 408 } });
-
-/** Digits of the user part of a jid such as `5511912345678:12@s.whatsapp.net`. */
-export const phoneOf = (jid: string | undefined): string | null => {
-  const user = jidDecode(jid)?.user ?? jid?.match(/^\d+/)?.[0];
-  return user && /^\d+$/.test(user) ? user : null;
-};
 
 export class SessionSocket {
   private sock: BaileysSocket | null = null;
@@ -453,30 +445,4 @@ export class SessionSocket {
     }
     releaseSocket(sock);
   }
-}
-
-/**
- * Drops what would keep a closed socket (and its auth state, keys and caches) reachable:
- * Baileys' event buffer arms a 30 s auto-flush timer whenever it buffers, and a socket that
- * ends while buffering leaves that timer behind. Flushing clears the timer; removing the
- * listeners cuts the socket's closures off from ours.
- */
-function releaseSocket(sock: BaileysSocket): void {
-  const ev = sock.ev as Partial<{ flush(): boolean; removeAllListeners(event?: string): void }>;
-  try {
-    ev.flush?.();
-  } catch {
-    // a listener of a dead socket threw: nothing to keep
-  }
-  ev.removeAllListeners?.();
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
