@@ -28,8 +28,10 @@ test('create shows the whsec_ secret once, stores it sealed; list, get and patch
     assert.deepEqual([data.url, data.events, data.description, data.enabled, data.disabledReason], [URL_OK, ['session.connected'], 'CRM', true, null]);
     // The secret signs: standardwebhooks itself verifies what it signs with it.
     const hook = new Webhook(data.secret);
-    const signed = hook.sign('msg_1', new Date(), '{}');
-    hook.verify('{}', { 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': signed });
+    // One timestamp for both: read twice, a second boundary in between made the signature differ.
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const signed = hook.sign('msg_1', at, '{}');
+    hook.verify('{}', { 'webhook-id': 'msg_1', 'webhook-timestamp': String(at.getTime() / 1000), 'webhook-signature': signed });
     const stored = (await server.store.getWebhookEndpoint('acme', data.id))!;
     assert.ok(!stored.secretEnc.includes(data.secret.slice(6)), 'not stored in plain');
     assert.equal(webhookSecretBox(server.config.secret).open(stored.secretEnc), data.secret);
