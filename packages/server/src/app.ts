@@ -83,8 +83,10 @@ export function apiRouters(
 }
 
 export function createApp(options: CreateAppOptions): Express {
-  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits = {}, webhookPublished, webhooks: givenPublisher, readiness, ownership: givenOwnership, ...deps } = options;
+  const { linking: givenLinking, assets, logRequests = true, sessionNamer, limits: givenLimits = {}, webhookPublished, webhooks: givenPublisher, readiness, ownership: givenOwnership, ...deps } = options;
   const linking = givenLinking ?? createLinking(deps);
+  // TITAN_WIDGET_SESSIONS_PER_MINUTE is the default budget; limits given here (tests, cluster mode's store) add to it.
+  const limits = { ...givenLimits, widgetSessions: { perMinute: deps.config.widgetSessionsPerMinute, ...givenLimits.widgetSessions } };
   // titan_linking_duration_seconds, from the engine's own qr → connected events.
   observeLinkingDurations(deps.engine, deps.clock);
   // Routes call these services; the services call the store, the linking layer and the engine.

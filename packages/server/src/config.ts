@@ -11,6 +11,7 @@ import type { AppConfig, EngineKind, WebhookConfig } from './config.types.js';
 import type { Store } from './store/types.js';
 import { parseApiKey } from './api-keys.js';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from './webhooks/schedule.js';
+import { WIDGET_SESSIONS_PER_MINUTE } from './middleware/rate-limit.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -293,6 +294,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     trustProxy: trustProxy(env),
     emulatorUrl,
     linkConcurrency: linkConcurrency(env),
+    widgetSessionsPerMinute: widgetSessionsPerMinute(env),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     webhooks: webhooks(env),
   };
@@ -310,6 +312,15 @@ function linkConcurrency(env: Env): number {
   if (raw === undefined) return defaultLinkConcurrency();
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < 1 || value > 1000) throw new ConfigError('TITAN_LINK_CONCURRENCY', `"${raw}" is not a whole number from 1 to 1000`);
+  return value;
+}
+
+/** `TITAN_WIDGET_SESSIONS_PER_MINUTE`: a whole number of creations per API key per minute, 1 to 1,000,000. */
+function widgetSessionsPerMinute(env: Env): number {
+  const raw = read(env, 'TITAN_WIDGET_SESSIONS_PER_MINUTE');
+  if (raw === undefined) return WIDGET_SESSIONS_PER_MINUTE;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > 1_000_000) throw new ConfigError('TITAN_WIDGET_SESSIONS_PER_MINUTE', `"${raw}" is not a whole number from 1 to 1000000`);
   return value;
 }
 

@@ -35,6 +35,8 @@ export interface AppConfig {
    * (its own process) instead of starting one in this process. Null: in process.
    */
   emulatorUrl?: string | null;
+  /** `TITAN_WIDGET_SESSIONS_PER_MINUTE`: widget sessions one API key may create per minute (default 120). */
+  widgetSessionsPerMinute?: number;
   /**
    * `TITAN_LINK_CONCURRENCY`: how many WhatsApp sockets may be coming up at once (handshake to QR
    * or login); the rest queue, logins first (whatsapp/baileys/admission.ts). Absent: no limit.

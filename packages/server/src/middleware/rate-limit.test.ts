@@ -44,6 +44,22 @@ test('only creations by a key with the scope count; other routes are not limited
   }
 });
 
+test('TITAN_WIDGET_SESSIONS_PER_MINUTE sets the budget; limits given to createApp still win', async () => {
+  const fromConfig = makeTestServer({ config: { widgetSessionsPerMinute: 3 } });
+  const overridden = makeTestServer({ config: { widgetSessionsPerMinute: 3 }, extra: { limits: { widgetSessions: { perMinute: 1 } } } });
+  try {
+    const key = await fromConfig.key('acme');
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await create(fromConfig.app, key)).status);
+    assert.deepEqual(statuses, [201, 201, 201, 429]);
+    const other = await overridden.key('acme');
+    assert.deepEqual([(await create(overridden.app, other)).status, (await create(overridden.app, other)).status], [201, 429]);
+  } finally {
+    await fromConfig.close();
+    await overridden.close();
+  }
+});
+
 test('the counter store is swappable (the seam for a cluster-wide store)', async () => {
   const hits = new Map<string, number>();
   // A store as cluster mode would bring one (rate-limit-redis, rate-limit-postgresql): one client

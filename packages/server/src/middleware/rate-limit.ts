@@ -10,7 +10,8 @@ import { HttpError } from '../errors.js';
 /**
  * 120 widget sessions per API key per minute. A backend makes one when a user opens "Connect
  * WhatsApp": 2 per second sustained is far above a real sign-up flow (and 172,800 a day), while a
- * runaway loop or a leaked key is stopped within a minute. Tune with `limits.widgetSessionsPerMinute`.
+ * runaway loop or a leaked key is stopped within a minute. `TITAN_WIDGET_SESSIONS_PER_MINUTE` changes it
+ * (a platform onboarding hundreds of numbers at once needs more).
  */
 export const WIDGET_SESSIONS_PER_MINUTE = 120;
 
