@@ -293,8 +293,9 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     metricsToken: metricsToken(env),
     trustProxy: trustProxy(env),
     emulatorUrl,
-    linkConcurrency: linkConcurrency(env),
-    widgetSessionsPerMinute: widgetSessionsPerMinute(env),
+    // Sockets coming up at once; widget sessions one API key may create per minute.
+    linkConcurrency: wholeNumber(env, 'TITAN_LINK_CONCURRENCY', 1, 1000, defaultLinkConcurrency),
+    widgetSessionsPerMinute: wholeNumber(env, 'TITAN_WIDGET_SESSIONS_PER_MINUTE', 1, 1_000_000, () => WIDGET_SESSIONS_PER_MINUTE),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     webhooks: webhooks(env),
   };
@@ -306,21 +307,12 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
  */
 export const defaultLinkConcurrency = (): number => availableParallelism();
 
-/** `TITAN_LINK_CONCURRENCY`: a whole number of sockets coming up at once, 1 to 1000. */
-function linkConcurrency(env: Env): number {
-  const raw = read(env, 'TITAN_LINK_CONCURRENCY');
-  if (raw === undefined) return defaultLinkConcurrency();
+/** A whole number from `min` to `max` (digits only), or `fallback` when unset. */
+function wholeNumber(env: Env, name: string, min: number, max: number, fallback: () => number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback();
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < 1 || value > 1000) throw new ConfigError('TITAN_LINK_CONCURRENCY', `"${raw}" is not a whole number from 1 to 1000`);
-  return value;
-}
-
-/** `TITAN_WIDGET_SESSIONS_PER_MINUTE`: a whole number of creations per API key per minute, 1 to 1,000,000. */
-function widgetSessionsPerMinute(env: Env): number {
-  const raw = read(env, 'TITAN_WIDGET_SESSIONS_PER_MINUTE');
-  if (raw === undefined) return WIDGET_SESSIONS_PER_MINUTE;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < 1 || value > 1_000_000) throw new ConfigError('TITAN_WIDGET_SESSIONS_PER_MINUTE', `"${raw}" is not a whole number from 1 to 1000000`);
+  if (!/^\d+$/.test(raw) || value < min || value > max) throw new ConfigError(name, `"${raw}" is not a whole number from ${min} to ${max}`);
   return value;
 }
 
