@@ -10,16 +10,21 @@ const KEY_LENGTH = 32;
 /** PKCS#8 header of a raw X25519 private key (RFC 8410), as libsignal writes it. */
 const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
+/** Clamps 32 bytes in place into an X25519 private scalar (RFC 7748); returns them. */
+const clamp = (bytes: Buffer): Buffer => {
+  bytes[0]! &= 248;
+  bytes[31]! &= 127;
+  bytes[31]! |= 64;
+  return bytes;
+};
+
 /**
  * A fresh X25519 key: 32 random bytes clamped as OpenSSL stores them, imported through JWK (no
  * DER), its public half derived by OpenSSL. Not `generateKeyPairSync`: on Node 20.20 it now and
  * then deadlocks its thread (a KeyGenJob destructor run by GC), as the server's key pool found.
  */
 const newX25519 = (): { private: Buffer; public: Buffer; privateKey: KeyObject } => {
-  const secret = randomBytes(KEY_LENGTH);
-  secret[0]! &= 248;
-  secret[31]! &= 127;
-  secret[31]! |= 64;
+  const secret = clamp(randomBytes(KEY_LENGTH));
   const privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: secret.toString('base64url'), x: '' }, format: 'jwk' });
   return { private: secret, public: Buffer.from(privateKey.export({ format: 'jwk' }).x!, 'base64url'), privateKey };
 };
@@ -118,11 +123,7 @@ export interface SigningKeyPair extends KeyPair {
 
 /** The X25519 private key (clamped scalar) an Ed25519 seed stands for. */
 const scalarOfSeed = (seed: Uint8Array): Buffer => {
-  const scalar = createHash('sha512').update(seed).digest().subarray(0, KEY_LENGTH);
-  scalar[0]! &= 248;
-  scalar[31]! &= 127;
-  scalar[31]! |= 64;
-  return Buffer.from(scalar);
+  return clamp(Buffer.from(createHash('sha512').update(seed).digest().subarray(0, KEY_LENGTH)));
 };
 
 export const generateSigningKeyPair = (): SigningKeyPair => {

@@ -6,6 +6,14 @@
 // also kept in a small LRU.
 import { createPrivateKey, createPublicKey, diffieHellman, randomBytes, type KeyObject } from 'node:crypto';
 
+/** Clamps 32 bytes in place into an X25519 private scalar (RFC 7748), as OpenSSL stores one; returns them. */
+export const clampX25519 = <T extends Uint8Array>(bytes: T): T => {
+  bytes[0]! &= 248;
+  bytes[31]! &= 127;
+  bytes[31]! |= 64;
+  return bytes;
+};
+
 /** libsignal's type byte before a serialized Curve25519 public key. */
 const KEY_BUNDLE_TYPE = 5;
 /** Enough for the keys of the links in flight; a miss only costs one JWK import. */
@@ -52,10 +60,7 @@ export const x25519Agreement = (privateKey: Uint8Array, publicKey: Uint8Array): 
  * the main thread that would be the whole server.
  */
 export const x25519KeyPair = (): { private: Buffer; public: Buffer } => {
-  const secret = randomBytes(32);
-  secret[0]! &= 248;
-  secret[31]! &= 127;
-  secret[31]! |= 64;
+  const secret = clampX25519(randomBytes(32));
   const { x } = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: secret.toString('base64url'), x: '' }, format: 'jwk' }).export({ format: 'jwk' });
   return { private: secret, public: Buffer.from(x!, 'base64url') };
 };

@@ -11,6 +11,7 @@
 import { createHash, createPublicKey, randomBytes, verify as edVerify } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToNumberLE } from '@noble/curves/utils.js';
+import { clampX25519 } from './x25519.js';
 
 const P = 2n ** 255n - 19n;
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -81,10 +82,7 @@ const sha512ModL = (...parts: Uint8Array[]): bigint => {
  */
 export const xeddsaSign = (privateKey: Uint8Array, message: Uint8Array): Buffer => {
   if (privateKey.length !== 32) throw new Error(`Incorrect private key length: ${privateKey.length}`);
-  const k = Buffer.from(privateKey);
-  k[0]! &= 248;
-  k[31]! &= 127;
-  k[31]! |= 64;
+  const k = clampX25519(Buffer.from(privateKey));
   // calculate_key_pair: E = kB; A = E with its sign bit cleared, a = ±k so that aB = A.
   const kModL = Fn.create(bytesToNumberLE(k));
   k.fill(0);
