@@ -32,12 +32,14 @@ export interface LoggerOptions {
   level?: string;
   /** Where lines go (tests capture them); stdout by default. */
   destination?: DestinationStream;
+  /** The fields on every line; default `{ service: 'titan-connect' }` (a session thread passes its parent logger's bindings). */
+  base?: Record<string, unknown>;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const settings = {
     level: options.level ?? process.env.LOG_LEVEL ?? 'info',
-    base: { service: 'titan-connect' },
+    base: options.base ?? { service: 'titan-connect' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   };
   return options.destination ? pino(settings, options.destination) : pino(settings);

@@ -11,7 +11,13 @@
 // With one line, logins queued behind the QR sockets of later links and ran past three minutes.
 export type AdmissionKind = 'login' | 'link';
 
-export class AdmissionGate {
+/** Where a socket asks for its turn: a gate here, or (on a session thread) the main thread's gate. */
+export interface Admission {
+  /** Resolves with the release function once a slot is free; releasing twice is harmless. */
+  acquire(kind: AdmissionKind): Promise<() => void>;
+}
+
+export class AdmissionGate implements Admission {
   private running = 0;
   private readonly lines: Record<AdmissionKind, Array<() => void>> = { login: [], link: [] };
 
@@ -19,7 +25,6 @@ export class AdmissionGate {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError('AdmissionGate limit must be a whole number >= 1');
   }
 
-  /** Resolves with the release function once a slot is free; releasing twice is harmless. */
   async acquire(kind: AdmissionKind): Promise<() => void> {
     if (this.running < this.limit) this.running++;
     else await new Promise<void>((admit) => this.lines[kind].push(admit));

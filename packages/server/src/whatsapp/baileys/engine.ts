@@ -12,7 +12,7 @@ import { DEFAULT_BACKOFF, type BackoffPolicy } from './disconnect.js';
 import { SessionSocket, type MakeSocket, type SessionFailure } from './session-socket.js';
 import { WaVersionSource, type FetchWaVersion } from './version.js';
 import type { KeyPool } from '../key-pool.js';
-import { AdmissionGate } from './admission.js';
+import { AdmissionGate, type Admission } from './admission.js';
 
 export interface BaileysEngineOptions {
   store: AuthStateStore;
@@ -42,6 +42,8 @@ export interface BaileysEngineOptions {
    * before new links (admission.ts). Default: no limit; the server passes `TITAN_LINK_CONCURRENCY`.
    */
   maxConcurrentConnects?: number;
+  /** A gate kept elsewhere, instead of `maxConcurrentConnects` (a session thread asks the main thread's). */
+  admission?: Admission;
 }
 
 const PHONE_DIGITS = /^\d{7,15}$/;
@@ -55,7 +57,8 @@ export class BaileysEngine implements LinkingEngine {
   private readonly backoff: BackoffPolicy;
   private readonly clock: Clock;
   private readonly baileysLogger: Logger;
-  private readonly admission: AdmissionGate | null;
+  private readonly gate: AdmissionGate | null;
+  private readonly admission: Admission | null;
 
   constructor(private readonly options: BaileysEngineOptions) {
     this.kind = options.kind ?? 'baileys';
@@ -63,7 +66,8 @@ export class BaileysEngine implements LinkingEngine {
     this.virtualPhone = options.virtualPhone ?? null;
     this.clock = options.clock ?? systemClock;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
-    this.admission = options.maxConcurrentConnects === undefined ? null : new AdmissionGate(options.maxConcurrentConnects);
+    this.gate = options.maxConcurrentConnects === undefined ? null : new AdmissionGate(options.maxConcurrentConnects);
+    this.admission = options.admission ?? this.gate;
     this.versions = new WaVersionSource(options.store, {
       fetch: options.fetchVersion,
       timeoutMs: options.versionTimeoutMs,
@@ -132,7 +136,7 @@ export class BaileysEngine implements LinkingEngine {
 
   /** Sockets coming up and waiting their turn (see admission.ts); null without a limit. */
   get admissionState(): AdmissionState | null {
-    const gate = this.admission;
+    const gate = this.gate;
     return gate && { limit: gate.limit, active: gate.active, queued: gate.queued };
   }
 

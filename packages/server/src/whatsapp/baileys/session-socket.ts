@@ -11,7 +11,7 @@ import { useStoreAuthState, type StoreAuthState } from './auth-state.js';
 import { decideDisconnect, statusCodeOf, type BackoffPolicy } from './disconnect.js';
 import { sessionCaches } from './session-cache.js';
 import { followMessages } from './inbound.js';
-import type { AdmissionGate } from './admission.js';
+import type { Admission } from './admission.js';
 import { sharedKeyPool, type KeyPool, type X25519KeyPair } from '../key-pool.js';
 import type { WaVersionSource } from './version.js';
 import { withSocketStorage } from './transaction-storage.js';
@@ -48,7 +48,7 @@ export interface SessionSocketOptions {
   /** Where the first login's pre-keys are made (off the event loop); default the process's pool. */
   keyPool?: KeyPool;
   /** Bounds how many sockets of the engine come up at once (see admission.ts); none: unbounded. */
-  admission?: AdmissionGate;
+  admission?: Admission;
 }
 
 /**
