@@ -24,6 +24,9 @@ const CREDS_PAIRS = 4;
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createPrivateKey, randomBytes } = require('node:crypto');
+// Background work: on Linux this thread alone steps back (threads/priority.ts, which cannot be
+// imported from here).
+if (process.platform === 'linux') try { require('node:os').setPriority(Math.min(19, require('node:os').getPriority() + 10)); } catch {}
 // A private key is 32 random bytes, clamped as OpenSSL's X25519 keygen stores them; OpenSSL
 // derives the public key on import. Not generateKeyPairSync: on Node 20.20 (OpenSSL 3.0.19) it
 // now and then deadlocks its thread for good (a KeyGenJob destructor run by GC waits on a mutex
