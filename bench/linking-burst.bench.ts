@@ -49,10 +49,12 @@ const config = {
   engine: 'emulated', simSpeed: 1, bootstrapApiKey: null, demo: false, emulatorUrl,
   meta: { appId: null, configId: null, appSecret: null, graphUrl: 'http://127.0.0.1:9', graphVersion: 'v21.0', sdkUrl: 'https://connect.facebook.net/en_US/sdk.js' },
 };
-const { defaultLinkConcurrency } = await import('${dist('config.js')}');
+const { defaultLinkConcurrency, defaultEngineThreads } = await import('${dist('config.js')}');
 // TITAN_LINK_CONCURRENCY as the server reads it; \`off\` (bench only) measures without the gate.
 const concurrency = process.env.TITAN_LINK_CONCURRENCY;
-const engine = await createRemoteEmulatedEngine({ store, logger, emulatorUrl, maxConcurrentConnects: concurrency === 'off' ? undefined : concurrency ? Number(concurrency) : defaultLinkConcurrency() });
+// TITAN_ENGINE_THREADS as the server reads it (0: every socket on the main thread).
+const threads = process.env.TITAN_ENGINE_THREADS ? Number(process.env.TITAN_ENGINE_THREADS) : defaultEngineThreads();
+const engine = await createRemoteEmulatedEngine({ store, logger, emulatorUrl, threads, maxConcurrentConnects: concurrency === 'off' ? undefined : concurrency ? Number(concurrency) : defaultLinkConcurrency() });
 // The burst is 200 users at once from one address: lift the per-key and per-address abuse limits.
 const limits = { widgetSessions: { perMinute: Number.MAX_SAFE_INTEGER }, streams: { perIp: 10_000 } };
 const app = createApp({ config, store, engine, clock: systemClock, logger, logRequests: false, limits });
@@ -68,7 +70,8 @@ process.on('message', async (m) => {
   if (m !== 'mem') return;
   for (let i = 0; i < 4; i++) { globalThis.gc(); await new Promise((r) => setImmediate(r)); }
   const { rss, heapUsed } = process.memoryUsage();
-  process.send({ rss, heapUsed });
+  // With session threads, their heaps too (each collected first).
+  process.send({ rss, heapUsed: heapUsed + (engine.heapUsed ? await engine.heapUsed() : 0) });
 });
 `;
 
@@ -126,7 +129,10 @@ export default async function linkingBurstBench(): Promise<BenchResult[]> {
     writeFileSync(script, SERVER_SCRIPT);
     const server = fork(script, [join(dir, 'titan.db'), emulatorUrl], { cwd: join(root, 'packages/server'), execArgv: ['--expose-gc', ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])], stdio: 'inherit' });
     children.push(server);
-    const { port, key } = await new Promise<{ port: number; key: string }>((resolve) => server.once('message', resolve as never));
+    const { port, key } = await new Promise<{ port: number; key: string }>((resolve, reject) => {
+      server.once('message', resolve as never);
+      server.once('exit', (code) => reject(new Error(`the server exited (${code}) before listening`)));
+    });
     const base = `http://127.0.0.1:${port}`;
     const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const mem = () => new Promise<{ rss: number; heapUsed: number }>((resolve) => { server.once('message', resolve as never); server.send('mem'); });
@@ -215,7 +221,7 @@ export default async function linkingBurstBench(): Promise<BenchResult[]> {
     const restP99 = pct(atRest, 99);
     const burstP99 = pct(during, 99);
     console.log(
-      `  (${LINKS} links, TITAN_LINK_CONCURRENCY ${process.env.TITAN_LINK_CONCURRENCY ?? 'default'}, burst ${burstS.toFixed(1)} s; server heap ${(before.heapUsed / MB).toFixed(0)} → ${(afterLink.heapUsed / MB).toFixed(0)} → ${(afterDelete.heapUsed / MB).toFixed(0)} MB; RSS ${(rssBefore / MB).toFixed(0)} → ${(rssLinked / MB).toFixed(0)} → ${(rssDeleted / MB).toFixed(0)} MB)`,
+      `  (${LINKS} links, TITAN_LINK_CONCURRENCY ${process.env.TITAN_LINK_CONCURRENCY ?? 'default'}, TITAN_ENGINE_THREADS ${process.env.TITAN_ENGINE_THREADS ?? 'default'}, burst ${burstS.toFixed(1)} s; server heap ${(before.heapUsed / MB).toFixed(0)} → ${(afterLink.heapUsed / MB).toFixed(0)} → ${(afterDelete.heapUsed / MB).toFixed(0)} MB; RSS ${(rssBefore / MB).toFixed(0)} → ${(rssLinked / MB).toFixed(0)} → ${(rssDeleted / MB).toFixed(0)} MB)`,
     );
     return [
       { name: `links completed (of ${LINKS}, a phone per number)`, value: linked.length, unit: '' },

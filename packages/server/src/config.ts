@@ -295,6 +295,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     emulatorUrl,
     // Sockets coming up at once; widget sessions one API key may create per minute.
     linkConcurrency: wholeNumber(env, 'TITAN_LINK_CONCURRENCY', 1, 1000, defaultLinkConcurrency),
+    engineThreads: wholeNumber(env, 'TITAN_ENGINE_THREADS', 0, 64, defaultEngineThreads),
     widgetSessionsPerMinute: wholeNumber(env, 'TITAN_WIDGET_SESSIONS_PER_MINUTE', 1, 1_000_000, () => WIDGET_SESSIONS_PER_MINUTE),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     webhooks: webhooks(env),
@@ -306,6 +307,9 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
  * 2 gave 12.8 links/s with the API's p99 at 76 ms, 6 gave 10.9 links/s at 140 ms, 12 10.6 at 235 ms.
  */
 export const defaultLinkConcurrency = (): number => availableParallelism();
+
+/** Every core but the one the main thread (HTTP API, store, streams) needs for itself; at least one. */
+export const defaultEngineThreads = (): number => Math.max(1, availableParallelism() - 1);
 
 /** A whole number from `min` to `max` (digits only), or `fallback` when unset. */
 function wholeNumber(env: Env, name: string, min: number, max: number, fallback: () => number): number {

@@ -42,6 +42,12 @@ export interface AppConfig {
    * or login); the rest queue, logins first (whatsapp/baileys/admission.ts). Absent: no limit.
    */
   linkConcurrency?: number;
+  /**
+   * `TITAN_ENGINE_THREADS`: how many worker threads run the WhatsApp sockets (baileys and
+   * emulated engines), so a burst of links never blocks the API; 0 runs them on the main thread.
+   * Absent: `defaultEngineThreads()`.
+   */
+  engineThreads?: number;
   /** `TITAN_REDIS_URL`: cluster mode (needs Postgres). Null or absent: one instance. */
   redisUrl?: string | null;
   /** `TITAN_INSTANCE_ID` (default hostname-pid): this instance in leases, logs and `/api/cluster`. */

@@ -10,6 +10,7 @@ import type { BaileysEngineOptions } from './baileys/engine.js';
 import { COMPANION_LIMIT_FAILURE, companionLimitError, freshPhoneNumber } from './companion-limit.js';
 import { installCurveGuard } from './curve-guard.js';
 import { fetchEdgeInfo, HttpEmulatorPhone, type EmulatorPhone } from './remote-emulator.js';
+import { ThreadedEngine } from './threads/threaded-engine.js';
 import { type EngineEvent, type SessionKey, VIRTUAL_CONTACT, type VirtualPhone, sessionKeyId as sessionId } from './engine.js';
 
 /** The store setting holding the emulator's memory (accounts, linked devices, keys). */
@@ -18,6 +19,8 @@ export const EMULATOR_STATE_SETTING = 'wa_emulator_state';
 export interface EmulatedEngineOptions extends Omit<BaileysEngineOptions, 'kind' | 'virtualPhone'> {
   /** Emulator tuning (e.g. `qrRefs`); its state is always kept in the store. */
   emulator?: Omit<EmulatorOptions, 'persistence'>;
+  /** `TITAN_ENGINE_THREADS`: the sessions on this many session threads; absent or 0: on this thread. */
+  threads?: number;
 }
 
 const normaliseCode = (code: string): string => code.replace(/[\s-]/g, '').toUpperCase();
@@ -118,7 +121,59 @@ export class EmulatedEngine extends BaileysEngine {
   }
 }
 
-export async function createEmulatedEngine(options: EmulatedEngineOptions): Promise<EmulatedEngine> {
+/** The edge a session's sockets dial, and the root its certificates chain to. */
+interface Edge {
+  waWebSocketUrl: string;
+  rootPublicKey: Buffer;
+}
+
+/**
+ * The engine against `edge`, its sessions on `threads` session threads (threads/), or on this
+ * one when `threads` is absent; `phone` follows its events and may end a session it refused.
+ */
+async function engineFor(options: Omit<EmulatedEngineOptions, 'emulator'>, edge: Edge, phone: EmulatedPhone, make: (options: BaileysEngineOptions) => BaileysEngine, onClose?: () => Promise<void>): Promise<BaileysEngine | ThreadedEngine> {
+  const { threads, ...engineOptions } = options;
+  let engine: BaileysEngine | ThreadedEngine;
+  if (threads) {
+    engine = new ThreadedEngine({
+      kind: 'emulated',
+      store: options.store,
+      logger: options.logger,
+      threads,
+      maxConcurrentConnects: options.maxConcurrentConnects,
+      socketOptions: { ...pickThreadSocketOptions(options.socketOptions), waWebSocketUrl: edge.waWebSocketUrl },
+      connectTimeoutMs: options.connectTimeoutMs,
+      offline: true,
+      emulatorRootKey: edge.rootPublicKey.toString('hex'),
+      virtualPhone: phone,
+      onClose,
+    });
+    await engine.warmUp();
+  } else {
+    engine = make({
+      // Offline by definition: the bundled WA Web version, no fetch.
+      fetchVersion: async () => null,
+      ...engineOptions,
+      kind: 'emulated',
+      socketOptions: { ...engineOptions.socketOptions, waWebSocketUrl: edge.waWebSocketUrl },
+      virtualPhone: phone,
+    });
+  }
+  const live = engine;
+  live.subscribe((event) => phone.follow(event));
+  phone.failSession = (key, failure) => live.failSession(key, failure);
+  return live;
+}
+
+/** The socket options that cross to a session thread (plain data only). */
+const pickThreadSocketOptions = (options: BaileysEngineOptions['socketOptions'] = {}) => ({
+  ...(options.qrTimeout !== undefined && { qrTimeout: options.qrTimeout }),
+});
+
+/** The emulator in this process; with `threads`, the sessions on session threads. */
+export async function createEmulatedEngine(options: EmulatedEngineOptions & { threads?: undefined }): Promise<EmulatedEngine>;
+export async function createEmulatedEngine(options: EmulatedEngineOptions): Promise<EmulatedEngine | ThreadedEngine>;
+export async function createEmulatedEngine(options: EmulatedEngineOptions): Promise<EmulatedEngine | ThreadedEngine> {
   const { emulator: emulatorOptions, ...engineOptions } = options;
   const { store, logger } = options;
   // The emulator's chain must pass the strict checks too: guard first, as in baileys mode.
@@ -136,44 +191,29 @@ export async function createEmulatedEngine(options: EmulatedEngineOptions): Prom
     },
   });
   trustEmulatorRoot(emulator.rootPublicKey, (line) => logger.warn(line));
-  const phone = new EmulatedPhone(emulator.phone);
-  const engine = new EmulatedEngine(
-    {
-      // Offline by definition: the bundled WA Web version, no fetch.
-      fetchVersion: async () => null,
-      ...engineOptions,
-      kind: 'emulated',
-      socketOptions: { ...engineOptions.socketOptions, waWebSocketUrl: emulator.url },
-      virtualPhone: phone,
-    },
-    emulator,
-  );
-  engine.subscribe((event) => phone.follow(event));
-  phone.failSession = (key, failure) => engine.failSession(key, failure);
-  logger.info({ url: emulator.url, phone: emulator.edge.defaultPhoneNumber }, 'WhatsApp edge emulator listening');
-  return engine;
+  const edge = { waWebSocketUrl: emulator.url, rootPublicKey: emulator.rootPublicKey };
+  try {
+    const engine = await engineFor(engineOptions, edge, new EmulatedPhone(emulator.phone), (o) => new EmulatedEngine(o, emulator), () => emulator.close());
+    logger.info({ url: emulator.url, phone: emulator.edge.defaultPhoneNumber, threads: options.threads ?? 0 }, 'WhatsApp edge emulator listening');
+    return engine as EmulatedEngine | ThreadedEngine;
+  } catch (error) {
+    await emulator.close();
+    throw error;
+  }
 }
 
 /**
  * TITAN_EMULATOR_URL: the same engine against an emulator in its own process (`emulatorUrl` is
  * its HTTP base, e.g. http://127.0.0.1:7777). The emulator keeps its own state (`--state`).
  */
-export async function createRemoteEmulatedEngine(options: EmulatedEngineOptions & { emulatorUrl: string }): Promise<BaileysEngine> {
+export async function createRemoteEmulatedEngine(options: EmulatedEngineOptions & { emulatorUrl: string }): Promise<BaileysEngine | ThreadedEngine> {
   const { emulator: _local, emulatorUrl, ...engineOptions } = options;
   const { logger } = options;
   installCurveGuard((line) => logger.info(line));
-  const edge = await fetchEdgeInfo(emulatorUrl);
-  trustEmulatorRoot(Buffer.from(edge.rootPublicKey, 'hex'), (line) => logger.warn(line));
-  const phone = new EmulatedPhone(new HttpEmulatorPhone(emulatorUrl));
-  const engine = new BaileysEngine({
-    fetchVersion: async () => null,
-    ...engineOptions,
-    kind: 'emulated',
-    socketOptions: { ...engineOptions.socketOptions, waWebSocketUrl: edge.waWebSocketUrl },
-    virtualPhone: phone,
-  });
-  engine.subscribe((event) => phone.follow(event));
-  phone.failSession = (key, failure) => engine.failSession(key, failure);
-  logger.info({ url: edge.waWebSocketUrl, emulator: emulatorUrl }, 'WhatsApp edge emulator (own process) in use');
+  const info = await fetchEdgeInfo(emulatorUrl);
+  const edge = { waWebSocketUrl: info.waWebSocketUrl, rootPublicKey: Buffer.from(info.rootPublicKey, 'hex') };
+  trustEmulatorRoot(edge.rootPublicKey, (line) => logger.warn(line));
+  const engine = await engineFor(engineOptions, edge, new EmulatedPhone(new HttpEmulatorPhone(emulatorUrl)), (o) => new BaileysEngine(o));
+  logger.info({ url: edge.waWebSocketUrl, emulator: emulatorUrl, threads: options.threads ?? 0 }, 'WhatsApp edge emulator (own process) in use');
   return engine;
 }
