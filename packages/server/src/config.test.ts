@@ -28,6 +28,7 @@ test('defaults follow DESIGN.md', async () => {
   assert.equal(config.instanceId, `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64));
   assert.equal(config.leaseTtlMs, 3_000);
   assert.equal(config.linkConcurrency, availableParallelism(), 'one socket coming up per core');
+  assert.equal(config.engineThreads, Math.max(1, availableParallelism() - 1), 'a core left to the main thread');
   assert.equal(config.widgetSessionsPerMinute, 120);
   assert.equal(config.redisPrefix, 'default');
   assert.deepEqual(config.meta, {
@@ -69,6 +70,7 @@ test('every variable is read', async () => {
     TITAN_INSTANCE_ID: 'titan-a.1',
     TITAN_LEASE_TTL_MS: '1500',
     TITAN_LINK_CONCURRENCY: '12',
+    TITAN_ENGINE_THREADS: '0',
     TITAN_WIDGET_SESSIONS_PER_MINUTE: '600',
     TITAN_REDIS_PREFIX: 'prod',
   });
@@ -77,6 +79,7 @@ test('every variable is read', async () => {
   assert.equal(config.instanceId, 'titan-a.1');
   assert.equal(config.leaseTtlMs, 1500);
   assert.equal(config.linkConcurrency, 12);
+  assert.equal(config.engineThreads, 0, '0: every socket on the main thread');
   assert.equal(config.widgetSessionsPerMinute, 600);
   assert.equal(config.redisPrefix, 'prod');
   assert.deepEqual(config.trustProxy, ['loopback', '172.18.0.0/16', 'fd00::1']);
@@ -179,6 +182,9 @@ const BAD: [string, Record<string, string>][] = [
   ['TITAN_LINK_CONCURRENCY', { TITAN_LINK_CONCURRENCY: '2.5' }],
   ['TITAN_LINK_CONCURRENCY', { TITAN_LINK_CONCURRENCY: '1001' }],
   ['TITAN_LINK_CONCURRENCY', { TITAN_LINK_CONCURRENCY: 'lots' }],
+  ['TITAN_ENGINE_THREADS', { TITAN_ENGINE_THREADS: '65' }],
+  ['TITAN_ENGINE_THREADS', { TITAN_ENGINE_THREADS: '-1' }],
+  ['TITAN_ENGINE_THREADS', { TITAN_ENGINE_THREADS: 'auto' }],
   ['TITAN_WIDGET_SESSIONS_PER_MINUTE', { TITAN_WIDGET_SESSIONS_PER_MINUTE: '0' }],
   ['TITAN_WIDGET_SESSIONS_PER_MINUTE', { TITAN_WIDGET_SESSIONS_PER_MINUTE: '1e3' }],
   ['TITAN_EMULATOR_URL', { ...PG, TITAN_REDIS_URL: 'redis://cache', TITAN_ENGINE: 'emulated' }],

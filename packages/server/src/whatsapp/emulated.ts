@@ -143,6 +143,7 @@ async function engineFor(options: Omit<EmulatedEngineOptions, 'emulator'>, edge:
       maxConcurrentConnects: options.maxConcurrentConnects,
       socketOptions: { ...pickThreadSocketOptions(options.socketOptions), waWebSocketUrl: edge.waWebSocketUrl },
       connectTimeoutMs: options.connectTimeoutMs,
+      backoff: options.backoff,
       offline: true,
       emulatorRootKey: edge.rootPublicKey.toString('hex'),
       virtualPhone: phone,

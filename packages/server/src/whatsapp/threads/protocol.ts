@@ -1,5 +1,6 @@
 // What the main thread and a session thread say to each other (threaded-engine.ts, socket-thread.ts).
 import type { SocketConfig } from 'baileys';
+import type { BackoffPolicy } from '../baileys/disconnect.js';
 import type { WireError } from './port-rpc.js';
 
 /** The engine commands a thread runs for a session, with the session key first. */
@@ -25,6 +26,8 @@ export interface ThreadData {
   /** Passed to every socket (e.g. `waWebSocketUrl`, `qrTimeout`). */
   socketOptions: Partial<Pick<SocketConfig, 'waWebSocketUrl' | 'qrTimeout' | 'connectTimeoutMs'>>;
   connectTimeoutMs?: number;
+  /** Reconnect back-off (tests shorten it). */
+  backoff?: Partial<BackoffPolicy>;
   /** Emulated: no WhatsApp Web version fetch. */
   offline: boolean;
   /** Emulated: the emulator's root public key (hex), which this thread's Baileys must trust. */

@@ -76,6 +76,7 @@ const ready = (async () => {
     kind: data.kind,
     socketOptions: data.socketOptions,
     ...(data.connectTimeoutMs !== undefined && { connectTimeoutMs: data.connectTimeoutMs }),
+    ...(data.backoff && { backoff: data.backoff }),
     ...(data.offline && { fetchVersion: async () => null }),
     ...(data.admission && {
       admission: {

@@ -11,7 +11,7 @@ import { createLogger } from '../../logger.js';
 import { SqliteStore, type Store } from '../../store/index.js';
 import { createEmulatedEngine } from '../emulated.js';
 import { EventLog, runEngineContract } from '../test-support/engine-contract.js';
-import type { ThreadedEngine } from './threaded-engine.js';
+import { ThreadedEngine } from './threaded-engine.js';
 import { BACKGROUND_NICE } from './priority.js';
 
 const silent = pino({ level: 'silent' });
@@ -116,4 +116,31 @@ describe('threaded engine', () => {
     assert.equal(open_.service, 'titan-connect');
     assert.equal(open_.session, 'logged');
   });
+});
+
+test('real WhatsApp unreachable (ENOTFOUND) from a thread: retries, then FAILED, as on the main thread', { timeout: 60_000 }, async () => {
+  const store = new SqliteStore(':memory:');
+  const engine = new ThreadedEngine({
+    kind: 'baileys',
+    store,
+    logger: silent,
+    threads: 1,
+    // `.invalid` never resolves (RFC 2606): the ENOTFOUND path wherever the test runs.
+    socketOptions: { waWebSocketUrl: 'wss://web.whatsapp.invalid/ws/chat' },
+    backoff: { maxRetries: 2, baseDelayMs: 10, maxDelayMs: 20, jitter: 0 },
+    connectTimeoutMs: 5_000,
+    offline: true,
+  });
+  const log = new EventLog(engine, 30_000);
+  const key = { tenantId: 'acme', name: 'offline' };
+  try {
+    await engine.start(key);
+    const final = await log.next('disconnected', (e) => !e.reconnecting);
+    assert.deepEqual([final.reason, final.code, final.message], ['FAILED', 'WA_UNREACHABLE', 'Could not reach WhatsApp servers']);
+    assert.equal(log.events.filter((e) => e.type === 'disconnected' && e.reconnecting).length, 2);
+    assert.equal(engine.isRunning(key), false);
+  } finally {
+    await engine.close();
+    await store.close();
+  }
 });

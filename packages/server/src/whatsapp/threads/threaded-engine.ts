@@ -9,6 +9,7 @@ import { pino, type Logger } from 'pino';
 import { EngineError } from '../../errors.js';
 import type { AuthStateStore } from '../../store/types.js';
 import { AdmissionGate, type AdmissionKind } from '../baileys/admission.js';
+import type { BackoffPolicy } from '../baileys/disconnect.js';
 import type { SessionFailure } from '../baileys/session-socket.js';
 import { type AdmissionState, type EngineEvent, type EngineListener, type LinkingEngine, type SessionKey, type StartOptions, type VirtualPhone, sessionKeyId } from '../engine.js';
 import { EngineListeners } from '../listeners.js';
@@ -25,6 +26,7 @@ export interface ThreadedEngineOptions {
   maxConcurrentConnects?: number;
   socketOptions?: ThreadData['socketOptions'];
   connectTimeoutMs?: number;
+  backoff?: Partial<BackoffPolicy>;
   /** Emulated: no WhatsApp Web version fetch, and the emulator's root (hex) to trust. */
   offline?: boolean;
   emulatorRootKey?: string;
@@ -89,6 +91,7 @@ export class ThreadedEngine implements LinkingEngine {
       kind: options.kind,
       socketOptions: options.socketOptions ?? {},
       connectTimeoutMs: options.connectTimeoutMs,
+      backoff: options.backoff,
       offline: options.offline ?? false,
       emulatorRootKey: options.emulatorRootKey,
       admission: this.gate !== null,
