@@ -38,11 +38,13 @@ import http from 'node:http';
 const { createLogger } = await import('${dist('logger.js')}');
 const { createApp } = await import('${dist('app.js')}');
 const { SqliteStore } = await import('${dist('store/index.js')}');
+const { withSealedAuthState } = await import('${dist('store/sealed-auth-state.js')}');
 const { createApiKey } = await import('${dist('api-keys.js')}');
 const { createRemoteEmulatedEngine } = await import('${dist('whatsapp/emulated.js')}');
 const { systemClock } = await import('${dist('clock.js')}');
 const [dbPath, emulatorUrl] = process.argv.slice(2);
-const store = new SqliteStore(dbPath);
+// As main.ts opens it: WhatsApp credentials sealed at rest (AES-256-GCM per value, on the main thread).
+const store = withSealedAuthState(new SqliteStore(dbPath), 'bench-secret-0123456789-abcdefghijklmnop');
 const logger = createLogger({ level: 'warn' });
 const config = {
   port: 0, publicUrl: 'http://127.0.0.1', dbPath, secret: 'bench-secret-0123456789-abcdefghijklmnop',

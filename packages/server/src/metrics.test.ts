@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { observeLinkingDurations, recordWebhookDelivery, refreshAdmission, registry, routeGroupOf, WEBHOOK_OUTCOMES } from './metrics.js';
+import { observeLinkingDurations, recordWebhookDelivery, refreshAdmission, refreshEngineThreads, registry, routeGroupOf, WEBHOOK_OUTCOMES } from './metrics.js';
 import { manualClock } from './test-support/server.js';
 import type { EngineEvent, EngineListener, SessionKey } from './whatsapp/engine.js';
 
@@ -104,4 +104,16 @@ test('refreshAdmission: the gate\'s active and queued sockets at each scrape; no
   refreshAdmission({ admissionState: null });
   text = await registry.metrics();
   assert.doesNotMatch(text, /^titan_link_admission\{/m, 'an engine without a gate reports nothing, not stale numbers');
+});
+
+test('refreshEngineThreads: threads running, and each lost thread counted once', async () => {
+  const losses = async () => Number(/^titan_engine_thread_losses_total (\d+)$/m.exec(await registry.metrics())?.[1]);
+  const before = await losses();
+  refreshEngineThreads({ threadState: { running: 2, lost: 0 } });
+  assert.match(await registry.metrics(), /^titan_engine_threads 2$/m);
+  refreshEngineThreads({ threadState: { running: 2, lost: 1 } });
+  refreshEngineThreads({ threadState: { running: 2, lost: 1 } });
+  assert.equal(await losses(), before + 1, 'a second scrape does not count the same loss again');
+  refreshEngineThreads({ threadState: null });
+  assert.match(await registry.metrics(), /^titan_engine_threads 0$/m, 'sockets on the main thread');
 });

@@ -63,6 +63,28 @@ export function refreshAdmission(engine: Pick<LinkingEngine, 'admissionState'>):
   admission.set({ state: 'queued' }, state.queued);
 }
 
+const engineThreads = new Gauge({
+  name: 'titan_engine_threads',
+  help: 'Session threads running the WhatsApp sockets of this instance (TITAN_ENGINE_THREADS)',
+  registers: [registry],
+});
+
+const engineThreadLosses = new Counter({
+  name: 'titan_engine_thread_losses_total',
+  help: 'Session threads that stopped unexpectedly (their sessions reconnected on another)',
+  registers: [registry],
+});
+let lossesCounted = 0;
+
+/** Sets the session-thread metrics at each scrape; sockets on the main thread: 0 threads. */
+export function refreshEngineThreads(engine: Pick<LinkingEngine, 'threadState'>): void {
+  const state = engine.threadState;
+  engineThreads.set(state?.running ?? 0);
+  if (!state) return;
+  if (state.lost > lossesCounted) engineThreadLosses.inc(state.lost - lossesCounted);
+  lossesCounted = state.lost;
+}
+
 const sseStreams = new Gauge({
   name: 'titan_sse_streams',
   help: 'Widget event streams (SSE) open on this instance',

@@ -18,3 +18,11 @@ test('another key or an altered ciphertext is refused', () => {
   assert.throws(() => new SecretBox('a'.repeat(32)).open(flipped));
   assert.throws(() => new SecretBox('a'.repeat(32)).open('garbage'));
 });
+
+test('every seal gets its own nonce, across the nonce pool refills', () => {
+  const box = new SecretBox('n'.repeat(32));
+  const sealed = Array.from({ length: 2_000 }, (_, i) => box.seal(`value ${i}`)); // about four refills
+  const nonces = new Set(sealed.map((text) => text.split('.')[1]));
+  assert.equal(nonces.size, sealed.length, 'a GCM nonce used twice under one key would leak plaintext');
+  assert.deepEqual(sealed.map((text) => box.open(text)), sealed.map((_, i) => `value ${i}`));
+});

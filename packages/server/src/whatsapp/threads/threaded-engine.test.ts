@@ -94,7 +94,7 @@ describe('threaded engine', () => {
     const again = await log.next('connected', (e) => e !== first);
     assert.equal(again.phone, first.phone);
     assert.equal(engine.isRunning(key), true);
-    assert.equal(engine.threadCount, 1);
+    assert.deepEqual(engine.threadState, { running: 1, lost: 1 }, 'replaced, and the loss counted (titan_engine_thread_losses_total)');
     assert.equal((await store.readCreds({ tenantId: 't', sessionName: 'survivor' })) !== null, true);
     assert.ok(creds);
   });

@@ -11,7 +11,7 @@ import type { AuthStateStore } from '../../store/types.js';
 import { AdmissionGate, type AdmissionKind } from '../baileys/admission.js';
 import type { BackoffPolicy } from '../baileys/disconnect.js';
 import type { SessionFailure } from '../baileys/session-socket.js';
-import { type AdmissionState, type EngineEvent, type EngineListener, type LinkingEngine, type SessionKey, type StartOptions, type VirtualPhone, sessionKeyId } from '../engine.js';
+import { type AdmissionState, type EngineEvent, type EngineListener, type LinkingEngine, type SessionKey, type StartOptions, type ThreadState, type VirtualPhone, sessionKeyId } from '../engine.js';
 import { EngineListeners } from '../listeners.js';
 import { fromWire, PortRpc } from './port-rpc.js';
 import { STORE_METHODS, type CommandResult, type EngineCommand, type ThreadData, type ThreadStats } from './protocol.js';
@@ -75,7 +75,9 @@ export class ThreadedEngine implements LinkingEngine {
   private readonly gate: AdmissionGate | null;
   private readonly threadData: ThreadData;
   private readonly logStream: { write(line: string): unknown };
+  /** When threads were lost in the last minute (the give-up rule), and how many since start. */
   private readonly losses: number[] = [];
+  private lostThreads = 0;
   private seq = 0;
   private nextTicket = 0;
   private closing = false;
@@ -152,6 +154,10 @@ export class ThreadedEngine implements LinkingEngine {
   /** How many session threads are up now. */
   get threadCount(): number {
     return this.threads.length;
+  }
+
+  get threadState(): ThreadState {
+    return { running: this.threads.length, lost: this.lostThreads };
   }
 
   /** Each session thread's nice value and heap, after a GC in each (with --expose-gc). */
@@ -278,6 +284,7 @@ export class ThreadedEngine implements LinkingEngine {
     for (const release of thread.tickets.values()) release();
     thread.tickets.clear();
     if (this.closing) return;
+    this.lostThreads++;
     const now = Date.now();
     this.losses.push(now);
     while (this.losses.length > 0 && this.losses[0]! < now - 60_000) this.losses.shift();
