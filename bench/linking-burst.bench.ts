@@ -56,7 +56,8 @@ const { defaultLinkConcurrency, defaultEngineThreads } = await import('${dist('c
 const concurrency = process.env.TITAN_LINK_CONCURRENCY;
 // TITAN_ENGINE_THREADS as the server reads it (0: every socket on the main thread).
 const threads = process.env.TITAN_ENGINE_THREADS ? Number(process.env.TITAN_ENGINE_THREADS) : defaultEngineThreads();
-const engine = await createRemoteEmulatedEngine({ store, logger, emulatorUrl, threads, maxConcurrentConnects: concurrency === 'off' ? undefined : concurrency ? Number(concurrency) : defaultLinkConcurrency() });
+// As createEngine does for a sealing store: the threads seal and open auth state themselves.
+const engine = await createRemoteEmulatedEngine({ store, logger, emulatorUrl, threads, authStateSecret: threads ? config.secret : undefined, maxConcurrentConnects: concurrency === 'off' ? undefined : concurrency ? Number(concurrency) : defaultLinkConcurrency() });
 // The burst is 200 users at once from one address: lift the per-key and per-address abuse limits.
 const limits = { widgetSessions: { perMinute: Number.MAX_SAFE_INTEGER }, streams: { perIp: 10_000 } };
 const app = createApp({ config, store, engine, clock: systemClock, logger, logRequests: false, limits });

@@ -6,7 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useStoreAuthState } from '../whatsapp/baileys/auth-state.js';
-import { sealLegacyAuthState, withSealedAuthState } from './sealed-auth-state.js';
+import { fencedStore } from '../cluster/fenced-store.js';
+import { SecretBox } from '../secrets.js';
+import { AUTH_STATE_PURPOSE, beneathSeal, sealLegacyAuthState, withSealedAuthState } from './sealed-auth-state.js';
 import { SqliteStore } from './sqlite.js';
 
 const SECRET = 'test-secret-0123456789-abcdefghijklmnop';
@@ -89,4 +91,23 @@ test('a plaintext value is read once as it is, then stored sealed', async (t) =>
   assert.equal(await store.hasAuthState(KEY), true);
   await store.writeKeys(KEY, [{ type: 'pre-key', id: '1', value: null }]);
   assert.equal((await raw.readKeys(KEY, 'pre-key', ['1'])).size, 0, 'null still deletes');
+});
+
+test('sealed text from a session thread is stored as it comes; beneathSeal reads it sealed, through the fenced store too', async (t) => {
+  const raw = new SqliteStore(tempDb(t));
+  t.after(() => raw.close());
+  const main = withSealedAuthState(raw, SECRET);
+  // A session thread's own seal, over the main thread's store (threads/socket-thread.ts).
+  const thread = withSealedAuthState(main, SECRET);
+  await thread.writeCreds(KEY, '{"creds":1}');
+  await thread.writeKeys(KEY, [{ type: 'pre-key', id: '1', value: '{"k":1}' }]);
+  const stored = (await raw.readCreds(KEY))!;
+  assert.match(stored, /^v1\./);
+  assert.equal(await main.readCreds(KEY), '{"creds":1}', 'sealed once, not twice: the main store opens it in one go');
+  assert.equal(new SecretBox(SECRET, AUTH_STATE_PURPOSE).open((await raw.readKeys(KEY, 'pre-key', ['1'])).get('1')!), '{"k":1}');
+
+  assert.equal(beneathSeal(raw), null, 'a store that does not seal');
+  const fenced = fencedStore(main, { fenceFor: () => null });
+  assert.equal(beneathSeal(fenced), raw);
+  assert.equal(await beneathSeal(fenced)!.readCreds(KEY), stored, 'reads beneath the seal give the sealed text');
 });

@@ -21,6 +21,8 @@ export interface EmulatedEngineOptions extends Omit<BaileysEngineOptions, 'kind'
   emulator?: Omit<EmulatorOptions, 'persistence'>;
   /** `TITAN_ENGINE_THREADS`: the sessions on this many session threads; absent or 0: on this thread. */
   threads?: number;
+  /** With `threads` and a store that seals auth state: its secret (see `ThreadedEngineOptions`). */
+  authStateSecret?: string;
 }
 
 const normaliseCode = (code: string): string => code.replace(/[\s-]/g, '').toUpperCase();
@@ -132,7 +134,7 @@ interface Edge {
  * one when `threads` is absent; `phone` follows its events and may end a session it refused.
  */
 async function engineFor(options: Omit<EmulatedEngineOptions, 'emulator'>, edge: Edge, phone: EmulatedPhone, make: (options: BaileysEngineOptions) => BaileysEngine, onClose?: () => Promise<void>): Promise<BaileysEngine | ThreadedEngine> {
-  const { threads, ...engineOptions } = options;
+  const { threads, authStateSecret, ...engineOptions } = options;
   let engine: BaileysEngine | ThreadedEngine;
   if (threads) {
     engine = new ThreadedEngine({
@@ -146,6 +148,7 @@ async function engineFor(options: Omit<EmulatedEngineOptions, 'emulator'>, edge:
       backoff: options.backoff,
       offline: true,
       emulatorRootKey: edge.rootPublicKey.toString('hex'),
+      authStateSecret,
       virtualPhone: phone,
       onClose,
     });

@@ -32,6 +32,11 @@ export interface ThreadData {
   offline: boolean;
   /** Emulated: the emulator's root public key (hex), which this thread's Baileys must trust. */
   emulatorRootKey?: string;
+  /**
+   * The store seals auth state at rest (store/sealed-auth-state.ts): the thread seals and opens
+   * with this secret itself, and the main thread only moves sealed text.
+   */
+  authStateSecret?: string;
   /** Sockets ask the main thread's admission gate for their turn. */
   admission: boolean;
   log: { level: string; bindings: Record<string, unknown> };

@@ -4,6 +4,7 @@
 // every engine event back. One `BaileysEngine` per thread, unchanged.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../../logger.js';
+import { withSealedAuthState } from '../../store/sealed-auth-state.js';
 import type { AuthStateStore } from '../../store/types.js';
 import { BaileysEngine } from '../baileys/engine.js';
 import { installCurveGuard, isCurveGuardInstalled } from '../curve-guard.js';
@@ -20,7 +21,9 @@ const port = parentPort!;
 const logger = createLogger({ level: data.log.level, base: data.log.bindings, destination: { write: (line: string) => rpc.notify('log', line) } });
 
 const call = <T>(method: string, ...args: unknown[]): Promise<T> => rpc.call<T>(method, ...args);
-const store = Object.fromEntries(STORE_METHODS.map((method) => [method, (...args: unknown[]) => call('store', method, args)])) as unknown as AuthStateStore;
+const mainStore = Object.fromEntries(STORE_METHODS.map((method) => [method, (...args: unknown[]) => call('store', method, args)])) as unknown as AuthStateStore;
+// Sealing and opening, the CPU of it, here: a link writes and reads its 812 pre-keys at once.
+const store = data.authStateSecret ? withSealedAuthState(mainStore, data.authStateSecret) : mainStore;
 
 /** Per session, the number of the last command the main thread sent about it (see `CommandResult`). */
 const seqs = new Map<string, number>();

@@ -9,6 +9,8 @@ import { after, describe, test } from 'node:test';
 import pino from 'pino';
 import { createLogger } from '../../logger.js';
 import { SqliteStore, type Store } from '../../store/index.js';
+import { withSealedAuthState } from '../../store/sealed-auth-state.js';
+import type { AuthStateKey } from '../../store/types.js';
 import { createEmulatedEngine } from '../emulated.js';
 import { EventLog, runEngineContract } from '../test-support/engine-contract.js';
 import { ThreadedEngine } from './threaded-engine.js';
@@ -97,6 +99,32 @@ describe('threaded engine', () => {
     assert.deepEqual(engine.threadState, { running: 1, lost: 1 }, 'replaced, and the loss counted (titan_engine_thread_losses_total)');
     assert.equal((await store.readCreds({ tenantId: 't', sessionName: 'survivor' })) !== null, true);
     assert.ok(creds);
+  });
+
+  test('with a sealing store, the thread seals and opens: only sealed text reaches the main thread', async () => {
+    const SECRET = 'thread-seal-secret-0123456789-abcdefgh';
+    const raw = new SqliteStore(':memory:');
+    const sealed = withSealedAuthState(raw, SECRET);
+    const arrived: string[] = [];
+    // What the main thread is handed to write, before its own seal (which passes sealed text on).
+    const watched = new Proxy(sealed, {
+      get(target, prop, receiver) {
+        if (prop === 'writeCreds') return (key: AuthStateKey, creds: string) => (arrived.push(creds), target.writeCreds(key, creds));
+        if (prop === 'writeKeys') return (key: AuthStateKey, entries: Array<{ type: string; id: string; value: string | null }>) => (arrived.push(...entries.flatMap((e) => (e.value === null ? [] : [e.value]))), target.writeKeys(key, entries));
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const engine = (await createEmulatedEngine({ store: watched, logger: silent, threads: 1, authStateSecret: SECRET, emulator: { pairingGraceMs: 200 }, connectTimeoutMs: 5_000 })) as ThreadedEngine;
+    opened.push({ store: raw, engine });
+    const log = new EventLog(engine, 15_000);
+    const key = { tenantId: 't', name: 'sealed' };
+    await engine.start(key);
+    await engine.virtualPhone!.scan((await log.next('qr')).qr);
+    await log.next('connected');
+    assert.ok(arrived.length > 812, 'the creds and the first pre-keys were written');
+    assert.deepEqual(arrived.filter((value) => !value.startsWith('v1.')), [], 'no plaintext credential crossed to the main thread');
+    const creds = JSON.parse((await sealed.readCreds({ tenantId: 't', sessionName: 'sealed' }))!) as { registered?: boolean; me?: { id: string } };
+    assert.ok(creds.me?.id, 'the main thread opens what the thread sealed');
   });
 
   test("a thread's log lines reach the main logger's stream", async () => {

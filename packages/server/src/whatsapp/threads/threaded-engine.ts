@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { pino, type Logger } from 'pino';
 import { EngineError } from '../../errors.js';
+import { beneathSeal } from '../../store/sealed-auth-state.js';
 import type { AuthStateStore } from '../../store/types.js';
 import { AdmissionGate, type AdmissionKind } from '../baileys/admission.js';
 import type { BackoffPolicy } from '../baileys/disconnect.js';
@@ -31,6 +32,11 @@ export interface ThreadedEngineOptions {
   offline?: boolean;
   emulatorRootKey?: string;
   virtualPhone?: VirtualPhone | null;
+  /**
+   * When `store` seals auth state (`withSealedAuthState`), its secret: the threads seal and open
+   * themselves, reading beneath the seal, and the main thread moves sealed text only.
+   */
+  authStateSecret?: string;
   /** Runs once the threads are closed (the in-process emulator). */
   onClose?: () => Promise<void>;
 }
@@ -74,6 +80,8 @@ export class ThreadedEngine implements LinkingEngine {
   private readonly listeners: EngineListeners;
   private readonly gate: AdmissionGate | null;
   private readonly threadData: ThreadData;
+  /** Where threads read auth state: beneath the seal when they open it themselves. */
+  private readonly readStore: AuthStateStore;
   private readonly logStream: { write(line: string): unknown };
   /** When threads were lost in the last minute (the give-up rule), and how many since start. */
   private readonly losses: number[] = [];
@@ -88,6 +96,9 @@ export class ThreadedEngine implements LinkingEngine {
     this.virtualPhone = options.virtualPhone ?? null;
     this.listeners = new EngineListeners(options.logger);
     this.gate = options.maxConcurrentConnects === undefined ? null : new AdmissionGate(options.maxConcurrentConnects);
+    const beneath = beneathSeal(options.store);
+    if (options.authStateSecret && !beneath) throw new Error('authStateSecret is for a store that seals auth state (withSealedAuthState)');
+    this.readStore = options.authStateSecret ? beneath! : options.store;
     this.logStream = (options.logger as unknown as Record<symbol, { write(line: string): unknown }>)[pino.symbols.streamSym]!;
     this.threadData = {
       kind: options.kind,
@@ -96,6 +107,7 @@ export class ThreadedEngine implements LinkingEngine {
       backoff: options.backoff,
       offline: options.offline ?? false,
       emulatorRootKey: options.emulatorRootKey,
+      authStateSecret: options.authStateSecret,
       admission: this.gate !== null,
       // bindings(): the parent's fields, its base (`service`) included.
       log: { level: options.logger.level, bindings: options.logger.bindings() },
@@ -232,7 +244,9 @@ export class ThreadedEngine implements LinkingEngine {
       rpc: new PortRpc(worker, {
         store: (method: (typeof STORE_METHODS)[number], args: unknown[]) => {
           if (!STORE_METHODS.includes(method)) throw new Error(`not a store method a session thread may call: ${String(method)}`);
-          return (this.options.store[method] as (...args: unknown[]) => Promise<unknown>).apply(this.options.store, args);
+          // Writes go through every wrapper (cluster fences; the seal passes sealed text on as it is).
+          const store = method === 'readCreds' || method === 'readKeys' ? this.readStore : this.options.store;
+          return (store[method] as (...args: unknown[]) => Promise<unknown>).apply(store, args);
         },
         admit: (kind: AdmissionKind) => this.admit(thread, kind),
         release: (ticket: number) => {
