@@ -143,6 +143,7 @@ describe('threaded engine', () => {
     assert.equal(open_.engine, 'emulated');
     assert.equal(open_.service, 'titan-connect');
     assert.equal(open_.session, 'logged');
+    assert.equal(open_.thread, 1, 'and which thread it came from');
   });
 });
 

@@ -87,6 +87,7 @@ export class ThreadedEngine implements LinkingEngine {
   private readonly losses: number[] = [];
   private lostThreads = 0;
   private seq = 0;
+  private spawned = 0;
   private nextTicket = 0;
   private closing = false;
 
@@ -235,7 +236,9 @@ export class ThreadedEngine implements LinkingEngine {
   }
 
   private spawn(): SessionThread {
-    const worker = newThread(this.threadData);
+    // Its log lines say which thread they come from.
+    const data = { ...this.threadData, log: { ...this.threadData.log, bindings: { ...this.threadData.log.bindings, thread: ++this.spawned } } };
+    const worker = newThread(data);
     worker.unref(); // the server's listener keeps the process alive, not its session threads
     const thread: SessionThread = {
       worker,
