@@ -135,13 +135,14 @@ interface Edge {
  */
 async function engineFor(options: Omit<EmulatedEngineOptions, 'emulator'>, edge: Edge, phone: EmulatedPhone, make: (options: BaileysEngineOptions) => BaileysEngine, onClose?: () => Promise<void>): Promise<BaileysEngine | ThreadedEngine> {
   const { threads, authStateSecret, ...engineOptions } = options;
-  let engine: BaileysEngine | ThreadedEngine;
-  if (threads) {
-    engine = new ThreadedEngine({
+  const { logger } = options;
+  const threaded = async () => {
+    // Each thread trusts the emulator's root on its own copy of Baileys (socket-thread.ts).
+    const engine = new ThreadedEngine({
       kind: 'emulated',
       store: options.store,
-      logger: options.logger,
-      threads,
+      logger,
+      threads: threads!,
       maxConcurrentConnects: options.maxConcurrentConnects,
       socketOptions: { ...pickThreadSocketOptions(options.socketOptions), waWebSocketUrl: edge.waWebSocketUrl },
       connectTimeoutMs: options.connectTimeoutMs,
@@ -153,8 +154,11 @@ async function engineFor(options: Omit<EmulatedEngineOptions, 'emulator'>, edge:
       onClose,
     });
     await engine.warmUp();
-  } else {
-    engine = make({
+    return engine;
+  };
+  const here = () => {
+    trustEmulatorRoot(edge.rootPublicKey, (line) => logger.warn(line));
+    return make({
       // Offline by definition: the bundled WA Web version, no fetch.
       fetchVersion: async () => null,
       ...engineOptions,
@@ -162,11 +166,11 @@ async function engineFor(options: Omit<EmulatedEngineOptions, 'emulator'>, edge:
       socketOptions: { ...engineOptions.socketOptions, waWebSocketUrl: edge.waWebSocketUrl },
       virtualPhone: phone,
     });
-  }
-  const live = engine;
-  live.subscribe((event) => phone.follow(event));
-  phone.failSession = (key, failure) => live.failSession(key, failure);
-  return live;
+  };
+  const engine = threads ? await threaded() : here();
+  engine.subscribe((event) => phone.follow(event));
+  phone.failSession = (key, failure) => engine.failSession(key, failure);
+  return engine;
 }
 
 /** The socket options that cross to a session thread (plain data only). */
@@ -194,7 +198,6 @@ export async function createEmulatedEngine(options: EmulatedEngineOptions): Prom
       save: (state) => void store.setSetting(EMULATOR_STATE_SETTING, state).catch((err: unknown) => logger.error({ err }, 'could not store the emulator state')),
     },
   });
-  trustEmulatorRoot(emulator.rootPublicKey, (line) => logger.warn(line));
   const edge = { waWebSocketUrl: emulator.url, rootPublicKey: emulator.rootPublicKey };
   try {
     const engine = await engineFor(engineOptions, edge, new EmulatedPhone(emulator.phone), (o) => new EmulatedEngine(o, emulator), () => emulator.close());
@@ -216,7 +219,6 @@ export async function createRemoteEmulatedEngine(options: EmulatedEngineOptions 
   installCurveGuard((line) => logger.info(line));
   const info = await fetchEdgeInfo(emulatorUrl);
   const edge = { waWebSocketUrl: info.waWebSocketUrl, rootPublicKey: Buffer.from(info.rootPublicKey, 'hex') };
-  trustEmulatorRoot(edge.rootPublicKey, (line) => logger.warn(line));
   const engine = await engineFor(engineOptions, edge, new EmulatedPhone(new HttpEmulatorPhone(emulatorUrl)), (o) => new BaileysEngine(o));
   logger.info({ url: edge.waWebSocketUrl, emulator: emulatorUrl, threads: options.threads ?? 0 }, 'WhatsApp edge emulator (own process) in use');
   return engine;
