@@ -19,7 +19,7 @@ const hostPage = (sdkSrc: string, login: object, auto: boolean) => `<!doctype ht
   window.seen = [];
   window.addEventListener('message', (e) => {
     if (e.origin !== new URL(${JSON.stringify(sdkSrc)}).origin) return;
-    if (e.data && e.data.type === 'FAKE_FB_LOGIN_RESULT') return;
+    if (e.data && (e.data.type === 'FAKE_FB_LOGIN_RESULT' || e.data.type === 'FAKE_FB_LOGIN_DONE')) return;
     window.seen.push({ kind: 'message', data: e.data });
   });
   window.login = () => FB.login((response) => window.seen.push({ kind: 'callback', response }), ${JSON.stringify(login)});

@@ -131,9 +131,16 @@ const SDK_SOURCE = String.raw`(() => {
       const url = ORIGIN + '/popup.html#' + encodeURIComponent(JSON.stringify({ id, scenario: s }));
       let frame = null;
       const onMessage = (event) => {
-        if (event.origin !== ORIGIN || !event.data || event.data.type !== 'FAKE_FB_LOGIN_RESULT' || event.data.id !== id) return;
-        window.removeEventListener('message', onMessage);
-        if (frame) setTimeout(() => frame.remove(), s.delayMs + 50);
+        if (event.origin !== ORIGIN || !event.data || event.data.id !== id) return;
+        // A hidden frame goes once it says it has posted everything: removed on a timer, a frame
+        // whose own timer ran late (another process, a busy machine) lost its second message.
+        if (event.data.type === 'FAKE_FB_LOGIN_DONE') {
+          window.removeEventListener('message', onMessage);
+          if (frame) frame.remove();
+          return;
+        }
+        if (event.data.type !== 'FAKE_FB_LOGIN_RESULT') return;
+        if (!frame) window.removeEventListener('message', onMessage);
         callback(event.data.response);
       };
       window.addEventListener('message', onMessage);
@@ -181,6 +188,7 @@ const POPUP_HTML = String.raw`<!doctype html><meta charset="utf-8"><title>Fake E
   setTimeout(() => {
     second();
     if (window.opener) setTimeout(() => window.close(), 20);
+    else target.postMessage({ type: 'FAKE_FB_LOGIN_DONE', id }, '*');
   }, s.delayMs);
 </script>`;
 
