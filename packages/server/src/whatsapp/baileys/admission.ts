@@ -9,6 +9,8 @@
 // its first QR. A scanned user is watching the widget for "connected" and WhatsApp expects the
 // login within seconds; a new link has nothing on screen yet but "Generating the QR code…".
 // With one line, logins queued behind the QR sockets of later links and ran past three minutes.
+import type { AdmissionState } from '../engine.js';
+
 export type AdmissionKind = 'login' | 'link';
 
 /** Where a socket asks for its turn: a gate here, or (on a session thread) the main thread's gate. */
@@ -47,5 +49,10 @@ export class AdmissionGate implements Admission {
 
   get active(): number {
     return this.running;
+  }
+
+  /** The gate at a glance (`LinkingEngine.admissionState`). */
+  get state(): AdmissionState {
+    return { limit: this.limit, active: this.running, queued: this.queued };
   }
 }

@@ -136,8 +136,7 @@ export class BaileysEngine implements LinkingEngine {
 
   /** Sockets coming up and waiting their turn (see admission.ts); null without a limit. */
   get admissionState(): AdmissionState | null {
-    const gate = this.gate;
-    return gate && { limit: gate.limit, active: gate.active, queued: gate.queued };
+    return this.gate?.state ?? null;
   }
 
   isRunning(key: SessionKey): boolean {

@@ -20,8 +20,7 @@ const port = parentPort!;
 // Log lines go to the main thread's logger stream, as they are: one stream, one format.
 const logger = createLogger({ level: data.log.level, base: data.log.bindings, destination: { write: (line: string) => rpc.notify('log', line) } });
 
-const call = <T>(method: string, ...args: unknown[]): Promise<T> => rpc.call<T>(method, ...args);
-const mainStore = Object.fromEntries(STORE_METHODS.map((method) => [method, (...args: unknown[]) => call('store', method, args)])) as unknown as AuthStateStore;
+const mainStore = Object.fromEntries(STORE_METHODS.map((method) => [method, (...args: unknown[]) => rpc.call('store', method, args)])) as unknown as AuthStateStore;
 // Sealing and opening, the CPU of it, here: a link writes and reads its 812 pre-keys at once.
 const store = data.authStateSecret ? withSealedAuthState(mainStore, data.authStateSecret) : mainStore;
 
@@ -84,7 +83,7 @@ const ready = (async () => {
     ...(data.admission && {
       admission: {
         acquire: async (kind) => {
-          const ticket = await call<number>('admit', kind);
+          const ticket = await rpc.call<number>('admit', kind);
           return () => rpc.notify('release', ticket); // the main thread ignores a second release
         },
       },

@@ -160,8 +160,7 @@ export class ThreadedEngine implements LinkingEngine {
   }
 
   get admissionState(): AdmissionState | null {
-    const gate = this.gate;
-    return gate && { limit: gate.limit, active: gate.active, queued: gate.queued };
+    return this.gate?.state ?? null;
   }
 
   /** How many session threads are up now. */
