@@ -143,13 +143,13 @@ export function widgetState(config: AppConfig, ws: WidgetSessionRecord, snapshot
   };
 }
 
-/** The `qr` event of an engine QR, with the QR drawn as one SVG path by the server. */
+/** The `qr` event of an engine QR, with the QR drawn as one SVG path by the server (unless the engine's thread drew it). */
 export const qrPayload = (event: Extract<EngineEvent, { type: 'qr' }>): QrPayload => ({
   qr: event.qr,
   expiresAt: new Date(event.expiresAt).toISOString(),
   attempt: event.attempt,
   maxAttempts: event.maxAttempts,
-  ...qrSvgPath(event.qr),
+  ...(event.svg ?? qrSvgPath(event.qr)),
 });
 
 /** The `pairing_code` event of an engine pairing code, shown as XXXX-XXXX. */

@@ -1,5 +1,6 @@
 import type { ErrorCode, MessageStatus, MessageType, StatusReason } from '@titan-connect/protocol';
 import type { EngineKind } from '../config.types.js';
+import type { QrSvg } from '../qr-svg.js';
 
 /** A WhatsApp session is named per tenant. */
 export interface SessionKey {
@@ -24,7 +25,16 @@ export const sessionKeyId = (key: SessionKey): string => `${key.tenantId}\u0000$
 
 /** What a linking engine reports; the linking layer turns these into widget events and store rows. */
 export type EngineEvent =
-  | { type: 'qr'; key: SessionKey; qr: string; expiresAt: number; attempt: number; maxAttempts: number }
+  | {
+      type: 'qr';
+      key: SessionKey;
+      qr: string;
+      expiresAt: number;
+      attempt: number;
+      maxAttempts: number;
+      /** `qr` drawn already (qr-svg.ts), where an engine draws it off the main thread (threads/). */
+      svg?: QrSvg;
+    }
   | { type: 'pairing_code'; key: SessionKey; code: string; phoneNumber: string; expiresAt: number }
   | { type: 'connected'; key: SessionKey; method: 'qr' | 'pairing'; phone: string | null; pushName: string | null }
   /** Every QR ref was used up without a scan. */

@@ -4,6 +4,7 @@
 // every engine event back. One `BaileysEngine` per thread, unchanged.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../../logger.js';
+import { qrSvgPath } from '../../qr-svg.js';
 import { withSealedAuthState } from '../../store/sealed-auth-state.js';
 import type { AuthStateStore } from '../../store/types.js';
 import { BaileysEngine } from '../baileys/engine.js';
@@ -92,7 +93,9 @@ const ready = (async () => {
   engine.subscribe((event) => {
     const id = sessionKeyId(event.key);
     const running = engine.isRunning(event.key);
-    rpc.notify('event', event, seqs.get(id) ?? 0, running);
+    // A QR is drawn here, not on the main thread: about a millisecond each, and a burst of links
+    // shows hundreds of them at once (bench/linking-burst).
+    rpc.notify('event', event.type === 'qr' ? { ...event, svg: qrSvgPath(event.qr) } : event, seqs.get(id) ?? 0, running);
     if (!running) seqs.delete(id);
   });
   return engine;

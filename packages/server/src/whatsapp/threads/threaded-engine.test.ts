@@ -7,7 +7,9 @@ import { getPriority } from 'node:os';
 import { Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import pino from 'pino';
+import { qrPayload } from '../../linking/snapshot.js';
 import { createLogger } from '../../logger.js';
+import { qrSvgPath } from '../../qr-svg.js';
 import { SqliteStore, type Store } from '../../store/index.js';
 import { withSealedAuthState } from '../../store/sealed-auth-state.js';
 import type { AuthStateKey } from '../../store/types.js';
@@ -63,6 +65,15 @@ describe('threaded engine', () => {
     assert.deepEqual(keys.map((key) => engine.isRunning(key)), [true, true, true]);
     for (const key of keys) await engine.stop(key);
     assert.deepEqual(keys.map((key) => engine.isRunning(key)), [false, false, false]);
+  });
+
+  test('a QR is drawn on its thread: the event carries the SVG path the main thread would have drawn', async () => {
+    const { engine, log } = await open({ threads: 1 });
+    await engine.start({ tenantId: 't', name: 'drawn' });
+    const qr = await log.next('qr');
+    assert.ok(qr.svg, 'drawn on the thread');
+    assert.deepEqual(qr.svg, qrSvgPath(qr.qr));
+    assert.deepEqual(qrPayload(qr), { qr: qr.qr, expiresAt: new Date(qr.expiresAt).toISOString(), attempt: qr.attempt, maxAttempts: qr.maxAttempts, ...qrSvgPath(qr.qr) }, 'the widget gets the same event either way');
   });
 
   test('one admission gate for every thread: sockets beyond the limit wait, then come up', async () => {
