@@ -6,10 +6,18 @@ import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { Curve } from 'baileys';
-import { edwardsFromMontgomery, generateEphemeralKey, generateKeyPair, generateSigningKeyPair, sharedKey, signWith, verifySignature } from './curve.js';
+import { edwardsFromMontgomery, generateEphemeralKey, generateKeyPair, generateSigningKeyPair, sharedKey, signWith, useNativeCurveInLibsignal, verifySignature } from './curve.js';
 
 const requireFromLibsignal = createRequire(createRequire(createRequire(import.meta.url).resolve('baileys')).resolve('libsignal/src/curve.js'));
 const curveJs = requireFromLibsignal('curve25519-js') as { verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean };
+
+interface LibsignalCurve {
+  calculateAgreement(publicKey: Buffer, privateKey: Buffer): Buffer;
+  generateKeyPair(): { pubKey: Buffer; privKey: Buffer };
+}
+const libsignalCurve = createRequire(createRequire(import.meta.url).resolve('baileys'))('libsignal/src/curve.js') as LibsignalCurve;
+// libsignal's own, before anything here replaces them.
+const libsignal = { calculateAgreement: libsignalCurve.calculateAgreement, generateKeyPair: libsignalCurve.generateKeyPair };
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 const SPKI_PREFIX_LENGTH = 12;
@@ -121,5 +129,29 @@ describe('signing keys (a phone identity with an Ed25519 seed)', () => {
     const message = randomBytes(40);
     const signature = signWith(old, message, Curve.sign);
     assert.equal(verifySignature(old.public, message, signature), true);
+  });
+});
+
+describe('useNativeCurveInLibsignal', () => {
+  it("gives libsignal the agreements and key pairs its own code gives, and refuses what it refuses", () => {
+    useNativeCurveInLibsignal();
+    assert.notEqual(libsignalCurve.calculateAgreement, libsignal.calculateAgreement, 'replaced');
+    for (let i = 0; i < 10; i++) {
+      const ours = libsignalCurve.generateKeyPair();
+      const theirs = libsignal.generateKeyPair();
+      assert.equal(ours.pubKey.length, 33);
+      assert.equal(ours.pubKey[0], 5, "libsignal's type byte");
+      assert.equal(ours.privKey.length, 32);
+      // Both directions, each side computed by the other implementation: one secret.
+      const secret = libsignalCurve.calculateAgreement(theirs.pubKey, ours.privKey);
+      assert.deepEqual(secret, libsignal.calculateAgreement(theirs.pubKey, ours.privKey));
+      assert.deepEqual(secret, libsignal.calculateAgreement(ours.pubKey, theirs.privKey));
+    }
+    const pair = libsignal.generateKeyPair();
+    for (const bad of [Buffer.alloc(31), Buffer.concat([Buffer.from([6]), pair.pubKey.subarray(1)])]) {
+      assert.throws(() => libsignal.calculateAgreement(bad, pair.privKey), /Invalid public key/);
+      assert.throws(() => libsignalCurve.calculateAgreement(bad, pair.privKey), /Invalid public key/);
+    }
+    assert.throws(() => libsignalCurve.calculateAgreement(pair.pubKey, Buffer.alloc(31)));
   });
 });

@@ -2,13 +2,14 @@
 // `Curve` takes through libsignal: key pairs there go through a DER export (~250 µs), every
 // agreement re-imports both keys from DER (~500 µs), and a signature check runs curve25519-js in
 // pure JavaScript (~13 ms). The keys and results are the same bytes; only the cost differs.
+import { createRequire } from 'node:module';
 import { createHash, createPrivateKey, createPublicKey, diffieHellman, randomBytes, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { KeyPair } from 'baileys';
 
 const KEY_LENGTH = 32;
-/** PKCS#8 header of a raw X25519 private key (RFC 8410), as libsignal writes it. */
-const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+/** libsignal's type byte before a serialized Curve25519 public key. */
+const KEY_BUNDLE_TYPE = 5;
 
 /** Clamps 32 bytes in place into an X25519 private scalar (RFC 7748); returns them. */
 const clamp = (bytes: Buffer): Buffer => {
@@ -57,7 +58,8 @@ const privateKeyObject = (privateKey: Uint8Array | KeyObject): KeyObject => {
   let key = privateKeys.get(privateKey);
   if (!key) {
     if (privateKey.byteLength !== KEY_LENGTH) throw new Error(`X25519 private key of ${privateKey.byteLength} bytes`);
-    key = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
+    // JWK, not PKCS#8: OpenSSL's DER decoder costs ten times the import itself.
+    key = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: Buffer.from(privateKey).toString('base64url'), x: '' }, format: 'jwk' });
     privateKeys.set(privateKey, key);
   }
   return key;
@@ -139,8 +141,7 @@ const signingKeys = new WeakMap<Uint8Array, { key: KeyObject; signBit: number }>
 const signingKey = (seed: Uint8Array): { key: KeyObject; signBit: number } => {
   let found = signingKeys.get(seed);
   if (!found) {
-    const pkcs8 = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
-    const key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+    const key = createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: Buffer.from(seed).toString('base64url'), x: '' }, format: 'jwk' });
     const edwards = Buffer.from(createPublicKey(key).export({ format: 'jwk' }).x!, 'base64url');
     found = { key, signBit: edwards[31]! & 0x80 };
     signingKeys.set(seed, found);
@@ -160,4 +161,37 @@ export const signWith = (pair: SigningKeyPair, message: Uint8Array, fallback: (p
   const signature = sign(null, message, key);
   signature[63]! |= signBit;
   return signature;
+};
+
+/** The functions of libsignal's `curve` module its session builder and cipher call (as module exports, at call time). */
+interface LibsignalCurve {
+  calculateAgreement(publicKey: Buffer, privateKey: Buffer): Buffer;
+  generateKeyPair(): { pubKey: Buffer; privKey: Buffer };
+}
+
+let libsignalOnNativeCurve = false;
+
+/**
+ * Points libsignal (Baileys' dependency, which the phone's Signal side runs: `sync.ts`) at these
+ * functions. Its own make each key pair with `generateKeyPairSync` and DER exports, and import
+ * both keys from DER for every agreement: about 2 ms of a link's initial sync, and
+ * `generateKeyPairSync` is the call that can deadlock a thread on Node 20.20 (see `newX25519`).
+ * Same bytes and the same refusals (a key of the wrong size or type byte). Once per process; the
+ * server's curve guard does the same to the same module when both share it (TITAN_ENGINE=emulated).
+ */
+export const useNativeCurveInLibsignal = (): void => {
+  if (libsignalOnNativeCurve) return;
+  libsignalOnNativeCurve = true;
+  // libsignal is Baileys' dependency: the copy Baileys loads, resolved from Baileys' own location.
+  const requireFromBaileys = createRequire(createRequire(import.meta.url).resolve('baileys'));
+  const curve = requireFromBaileys('libsignal/src/curve.js') as LibsignalCurve;
+  curve.calculateAgreement = (publicKey, privateKey) => {
+    if (!(publicKey instanceof Buffer) || ((publicKey.byteLength !== 33 || publicKey[0] !== KEY_BUNDLE_TYPE) && publicKey.byteLength !== KEY_LENGTH)) throw new Error('Invalid public key');
+    if (!(privateKey instanceof Buffer) || privateKey.byteLength !== KEY_LENGTH) throw new Error('Invalid private key');
+    return sharedKey(privateKey, publicKey.byteLength === 33 ? publicKey.subarray(1) : publicKey);
+  };
+  curve.generateKeyPair = () => {
+    const key = newX25519();
+    return { pubKey: Buffer.concat([Buffer.from([KEY_BUNDLE_TYPE]), key.public]), privKey: key.private };
+  };
 };

@@ -10,7 +10,7 @@ import { DEFAULT_CONNECTION_CONFIG, encodeWAMessage, parseAndInjectE2ESessions, 
 import type { KeyPair, SignalCreds, SignalDataTypeMap, SignalKeyStoreWithTransaction } from 'baileys';
 import { node } from './binary.js';
 import type { BinaryNode } from './binary.js';
-import { generateKeyPair } from './curve.js';
+import { generateKeyPair, useNativeCurveInLibsignal } from './curve.js';
 import type { Account, Device } from './registry.js';
 
 export type Repository = ReturnType<NonNullable<typeof DEFAULT_CONNECTION_CONFIG.makeSignalRepository>>;
@@ -66,6 +66,7 @@ const registrationId = (): number => randomBytes(2).readUInt16LE() & 16383;
  * would make (and sign, ~12 ms in curve25519-js) one for nothing.
  */
 export const signalRepository = (identity: KeyPair = generateKeyPair()): Repository => {
+  useNativeCurveInLibsignal();
   const creds: SignalCreds = {
     signedIdentityKey: identity,
     registrationId: registrationId(),
