@@ -6,15 +6,11 @@ import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { Curve } from 'baileys';
-import { edwardsFromMontgomery, generateEphemeralKey, generateKeyPair, generateSigningKeyPair, sharedKey, signWith, useNativeCurveInLibsignal, verifySignature } from './curve.js';
+import { edwardsFromMontgomery, generateEphemeralKey, generateKeyPair, generateSigningKeyPair, sharedKey, signWith, useNativeCurveInLibsignal, verifySignature, type LibsignalCurve } from './curve.js';
 
 const requireFromLibsignal = createRequire(createRequire(createRequire(import.meta.url).resolve('baileys')).resolve('libsignal/src/curve.js'));
 const curveJs = requireFromLibsignal('curve25519-js') as { verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean };
 
-interface LibsignalCurve {
-  calculateAgreement(publicKey: Buffer, privateKey: Buffer): Buffer;
-  generateKeyPair(): { pubKey: Buffer; privKey: Buffer };
-}
 const libsignalCurve = createRequire(createRequire(import.meta.url).resolve('baileys'))('libsignal/src/curve.js') as LibsignalCurve;
 // libsignal's own, before anything here replaces them.
 const libsignal = { calculateAgreement: libsignalCurve.calculateAgreement, generateKeyPair: libsignalCurve.generateKeyPair };

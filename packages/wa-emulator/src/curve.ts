@@ -20,6 +20,13 @@ const clamp = (bytes: Buffer): Buffer => {
 };
 
 /**
+ * Imported private keys, per key buffer: the emulator's long-lived keys (the server's static
+ * Noise key, a phone's identity) are used in every handshake or link, imported once each, and a
+ * key made here is never imported again.
+ */
+const privateKeys = new WeakMap<Uint8Array, KeyObject>();
+
+/**
  * A fresh X25519 key: 32 random bytes clamped as OpenSSL stores them, imported through JWK (no
  * DER), its public half derived by OpenSSL. Not `generateKeyPairSync`: on Node 20.20 it now and
  * then deadlocks its thread (a KeyGenJob destructor run by GC), as the server's key pool found.
@@ -27,6 +34,7 @@ const clamp = (bytes: Buffer): Buffer => {
 const newX25519 = (): { private: Buffer; public: Buffer; privateKey: KeyObject } => {
   const secret = clamp(randomBytes(KEY_LENGTH));
   const privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: secret.toString('base64url'), x: '' }, format: 'jwk' });
+  privateKeys.set(secret, privateKey);
   return { private: secret, public: Buffer.from(privateKey.export({ format: 'jwk' }).x!, 'base64url'), privateKey };
 };
 
@@ -47,11 +55,6 @@ export const generateEphemeralKey = (): EphemeralKey => {
   return { privateKey, public: publicKey };
 };
 
-/**
- * Imported private keys, per key buffer: the emulator's long-lived keys (the server's static
- * Noise key, a phone's identity) are used in every handshake or link, imported once each.
- */
-const privateKeys = new WeakMap<Uint8Array, KeyObject>();
 
 const privateKeyObject = (privateKey: Uint8Array | KeyObject): KeyObject => {
   if (!(privateKey instanceof Uint8Array)) return privateKey;
@@ -164,7 +167,7 @@ export const signWith = (pair: SigningKeyPair, message: Uint8Array, fallback: (p
 };
 
 /** The functions of libsignal's `curve` module its session builder and cipher call (as module exports, at call time). */
-interface LibsignalCurve {
+export interface LibsignalCurve {
   calculateAgreement(publicKey: Buffer, privateKey: Buffer): Buffer;
   generateKeyPair(): { pubKey: Buffer; privKey: Buffer };
 }
